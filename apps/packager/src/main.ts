@@ -1,0 +1,2 @@
+// packager: RTMP ingest + HLS/DASH packaging + player page on :8080.
+export {};

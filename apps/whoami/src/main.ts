@@ -1,0 +1,2 @@
+import { createLogger } from '@livelab/service-kit';
+createLogger('whoami').info('stub');

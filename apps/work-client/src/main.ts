@@ -1,0 +1,2 @@
+// work-client: BOINC-style volunteer client.
+export {};

@@ -1,0 +1,2 @@
+// work-server: BOINC-style project server.
+export {};

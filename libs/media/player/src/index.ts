@@ -1,0 +1,2 @@
+// Public API of @livelab/media-player: The player page (stream list, hls.js/dash.js playback, stats) bundled for the browser.
+export {};

@@ -1,0 +1,8 @@
+// Public API of @livelab/service-kit: the conventions every livelab service follows.
+export { ConfigError, loadConfig, env, configOrExit } from './config';
+export { createLogger, silentLogger, type Logger } from './logger';
+export { createMetricsRegistry, Registry, Counter, Gauge, Histogram } from './metrics';
+export { HealthState, opsRouter, type ReadinessCheck } from './health';
+export { listen, closeServer } from './http';
+export { installGracefulShutdown, type ShutdownStep } from './shutdown';
+export { Backoff, sleep } from './backoff';

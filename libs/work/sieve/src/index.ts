@@ -1,0 +1,2 @@
+// Public API of @livelab/work-sieve: Deterministic compute app: segmented-sieve prime counting with checkpoints.
+export {};
