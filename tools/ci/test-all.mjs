@@ -21,6 +21,8 @@ function nx(args) {
 }
 
 const started = Date.now();
+// Keep tsconfig project references in step with the imports (nx only does it by itself interactively).
+nx(['sync']);
 let status = nx(['run-many', '-t', 'lint', 'typecheck', '--parallel=2', '--outputStyle=static', ...extra]);
 if (status === 0) status = nx(['run-many', '-t', 'test', '--parallel=1', '--skip-nx-cache', '--outputStyle=static', ...extra]);
 

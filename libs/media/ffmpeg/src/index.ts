@@ -1,2 +1,5 @@
-// Public API of @livelab/media-ffmpeg: The one place that runs ffmpeg (fluent-ffmpeg): argument builders and supervised child processes with restart backoff.
-export {};
+// Public API of @livelab/media-ffmpeg: the one place that runs ffmpeg (through fluent-ffmpeg),
+// supervises its processes, and builds its argument lists.
+export { FfmpegRun, runFfmpeg, type FfmpegJobSpec, type FfmpegExit, type FfmpegProgress } from './ffmpeg-job';
+export { SupervisedFfmpeg, type SupervisedFfmpegOptions } from './supervised-ffmpeg';
+export { checkFfmpeg, probe, parseFrameRate, FFMPEG_INSTALL_HINT, type ProbeResult, type ProbeStream } from './ffmpeg-tools';
