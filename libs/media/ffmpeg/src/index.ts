@@ -3,3 +3,4 @@
 export { FfmpegRun, runFfmpeg, type FfmpegJobSpec, type FfmpegExit, type FfmpegProgress } from './ffmpeg-job';
 export { SupervisedFfmpeg, type SupervisedFfmpegOptions } from './supervised-ffmpeg';
 export { checkFfmpeg, probe, parseFrameRate, FFMPEG_INSTALL_HINT, type ProbeResult, type ProbeStream } from './ffmpeg-tools';
+export { testSignalJob, testSignalVideoFilters, timecodeStripFilters, FONT_FILE, type TestSignalOptions } from './test-signal-args';

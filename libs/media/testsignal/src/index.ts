@@ -1,2 +1,17 @@
-// Public API of @livelab/media-testsignal: Test-signal filtergraphs, timecode strip encode/decode, stream catalogue.
-export {};
+// Public API of @livelab/media-testsignal: the stream catalogue and the timecode strip codec.
+// Browser-safe (the page imports the decoder): no node imports here.
+export {
+  TIMECODE_STRIP,
+  encodeTimecodeCells,
+  decodeTimecodeStrip,
+  renderTimecodeStrip,
+  timecodeChecksum,
+} from './timecode-strip';
+export {
+  DEFAULT_CATALOGUE,
+  STREAM_NAME_PATTERN,
+  parseCatalogue,
+  selectStreams,
+  streamSpecSchema,
+  type StreamSpec,
+} from './catalogue';

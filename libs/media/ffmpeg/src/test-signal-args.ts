@@ -1,0 +1,130 @@
+// Builds the generator's ffmpeg job for one test stream: lavfi bars or moving pattern, burned-in wall clock
+// with milliseconds, frame counter, stream name, a 1 kHz beep of 100 ms each wall-clock second with a white
+// flash box on exactly those frames (A/V sync check), and the machine-readable timecode strip (see
+// @livelab/media-testsignal), encoded x264 + AAC and pushed as FLV over RTMP (or written to a file in tests).
+import { TIMECODE_STRIP, type StreamSpec } from '@livelab/media-testsignal';
+import type { FfmpegJobSpec } from './ffmpeg-job';
+
+export const FONT_FILE = '/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf';
+
+export interface TestSignalOptions {
+  /** Epoch ms of the first frame (pts 0). Every frame's capture time is startEpochMs + pts. */
+  startEpochMs: number;
+  /** Where to send it: rtmp://…/live/<name>?key=… or a file path. */
+  output: string;
+  /** Output container; 'flv' for RTMP. */
+  format?: string;
+  /** Minutes east of UTC for the burned-in clock (default: this machine's zone). */
+  utcOffsetMinutes?: number;
+  /** Stop after this many seconds (tests); default: run until stopped. */
+  durationSeconds?: number;
+  /** Throttle to real time (-re). Default true; tests encoding files may turn it off. */
+  realtime?: boolean;
+  fontFile?: string;
+}
+
+/** Capture time of the current frame, in integer epoch ms, as an ffmpeg expression. */
+function captureMsExpr(startEpochMs: number): string {
+  return `(${startEpochMs}+round(t*1000))`;
+}
+
+/** ffmpeg expression that is 1 when bit `bit` (0 = least significant) of `valueExpr` is set. */
+function bitExpr(valueExpr: string, bit: number): string {
+  return `eq(mod(floor(${valueExpr}/${2 ** bit}),2),1)`;
+}
+
+/** drawbox filters for the timecode strip at this frame size. */
+export function timecodeStripFilters(width: number, height: number, startEpochMs: number): string[] {
+  const s = TIMECODE_STRIP;
+  const stripH = Math.max(s.minHeightPx, Math.round(height * s.heightFraction));
+  const T = captureMsExpr(startEpochMs);
+  const checksum = `mod(${[0, 1, 2, 3, 4, 5].map((j) => `mod(floor(${T}/${256 ** j}),256)`).join('+')},256)`;
+  const cell = (c: number) => {
+    const x0 = Math.floor((c * width) / s.cells);
+    const x1 = Math.floor(((c + 1) * width) / s.cells);
+    return { x: x0, w: x1 - x0 };
+  };
+  const box = (c: number, enable?: string) => {
+    const { x, w } = cell(c);
+    return `drawbox=x=${x}:y=0:w=${w}:h=${stripH}:color=white:t=fill${enable ? `:enable='${enable}'` : ''}`;
+  };
+  const filters = [`drawbox=x=0:y=0:w=${width}:h=${stripH}:color=black:t=fill`];
+  s.startGuard.forEach((white, i) => white && filters.push(box(i)));
+  for (let i = 0; i < s.timeBits; i++) filters.push(box(s.timeStart + i, bitExpr(T, s.timeBits - 1 - i)));
+  for (let i = 0; i < s.checksumBits; i++) filters.push(box(s.checksumStart + i, bitExpr(checksum, s.checksumBits - 1 - i)));
+  s.endGuard.forEach((white, i) => white && filters.push(box(s.cells - s.endGuard.length + i)));
+  return filters;
+}
+
+/** A literal for drawtext's text='…': keep only characters that need no escaping in a filtergraph. */
+function drawtextLiteral(text: string): string {
+  return text.replace(/[^A-Za-z0-9 ._@+x-]/g, '');
+}
+
+/** Fraction of a second the first frame is past a whole wall-clock second: beeps land on whole seconds. */
+function secondPhase(startEpochMs: number): string {
+  return ((((startEpochMs % 1000) + 1000) % 1000) / 1000).toFixed(3);
+}
+
+/** The video filter chain: overlays on the lavfi pattern. */
+export function testSignalVideoFilters(spec: StreamSpec, opts: TestSignalOptions): string {
+  const { width: W, height: H } = spec;
+  const font = opts.fontFile ?? FONT_FILE;
+  const offsetMin = opts.utcOffsetMinutes ?? -new Date(opts.startEpochMs).getTimezoneOffset();
+  const L = `(${opts.startEpochMs + offsetMin * 60_000}+t*1000)`; // local wall-clock ms
+  const phase = secondPhase(opts.startEpochMs);
+  const two = (e: string) => `%{eif\\:${e}\\:d\\:2}`;
+  const clock =
+    `${two(`mod(floor(${L}/3600000),24)`)}\\:${two(`mod(floor(${L}/60000),60)`)}\\:` +
+    `${two(`mod(floor(${L}/1000),60)`)}.%{eif\\:mod(floor(${L}),1000)\\:d\\:3}`;
+  const dateOffsetS = ((opts.startEpochMs + offsetMin * 60_000) / 1000).toFixed(3);
+  const date = `%{pts\\:gmtime\\:${dateOffsetS}\\:%Y-%m-%d}`;
+  const zone = `UTC${offsetMin >= 0 ? '+' : '-'}${String(Math.floor(Math.abs(offsetMin) / 60)).padStart(2, '0')}${String(Math.abs(offsetMin) % 60).padStart(2, '0')}`;
+  const big = Math.max(16, Math.round(H / 9));
+  const small = Math.max(10, Math.round(H / 24));
+  const text = (t: string, size: number, y: string) =>
+    `drawtext=fontfile=${font}:fontsize=${size}:fontcolor=white:box=1:boxcolor=black@0.65:boxborderw=${Math.round(size / 5)}:x=(w-text_w)/2:y=${y}:text='${t}'`;
+  const info = drawtextLiteral(`${spec.name}  ${W}x${H}@${spec.fps}  H.264 ${spec.videoBitrateKbps}k + AAC ${spec.audioBitrateKbps}k`);
+  const flash = Math.round(H * 0.16);
+  return [
+    ...timecodeStripFilters(W, H, opts.startEpochMs),
+    text(clock, big, `h*0.16`),
+    text(`${date} ${drawtextLiteral(zone)}`, small, `h*0.16+${big * 1.35}`),
+    text(`frame %{eif\\:n\\:d\\:7}   pts %{pts\\:hms}`, small, `h*0.16+${big * 1.35 + small * 1.8}`),
+    text(info, small, `h*0.16+${big * 1.35 + small * 3.6}`),
+    // The flash: white on exactly the frames inside the beep window of each wall-clock second.
+    `drawbox=x=iw-${flash}-${Math.round(W * 0.03)}:y=ih*0.16:w=${flash}:h=${flash}:color=white:t=fill:enable='lt(mod(t+${phase},1),0.1)'`,
+    'format=yuv420p',
+  ].join(',');
+}
+
+/** The full ffmpeg job for one test stream. */
+export function testSignalJob(spec: StreamSpec, opts: TestSignalOptions): FfmpegJobSpec {
+  const phase = secondPhase(opts.startEpochMs);
+  const realtime = opts.realtime ?? true;
+  const lavfi = (extra: string[] = []) => [...(realtime ? ['-re'] : []), '-f', 'lavfi', ...extra];
+  const duration = opts.durationSeconds ? `:duration=${opts.durationSeconds}` : '';
+  const v = spec.videoBitrateKbps;
+  return {
+    globalOptions: ['-hide_banner', '-nostats', '-loglevel', 'warning'],
+    inputs: [
+      { source: `${spec.pattern}=size=${spec.width}x${spec.height}:rate=${spec.fps}${duration}`, options: lavfi() },
+      {
+        source: `aevalsrc=exprs='0.5*sin(2*PI*1000*t)*lt(mod(t+${phase},1),0.1)':s=48000:c=stereo${duration}`,
+        options: lavfi(),
+      },
+    ],
+    output: opts.output,
+    outputOptions: [
+      '-map', '0:v', '-map', '1:a',
+      '-vf', testSignalVideoFilters(spec, opts),
+      '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
+      '-profile:v', 'high',
+      '-g', String(spec.fps), '-keyint_min', String(spec.fps), '-sc_threshold', '0',
+      '-b:v', `${v}k`, '-maxrate', `${v}k`, '-bufsize', `${v * 2}k`,
+      '-c:a', 'aac', '-b:a', `${spec.audioBitrateKbps}k`, '-ar', '48000', '-ac', '2',
+      ...(opts.format ?? 'flv') === 'flv' ? ['-flvflags', 'no_duration_filesize'] : [],
+      '-f', opts.format ?? 'flv',
+    ],
+  };
+}
