@@ -11,7 +11,10 @@ function scale(src: Uint8ClampedArray, w: number, h: number, W: number, H: numbe
       const sy0 = Math.floor((y * h) / H), sy1 = Math.max(sy0 + 1, Math.floor(((y + 1) * h) / H));
       for (let c = 0; c < 4; c++) {
         let s = 0, n = 0;
-        for (let yy = sy0; yy < sy1; yy++) for (let xx = sx0; xx < sx1; xx++) (s += src[(yy * w + xx) * 4 + c]), n++;
+        for (let yy = sy0; yy < sy1; yy++) for (let xx = sx0; xx < sx1; xx++) {
+            s += src[(yy * w + xx) * 4 + c];
+            n++;
+          }
         out[(y * W + x) * 4 + c] = s / n;
       }
     }
