@@ -1,2 +1,69 @@
-// generator: Test-signal generator: one ffmpeg per stream pushing FLV over RTMP.
-export {};
+// generator: publishes the catalogue's test streams to the packager over RTMP. Configuration: README.md.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import express from 'express';
+import { z } from 'zod';
+import {
+  closeServer, configOrExit, ConfigError, createLogger, createMetricsRegistry, env, HealthState,
+  installGracefulShutdown, listen, loadConfig, opsRouter,
+} from '@livelab/service-kit';
+import { DEFAULT_CATALOGUE, parseCatalogue, selectStreams } from '@livelab/media-testsignal';
+import { checkFfmpeg, TestSignalPublisher } from '@livelab/media-ffmpeg';
+
+const schema = z.object({
+  HTTP_PORT: env.port(8081),
+  PACKAGER_RTMP_URL: z
+    .string()
+    .regex(/^rtmps?:\/\/[^/\s]+(\/[^\s?]*)?$/, 'expected an RTMP URL like rtmp://packager:1935/live')
+    .default('rtmp://127.0.0.1:1935/live'),
+  PUBLISH_KEY: z.string({ message: 'required: the packager’s publish key' }).min(8, 'must be at least 8 characters'),
+  STREAMS: env.optionalString(),
+  STREAM_CATALOGUE_FILE: env.optionalString(),
+  LOG_LEVEL: env.logLevel(),
+});
+
+async function main() {
+  const config = configOrExit(() => {
+    const c = loadConfig(schema);
+    try {
+      const catalogue = c.STREAM_CATALOGUE_FILE ? parseCatalogue(readFileSync(c.STREAM_CATALOGUE_FILE, 'utf8')) : DEFAULT_CATALOGUE;
+      return { ...c, streams: selectStreams(catalogue, c.STREAMS) };
+    } catch (e) {
+      throw new ConfigError(`invalid ${c.STREAM_CATALOGUE_FILE && !/unknown stream/.test((e as Error).message) ? 'STREAM_CATALOGUE_FILE' : 'STREAMS'}: ${(e as Error).message.replace(/^ENOENT: /, '')}`);
+    }
+  }, 'generator');
+  const logger = createLogger('generator', config.LOG_LEVEL);
+  const ffmpeg = await checkFfmpeg();
+  if (!ffmpeg.ok) {
+    process.stderr.write(`generator: ${ffmpeg.message}\n`);
+    process.exit(2);
+  }
+
+  const registry = createMetricsRegistry('generator');
+  const health = new HealthState();
+  const publisher = new TestSignalPublisher({
+    streams: config.streams,
+    rtmpBaseUrl: config.PACKAGER_RTMP_URL,
+    publishKey: config.PUBLISH_KEY,
+    logger,
+    registry,
+  });
+  health.addReadinessCheck('streams', () => publisher.allRunning || 'not every stream is publishing');
+
+  const app = express().use(opsRouter(health, registry));
+  app.get('/api/status', (_req, res) => {
+    res.json({ streams: publisher.status() });
+  });
+  const server = createServer(app);
+  const port = await listen(server, config.HTTP_PORT);
+  logger.info({ port, ffmpeg: ffmpeg.version, streams: config.streams.map((s) => s.name) }, 'generator started');
+
+  installGracefulShutdown(logger, [
+    { name: 'not ready', run: () => health.setDraining() },
+    { name: 'ffmpeg', run: () => publisher.stop() },
+    { name: 'http', run: () => closeServer(server, 2000) },
+  ]);
+  void publisher.start();
+}
+
+void main();

@@ -1,2 +1,58 @@
-// packager: RTMP ingest + HLS/DASH packaging + player page on :8080.
-export {};
+// packager: RTMP ingest on 1935 → HLS + DASH (CMAF, no re-encode) and the player page on 8080.
+// Configuration: README.md.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { configOrExit, createLogger, env, installGracefulShutdown, loadConfig } from '@livelab/service-kit';
+import { checkFfmpeg } from '@livelab/media-ffmpeg';
+import { Packager } from '@livelab/media-packaging';
+import { playerRouter } from '@livelab/media-player';
+
+const schema = z.object({
+  HTTP_PORT: env.port(8080),
+  RTMP_PORT: env.port(1935),
+  PUBLISH_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
+  MEDIA_DIR: env.optionalString(),
+  PUBLIC_BASE_URL: z.url({ message: 'expected an absolute URL like http://10.0.0.50:8080' }).optional(),
+  LOG_LEVEL: env.logLevel(),
+});
+
+async function main() {
+  const config = configOrExit(() => loadConfig(schema), 'packager');
+  const logger = createLogger('packager', config.LOG_LEVEL);
+  const ffmpeg = await checkFfmpeg();
+  if (!ffmpeg.ok) {
+    process.stderr.write(`packager: ${ffmpeg.message}\n`);
+    process.exit(2);
+  }
+  let publishKey = config.PUBLISH_KEY;
+  if (!publishKey) {
+    publishKey = randomBytes(16).toString('hex');
+    logger.warn({ publishKey }, 'PUBLISH_KEY not set: generated one for this run; publish to rtmp://<host>:<port>/live/<stream>?key=<publishKey>');
+  }
+  const mediaDir = config.MEDIA_DIR ?? mkdtempSync(join(tmpdir(), 'livelab-media-'));
+  const packager = new Packager({
+    mediaDir,
+    publishKey,
+    logger,
+    pageRouter: playerRouter(),
+    publicBaseUrl: config.PUBLIC_BASE_URL?.replace(/\/$/, ''),
+  });
+  await packager.start({ rtmpPort: config.RTMP_PORT, httpPort: config.HTTP_PORT });
+  logger.info({ ffmpeg: ffmpeg.version, page: `http://localhost:${config.HTTP_PORT}/` }, 'packager ready');
+  installGracefulShutdown(logger, [
+    { name: 'packager', run: () => packager.stop() },
+    ...(config.MEDIA_DIR ? [] : [{ name: 'temp media dir', run: () => packager.removeMediaDir() }]),
+  ]);
+}
+
+main().catch((err: NodeJS.ErrnoException) => {
+  // A busy port is a user error: one line, no stack.
+  if (err.code === 'EADDRINUSE') {
+    process.stderr.write(`packager: port ${(err as { port?: number }).port ?? ''} is already in use — set HTTP_PORT / RTMP_PORT\n`);
+    process.exit(2);
+  }
+  throw err;
+});

@@ -6,3 +6,4 @@ export { HealthState, opsRouter, type ReadinessCheck } from './health';
 export { listen, closeServer } from './http';
 export { installGracefulShutdown, type ShutdownStep } from './shutdown';
 export { Backoff, sleep } from './backoff';
+export { tcpPortOpen, waitForTcpPort } from './net';

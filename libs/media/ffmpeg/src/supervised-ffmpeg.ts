@@ -2,6 +2,11 @@ import { EventEmitter } from 'node:events';
 import { Backoff, type Logger } from '@livelab/service-kit';
 import { FfmpegRun, type FfmpegExit, type FfmpegJobSpec } from './ffmpeg-job';
 
+/** Publish keys and passwords in URLs never reach the logs. */
+export function redactSecrets(text: string): string {
+  return text.replace(/([?&](?:key|token|secret|password|pass)=)[^&\s'"]+/gi, '$1***').replace(/(\/\/[^/\s:@]+:)[^@\s/]+@/g, '$1***@');
+}
+
 export interface SupervisedFfmpegOptions {
   logger: Logger;
   /** Restart after an exit (default true). With false the job runs once and the owner decides what an exit means. */
@@ -68,7 +73,8 @@ export class SupervisedFfmpeg extends EventEmitter {
     const run = new FfmpegRun(spec, this.opts.ffmpegPath);
     this.current = run;
     run.on('spawn', (commandLine: string) => {
-      this.log.info({ pid: run.pid, commandLine }, 'ffmpeg started');
+      this.log.info({ pid: run.pid }, 'ffmpeg started');
+      this.log.debug({ pid: run.pid, commandLine: redactSecrets(commandLine) }, 'ffmpeg command line');
       this.emit('spawn', commandLine);
     });
     run.on('stderr', (line: string) => this.emit('stderr', line));

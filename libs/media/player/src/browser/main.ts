@@ -1,0 +1,280 @@
+// The live page: stream list (follows /api/streams), HLS (hls.js) or DASH (dash.js) playback, live stats.
+import Hls from 'hls.js';
+import * as dashjs from 'dashjs';
+import { DASH_SETTINGS, HLS_CONFIG } from './player-settings';
+import { LatencyMeter, measureClockOffset } from './latency-meter';
+import { drawLatencyPlot } from './plot';
+
+type Format = 'hls' | 'dash';
+interface StreamSummary {
+  name: string;
+  since: string;
+  video: { codec?: string; width?: number; height?: number; fps?: number; bitrateKbps?: number };
+  audio: { codec?: string; sampleRate?: number; channels?: number };
+  urls: { hls: string; dash: string };
+  viewers: number;
+}
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const video = $<HTMLVideoElement>('video');
+const meter = new LatencyMeter(video);
+
+const state = {
+  streams: [] as StreamSummary[],
+  current: undefined as { name: string; format: Format } | undefined,
+  hls: undefined as Hls | undefined,
+  dash: undefined as dashjs.MediaPlayerClass | undefined,
+  pickedAt: 0,
+  firstFrameMs: undefined as number | undefined,
+  stalls: 0,
+  playing: false,
+  errors: [] as string[],
+};
+
+/** Stats for people (the panel) and for tests and benchmarks (window.livelabStats). */
+function collectStats() {
+  const q = video.getVideoPlaybackQuality?.();
+  const buffered = video.buffered.length ? video.buffered.end(video.buffered.length - 1) - video.currentTime : 0;
+  let playerLatencyS: number | undefined;
+  let bitrateKbps: number | undefined;
+  if (state.hls) {
+    playerLatencyS = Number.isFinite(state.hls.latency) ? state.hls.latency : undefined;
+    const level = state.hls.levels[state.hls.currentLevel];
+    bitrateKbps = level ? Math.round(level.bitrate / 1000) : undefined;
+  } else if (state.dash) {
+    const l = state.dash.getCurrentLiveLatency();
+    playerLatencyS = Number.isFinite(l) && l > 0 ? l : undefined;
+    const rep = state.dash.getCurrentRepresentationForType('video') as { bandwidth?: number } | null;
+    bitrateKbps = rep?.bandwidth ? Math.round(rep.bandwidth / 1000) : undefined;
+  }
+  return {
+    stream: state.current?.name,
+    format: state.current?.format,
+    playing: state.playing,
+    currentTime: video.currentTime,
+    g2gMs: meter.latest,
+    g2gSamples: meter.samples.map((s) => s.ms),
+    decodeFailures: meter.decodeFailures,
+    playerLatencyS,
+    bufferS: buffered,
+    bitrateKbps,
+    resolution: video.videoWidth ? `${video.videoWidth}x${video.videoHeight}` : undefined,
+    droppedFrames: q?.droppedVideoFrames,
+    totalFrames: q?.totalVideoFrames,
+    stalls: state.stalls,
+    firstFrameMs: state.firstFrameMs,
+    errors: state.errors,
+  };
+}
+(window as unknown as { livelabStats: () => ReturnType<typeof collectStats> }).livelabStats = collectStats;
+
+function showError(message: string) {
+  state.errors.push(message);
+  const el = $('error');
+  el.textContent = message;
+  el.hidden = false;
+}
+
+function overlay(text?: string) {
+  const el = $('overlay');
+  el.hidden = !text;
+  el.textContent = text ?? '';
+}
+
+function teardown() {
+  meter.stop();
+  state.hls?.destroy();
+  state.hls = undefined;
+  state.dash?.destroy();
+  state.dash = undefined;
+  video.removeAttribute('src');
+  video.load();
+  state.playing = false;
+}
+
+function play(name: string, format: Format) {
+  const stream = state.streams.find((s) => s.name === name);
+  teardown();
+  state.current = { name, format };
+  state.pickedAt = performance.now();
+  state.firstFrameMs = undefined;
+  state.stalls = 0;
+  state.errors = [];
+  $('error').hidden = true;
+  meter.reset();
+  const url = `/live/${encodeURIComponent(name)}/${format === 'hls' ? 'master.m3u8' : 'manifest.mpd'}`;
+  history.replaceState(null, '', `?stream=${encodeURIComponent(name)}&format=${format}`);
+  renderSelection();
+  if (!stream) overlay(`Waiting for “${name}” to go live…`);
+  else overlay();
+  if (!stream) return;
+
+  if (format === 'hls') {
+    if (!Hls.isSupported()) return showError('This browser has no Media Source Extensions: HLS via hls.js cannot play here.');
+    const hls = new Hls({ ...HLS_CONFIG });
+    state.hls = hls;
+    let mediaRecoveries = 0;
+    hls.on(Hls.Events.ERROR, (_e, data) => {
+      if (!data.fatal) return;
+      if (data.type === Hls.ErrorTypes.MEDIA_ERROR && mediaRecoveries++ < 3) {
+        hls.recoverMediaError();
+      } else if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
+        showError(`HLS network error (${data.details}); retrying…`);
+        setTimeout(() => state.hls === hls && hls.startLoad(), 1000);
+      } else {
+        showError(`HLS error: ${data.details}`);
+      }
+    });
+    hls.loadSource(url);
+    hls.attachMedia(video);
+  } else {
+    const player = dashjs.MediaPlayer().create();
+    state.dash = player;
+    player.updateSettings(DASH_SETTINGS as unknown as dashjs.MediaPlayerSettingClass);
+    player.on(dashjs.MediaPlayer.events.ERROR, (e: unknown) => {
+      const err = (e as { error?: { message?: string; code?: number } }).error;
+      showError(`DASH error: ${err?.message ?? err?.code ?? 'unknown'}`);
+    });
+    player.initialize(video, url, true);
+  }
+  meter.start();
+  void video.play().catch(() => undefined);
+}
+
+function renderSelection() {
+  for (const b of document.querySelectorAll<HTMLButtonElement>('#toolbar [data-format]'))
+    b.setAttribute('aria-pressed', String(b.dataset['format'] === state.current?.format));
+  $('now-playing').textContent = state.current ? `${state.current.name} · ${state.current.format.toUpperCase()}` : 'Pick a stream';
+  for (const li of document.querySelectorAll<HTMLLIElement>('#streams li')) li.classList.toggle('current', li.dataset['name'] === state.current?.name);
+}
+
+function describe(s: StreamSummary) {
+  const v = s.video;
+  const parts = [
+    v.width && v.height ? `${v.width}×${v.height}${v.fps ? `@${Math.round(v.fps)}` : ''}` : undefined,
+    [v.codec, s.audio.codec].filter(Boolean).join('/').toUpperCase() || undefined,
+    v.bitrateKbps ? `${(v.bitrateKbps / 1000).toFixed(1)} Mbit/s` : undefined,
+  ].filter(Boolean);
+  return parts.join(' · ');
+}
+
+function renderStreams() {
+  const ul = $('streams');
+  ul.replaceChildren(
+    ...state.streams.map((s) => {
+      const li = document.createElement('li');
+      li.dataset['name'] = s.name;
+      const since = new Date(s.since);
+      li.innerHTML = `<div class="name"></div><div class="meta"></div><div class="meta since"></div><div class="actions"></div>`;
+      (li.querySelector('.name') as HTMLElement).textContent = s.name;
+      (li.querySelector('.meta') as HTMLElement).textContent = describe(s);
+      (li.querySelector('.since') as HTMLElement).textContent =
+        `live since ${since.toLocaleTimeString()} · ${s.viewers} viewer${s.viewers === 1 ? '' : 's'}`;
+      for (const f of ['hls', 'dash'] as const) {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.textContent = f.toUpperCase();
+        b.dataset['play'] = `${s.name}|${f}`;
+        b.addEventListener('click', () => play(s.name, f));
+        li.querySelector('.actions')?.append(b);
+      }
+      return li;
+    }),
+  );
+  $('no-streams').hidden = state.streams.length > 0;
+  renderSelection();
+}
+
+async function refreshStreams() {
+  try {
+    const res = await fetch('/api/streams', { cache: 'no-store' });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const body = (await res.json()) as { streams: StreamSummary[] };
+    const before = new Set(state.streams.map((s) => s.name));
+    state.streams = body.streams;
+    $('conn').textContent = `${body.streams.length} live`;
+    $('conn').className = 'pill ok';
+    renderStreams();
+    const cur = state.current;
+    if (cur) {
+      const live = state.streams.some((s) => s.name === cur.name);
+      if (!live && before.has(cur.name)) {
+        teardown();
+        overlay(`“${cur.name}” has ended. It will resume here when it comes back.`);
+      } else if (live && !before.has(cur.name) && !state.hls && !state.dash) {
+        play(cur.name, cur.format);
+      }
+    }
+  } catch (e) {
+    $('conn').textContent = 'packager unreachable';
+    $('conn').className = 'pill bad';
+    void e;
+  }
+}
+
+function fmtS(s: number | undefined, digits = 2) {
+  return s === undefined || !Number.isFinite(s) ? '–' : `${s.toFixed(digits)} s`;
+}
+
+function renderStats() {
+  const s = collectStats();
+  $('s-g2g').textContent = s.g2gMs === undefined ? (state.playing ? 'no timecode' : '–') : fmtS(s.g2gMs / 1000);
+  $('s-latency').textContent = fmtS(s.playerLatencyS);
+  $('s-buffer').textContent = state.playing ? fmtS(s.bufferS) : '–';
+  $('s-bitrate').textContent = s.bitrateKbps ? `${(s.bitrateKbps / 1000).toFixed(2)} Mbit/s` : '–';
+  $('s-resolution').textContent = s.resolution ?? '–';
+  $('s-dropped').textContent = s.totalFrames ? `${s.droppedFrames} / ${s.totalFrames}` : '–';
+  $('s-stalls').textContent = state.current ? String(s.stalls) : '–';
+  $('s-ttff').textContent = s.firstFrameMs === undefined ? '–' : fmtS(s.firstFrameMs / 1000);
+  drawLatencyPlot($<HTMLCanvasElement>('plot'), meter.samples);
+}
+
+video.addEventListener('playing', () => {
+  if (!state.playing && state.firstFrameMs === undefined) state.firstFrameMs = performance.now() - state.pickedAt;
+  state.playing = true;
+  overlay();
+});
+video.addEventListener('waiting', () => {
+  if (state.playing) state.stalls++;
+});
+video.addEventListener('volumechange', () => ($('unmute').hidden = !video.muted || !state.current));
+video.addEventListener('loadeddata', () => ($('unmute').hidden = !video.muted));
+$('unmute').addEventListener('click', () => {
+  video.muted = false;
+  void video.play();
+});
+for (const b of document.querySelectorAll<HTMLButtonElement>('#toolbar [data-format]')) {
+  b.addEventListener('click', () => {
+    const f = b.dataset['format'] as Format;
+    if (state.current) play(state.current.name, f);
+  });
+}
+$('share').addEventListener('click', async () => {
+  try {
+    await navigator.clipboard.writeText(location.href);
+    $('share').textContent = 'Copied';
+  } catch {
+    $('share').textContent = 'Link in address bar';
+  }
+  setTimeout(() => ($('share').textContent = 'Copy link'), 1500);
+});
+
+async function boot() {
+  const params = new URLSearchParams(location.search);
+  const wanted = params.get('stream');
+  const format: Format = params.get('format') === 'dash' ? 'dash' : 'hls';
+  await refreshStreams();
+  if (wanted) play(wanted, format);
+  setInterval(() => void refreshStreams(), 2000);
+  setInterval(renderStats, 250);
+  const sync = async () => {
+    try {
+      meter.clockOffsetMs = await measureClockOffset();
+    } catch {
+      /* keep the last offset */
+    }
+  };
+  void sync();
+  setInterval(() => void sync(), 30_000);
+}
+void boot();

@@ -1,0 +1,50 @@
+// Player settings for standard (1 s CMAF segments, keyframe each second) live playback, tuned for latency:
+// the page, the browser tests and the benchmark all use exactly these. Figures: docs/benchmarks.md.
+
+/** hls.js config (https://github.com/video-dev/hls.js/blob/master/docs/API.md). */
+export const HLS_CONFIG = {
+  // Play this many seconds behind the live edge of the playlist. The default (3 × target duration) is
+  // why late joiners sat near 4 s. 1 segment + a margin for the playlist refresh: a segment appears in the
+  // playlist only once complete, so buffer never runs dry as long as it exceeds one segment's wait.
+  liveSyncDuration: 1.4,
+  // If we fall further behind than this (tab in background, stall), jump back to the sync point.
+  liveMaxLatencyDuration: 4,
+  // Catch up gently by playing up to 8 % faster when behind the target (inaudible).
+  maxLiveSyncPlaybackRate: 1.08,
+  // Not LL-HLS (no EXT-X-PART in standard mode).
+  lowLatencyMode: false,
+  // Keep little behind us and little ahead: live, not VOD.
+  backBufferLength: 10,
+  maxBufferLength: 6,
+  // Start from the live edge even when the first playlist is short.
+  initialLiveManifestSize: 1,
+  enableWorker: true,
+  // Retry quickly: segments are small and local.
+  fragLoadPolicy: {
+    default: {
+      maxTimeToFirstByteMs: 4000,
+      maxLoadTimeMs: 8000,
+      timeoutRetry: { maxNumRetry: 4, retryDelayMs: 0, maxRetryDelayMs: 0 },
+      errorRetry: { maxNumRetry: 6, retryDelayMs: 250, maxRetryDelayMs: 2000 },
+    },
+  },
+} as const;
+
+/** dash.js settings (player.updateSettings). */
+export const DASH_SETTINGS = {
+  streaming: {
+    // Target distance from the live edge, seconds (same reasoning as hls.js liveSyncDuration).
+    delay: { liveDelay: 1.4 },
+    liveCatchup: {
+      enabled: true,
+      // Seek instead of speeding up when further than this from the target.
+      maxDrift: 2.5,
+      playbackRate: { min: -0.08, max: 0.08 },
+    },
+    buffer: { stableBufferTime: 4, bufferTimeAtTopQuality: 4, fastSwitchEnabled: true },
+    // Sync with the packager's /time (also announced as UTCTiming in the MPD).
+    utcSynchronization: { enabled: true },
+    retryAttempts: { MPD: 5, MediaSegment: 5, InitializationSegment: 5 },
+    retryIntervals: { MPD: 250, MediaSegment: 250, InitializationSegment: 250 },
+  },
+} as const;
