@@ -82,9 +82,8 @@ export class RtmpIngest extends EventEmitter {
     const log = this.opts.logger;
     // rtmp.port must be non-zero for node-media-server to build its RTMP handler; we never call nms.run(),
     // so it listens on nothing itself (no HTTP, no store, no webadmin): our server hands it the sockets.
-    this.nms = new NodeMediaServer({ rtmp: { port: 1, chunk_size: 60000, gop_cache: true, ping: 30, ping_timeout: 60 }, record: { auto: false } });
-    nmsLogger.level = 'debug';
     nmsLogger.log = (message: string, level = 'info') => log.debug({ nms: level }, message);
+    this.nms = new NodeMediaServer({ rtmp: { port: 1, chunk_size: 60000, gop_cache: true, ping: 30, ping_timeout: 60 }, record: { auto: false } });
     this.on('error', () => undefined);
     this.onNms('prePublish', (s) => this.onPrePublish(s));
     this.onNms('postPublish', (s) => this.onPostPublish(s));
@@ -111,8 +110,9 @@ export class RtmpIngest extends EventEmitter {
     for (const name of [...this.publishers.keys()]) this.endPublish(name, 'server stopping');
     const server = this.server;
     this.server = undefined;
-    if (server) await new Promise<void>((r) => server.close(() => r()));
+    const closed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
     for (const s of this.sockets) s.destroy();
+    await closed;
     this.nms?.rtmpServer.stop();
     await this.nms?.stop();
     nmsContext.sessions.clear();
