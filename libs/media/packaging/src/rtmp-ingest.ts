@@ -1,3 +1,5 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- the ambient types must reach every program that compiles this file
+/// <reference path="./node-media-server.d.ts" />
 // RTMP ingest on node-media-server 4.x, used as a library: we own the TCP listener (so port 0 works and a busy
 // port is an error we report, not a process.exit inside the library), authorise publishers ourselves, and
 // report a publisher's end the moment its socket closes — not node-media-server's ~30 s late donePublish.
