@@ -1,0 +1,163 @@
+// Benchmark (not a test): glass-to-glass latency, time to first frame, stalls and packager CPU for the live page
+// in standard mode, HLS and DASH side by side in one run, for a viewer who joins right after the stream starts
+// and one who joins 40 s later. Run: `npx nx run packager:bench` (builds first). Writes docs/benchmarks.md.
+//
+// Env: BENCH_STREAM (default seed-768p60), BENCH_SECONDS (60), BENCH_LATE_JOIN_S (40), BENCH_WRITE=0 to only print.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+
+const root = resolve(__dirname, '../..');
+const STREAM = process.env['BENCH_STREAM'] ?? 'seed-768p60';
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60);
+const LATE_S = Number(process.env['BENCH_LATE_JOIN_S'] ?? 40);
+const HTTP_PORT = 18480;
+const RTMP_PORT = 19435;
+const KEY = 'bench-publish-key';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function start(app: string, env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, [join(root, 'dist/apps', app, 'main.js')], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return child;
+}
+
+/** CPU seconds (user+system) of a process and all its descendants, from /proc. */
+function cpuSeconds(pid: number): number {
+  const tick = 100;
+  const children = new Map<number, number[]>();
+  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ppid = Number(fields[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
+    } catch {
+      /* gone */
+    }
+  }
+  const total = (p: number): number => {
+    let t = 0;
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      t = (Number(f[11]) + Number(f[12])) / tick;
+    } catch {
+      return 0;
+    }
+    return t + (children.get(p) ?? []).reduce((a, c) => a + total(c), 0);
+  };
+  return total(pid);
+}
+
+interface Stats {
+  playing: boolean;
+  g2gSamples: number[];
+  stalls: number;
+  firstFrameMs?: number;
+  droppedFrames?: number;
+  totalFrames?: number;
+  errors: string[];
+  playerLatencyS?: number;
+}
+const readStats = (page: Page) => page.evaluate(() => (window as unknown as { livelabStats: () => Stats }).livelabStats());
+
+function pct(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+async function viewer(browser: import('playwright-core').Browser, format: 'hls' | 'dash') {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`http://127.0.0.1:${HTTP_PORT}/?stream=${STREAM}&format=${format}`);
+  return page;
+}
+
+async function main() {
+  const packager = start('packager', { HTTP_PORT: String(HTTP_PORT), RTMP_PORT: String(RTMP_PORT), PUBLISH_KEY: KEY });
+  await sleep(1500);
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+  });
+  // First viewers open the page before the stream exists: it starts playing as soon as the stream is listed.
+  const early = { hls: await viewer(browser, 'hls'), dash: await viewer(browser, 'dash') };
+  const generator = start('generator', { HTTP_PORT: '18481', PACKAGER_RTMP_URL: `rtmp://127.0.0.1:${RTMP_PORT}/live`, PUBLISH_KEY: KEY, STREAMS: STREAM });
+  const t0 = Date.now();
+  const cpu0 = cpuSeconds(packager.pid as number);
+  await sleep(LATE_S * 1000);
+  const late = { hls: await viewer(browser, 'hls'), dash: await viewer(browser, 'dash') };
+  const earlyEnd = Math.max(0, SECONDS * 1000 - (Date.now() - t0));
+  await sleep(earlyEnd);
+  const earlyStats = { hls: await readStats(early.hls), dash: await readStats(early.dash) };
+  const cpu1 = cpuSeconds(packager.pid as number);
+  const cpuWindowS = (Date.now() - t0) / 1000;
+  await early.hls.close();
+  await early.dash.close();
+  await sleep(Math.max(0, (LATE_S + SECONDS) * 1000 - (Date.now() - t0)));
+  const lateStats = { hls: await readStats(late.hls), dash: await readStats(late.dash) };
+  await browser.close();
+  generator.kill('SIGTERM');
+  packager.kill('SIGTERM');
+
+  const rows: string[] = [];
+  const summary: Record<string, unknown> = {};
+  for (const [who, stats] of [['first viewer', earlyStats], [`joins at ${LATE_S} s`, lateStats]] as const) {
+    for (const fmt of ['hls', 'dash'] as const) {
+      const s = stats[fmt];
+      // Skip the first 5 s of samples (start-up), then take the window.
+      const samples = s.g2gSamples.slice(50);
+      const row = {
+        median: pct(samples, 50) / 1000,
+        p95: pct(samples, 95) / 1000,
+        ttff: (s.firstFrameMs ?? NaN) / 1000,
+        stalls: s.stalls,
+        dropped: `${s.droppedFrames ?? '?'} / ${s.totalFrames ?? '?'}`,
+        errors: s.errors.length,
+        n: samples.length,
+      };
+      summary[`${who} ${fmt}`] = row;
+      rows.push(`| ${fmt === 'hls' ? 'hls.js' : 'dash.js'} | ${who} | ${row.median.toFixed(2)} s | ${row.p95.toFixed(2)} s | ${row.ttff.toFixed(2)} s | ${row.stalls} | ${row.dropped} | ${row.n} |`);
+    }
+  }
+  const cpuPct = ((cpu1 - cpu0) / cpuWindowS) * 100;
+  console.log(JSON.stringify({ stream: STREAM, summary, packagerCpuPercentOfOneCore: cpuPct }, null, 2));
+
+  const section = [
+    '## Live streams (standard mode)',
+    '',
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} × ${cpus()[0]?.model.trim()}, load average before the run ${loadavg()[0].toFixed(2)}.`,
+    `Stream \`${STREAM}\` from the real generator → packager (RTMP → CMAF, 1 s segments) → chromium with the page's own player`,
+    `settings (libs/media/player/src/browser/player-settings.ts); HLS and DASH viewers side by side in one run, ${SECONDS} s each.`,
+    'Glass-to-glass is decoded from the timecode strip of each displayed frame (first 5 s of playback excluded).',
+    '',
+    '| player | viewer | g2g median | g2g p95 | first frame | stalls | dropped | samples |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    `Packager CPU for this stream (node + its remux ffmpeg): ${cpuPct.toFixed(1)} % of one core.`,
+    '',
+    'Reproduce: `npx nx run packager:bench` (env BENCH_STREAM, BENCH_SECONDS, BENCH_LATE_JOIN_S). The generator and the',
+    'four chromium players run on the same 2 cores, so absolute figures carry that load.',
+    '',
+  ].join('\n');
+  if (process.env['BENCH_WRITE'] !== '0') {
+    const file = join(root, 'docs/benchmarks.md');
+    const doc = readFileSync(file, 'utf8');
+    const updated = doc.replace(/## Live streams \(standard mode\)\n[\s\S]*?(?=\n## |$)/, section);
+    writeFileSync(file, updated);
+    console.log('docs/benchmarks.md updated');
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
