@@ -25,7 +25,15 @@ export function cmafPackagingJob(opts: CmafPackagingOptions): FfmpegJobSpec {
     inputs: [
       {
         source: opts.input,
-        options: ['-rw_timeout', String((opts.inputTimeoutMs ?? 5000) * 1000), '-fflags', '+nobuffer', '-f', 'flv'],
+        // Probe briefly: the FLV sequence headers carry the codec parameters, and every second spent probing
+        // delays the first segment and shifts the MPD's availabilityStartTime (DASH latency) by as much.
+        options: [
+          '-rw_timeout', String((opts.inputTimeoutMs ?? 5000) * 1000),
+          '-fflags', '+nobuffer',
+          '-analyzeduration', '500000',
+          '-probesize', '262144',
+          '-f', 'flv',
+        ],
       },
     ],
     output: `${opts.outputDir}/manifest.mpd`,

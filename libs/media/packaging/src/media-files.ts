@@ -31,6 +31,30 @@ export function cacheControl(kind: MediaKind): string {
  * Adjust ffmpeg's MPD for players: an absolute UTCTiming URL (dash.js resolves it against the MPD, and an
  * unreachable one makes it log "Failed to synchronize client and server time" on every refresh).
  */
-export function rewriteMpd(mpd: string, baseUrl: string): string {
-  return mpd.replace(/(<UTCTiming [^>]*value=")\/time(")/, `$1${baseUrl}/time$2`);
+export function rewriteMpd(mpd: string, baseUrl: string, availabilityStart?: Date): string {
+  let out = mpd.replace(/(<UTCTiming [^>]*value=")\/time(")/, `$1${baseUrl}/time$2`);
+  if (availabilityStart) out = out.replace(/availabilityStartTime="[^"]*"/, `availabilityStartTime="${availabilityStart.toISOString()}"`);
+  return out;
+}
+
+/** Media sequence number of the last segment a media playlist lists (-1 if none). */
+export function playlistLastMsn(playlist: string): number {
+  const seq = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(playlist)?.[1] ?? NaN);
+  const count = (playlist.match(/^#EXTINF:/gm) ?? []).length;
+  return Number.isFinite(seq) && count > 0 ? seq + count - 1 : -1;
+}
+
+/**
+ * Announce blocking playlist reload (RFC 8216bis §4.4.3.8, `_HLS_msn`): hls.js then asks for the next playlist
+ * and gets it the moment the segment is complete, instead of polling once per target duration.
+ */
+export function rewriteMediaPlaylist(playlist: string): string {
+  if (playlist.includes('#EXT-X-SERVER-CONTROL')) return playlist;
+  return playlist.replace(/^(#EXT-X-TARGETDURATION:\d+)$/m, '$1\n#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES');
+}
+
+/** Segment number of a media segment file name (chunk-<rep>-<n>.m4s). */
+export function segmentNumber(file: string): number | undefined {
+  const m = /^chunk-\d+-(\d+)\.m4s$/.exec(file);
+  return m ? Number(m[1]) : undefined;
 }

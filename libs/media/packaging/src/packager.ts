@@ -1,6 +1,6 @@
 // The packager: RTMP ingest → one CMAF remux per stream → HLS + DASH over HTTP, with the player page,
 // the stream catalogue API, UTCTiming, probes and metrics. apps/packager only reads config and calls this.
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { access, constants, lstat, mkdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import {
 } from '@livelab/service-kit';
 import { RTMP_APP, RtmpIngest, type PublishInfo } from './rtmp-ingest';
 import { StreamPackager } from './stream-packager';
-import { cacheControl, contentType, mediaKind, rewriteMpd } from './media-files';
+import { cacheControl, contentType, mediaKind, playlistLastMsn, rewriteMediaPlaylist, rewriteMpd, segmentNumber } from './media-files';
 
 export interface PackagerOptions {
   mediaDir: string;
@@ -146,6 +146,7 @@ export class Packager {
       name: p.name,
       input: `rtmp://127.0.0.1:${this.rtmpPort}/${RTMP_APP}/${p.name}`,
       dir: join(this.opts.mediaDir, p.name),
+      publishedAt: p.since,
       logger: this.opts.logger.child({ stream: p.name }),
       utcTimingUrl: '/time',
     });
@@ -239,13 +240,37 @@ export class Packager {
     if (!kind) return fail(400, 'not a media file name');
     if (!s || s.state === 'ended') return fail(404, `stream "${stream}" is not live`);
     const path = join(this.opts.mediaDir, stream, file);
+    // Blocking playlist reload: ?_HLS_msn=N answers once the playlist lists segment N.
+    const msnParam = req.query['_HLS_msn'];
+    if (kind === 'hls-manifest' && file.startsWith('media_') && msnParam !== undefined) {
+      const msn = Number(msnParam);
+      if (!/^\d+$/.test(String(msnParam))) return fail(400, '_HLS_msn must be a non-negative integer');
+      const lastMsn = () => {
+        try {
+          return playlistLastMsn(readFileSync(path, 'utf8'));
+        } catch {
+          return -1;
+        }
+      };
+      if (msn > Math.max(lastMsn(), s.latestMsn) + 2) return fail(400, `_HLS_msn=${msn} is too far in the future`);
+      if (!(await s.waitUntil(() => lastMsn() >= msn, 3000))) return fail(503, `segment ${msn} not available yet; retry`);
+    }
+    // A segment requested just before it is complete (DASH players compute availability from the clock) waits
+    // for it briefly instead of failing.
+    const num = segmentNumber(file);
+    if (num !== undefined && !existsSync(path) && num <= s.latestMsn + 2 && num > s.latestMsn - 1) {
+      await s.waitUntil(() => existsSync(path), 2000);
+    }
     try {
       const st = await lstat(path);
       if (!st.isFile()) return fail(404, 'not found');
       res.status(200);
       res.set({ 'Content-Type': contentType(kind), 'Cache-Control': cacheControl(kind) });
-      if (kind === 'dash-manifest') {
-        const body = Buffer.from(rewriteMpd(await readFile(path, 'utf8'), this.baseUrl(req)));
+      if (kind === 'dash-manifest' || (kind === 'hls-manifest' && file.startsWith('media_'))) {
+        const text = await readFile(path, 'utf8');
+        const body = Buffer.from(
+          kind === 'dash-manifest' ? rewriteMpd(text, this.baseUrl(req), s.availabilityStartOverride) : rewriteMediaPlaylist(text),
+        );
         res.set('Content-Length', String(body.length));
         this.count(kind, body.length);
         res.end(req.method === 'HEAD' ? undefined : body);

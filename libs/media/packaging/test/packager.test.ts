@@ -166,3 +166,49 @@ describe('packager with a live publisher', () => {
     expect(readdirSync(mediaDir)).toEqual([]);
   });
 });
+
+describe('low-delay delivery in standard mode', () => {
+  let run: FfmpegRun;
+  beforeAll(async () => {
+    run = publish('blocking');
+    await until('blocking to be listed', async () => (await listed()).some((s) => s.name === 'blocking'));
+  });
+  afterAll(() => run.stop(1000));
+
+  const lastMsn = (text: string) => {
+    const seq = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1]);
+    return seq + (text.match(/^#EXTINF:/gm) ?? []).length - 1;
+  };
+
+  it('announces blocking playlist reload and answers _HLS_msn=next as soon as that segment is complete', async () => {
+    const now = await request(packager.app).get('/live/blocking/media_0.m3u8').expect(200);
+    expect(now.text).toContain('#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES');
+    const next = lastMsn(now.text) + 1;
+    const started = Date.now();
+    const blocked = await request(packager.app).get(`/live/blocking/media_0.m3u8?_HLS_msn=${next}`).expect(200);
+    expect(lastMsn(blocked.text)).toBeGreaterThanOrEqual(next);
+    expect(Date.now() - started).toBeLessThan(2500); // one 1 s segment, with slack for a loaded machine
+  });
+
+  it('refuses _HLS_msn far in the future (400) and malformed values (400)', async () => {
+    const now = await request(packager.app).get('/live/blocking/media_0.m3u8');
+    await request(packager.app).get(`/live/blocking/media_0.m3u8?_HLS_msn=${lastMsn(now.text) + 50}`).expect(400);
+    await request(packager.app).get('/live/blocking/media_0.m3u8?_HLS_msn=abc').expect(400);
+  });
+
+  it('holds a request for the segment being made until it is complete', async () => {
+    const now = await request(packager.app).get('/live/blocking/media_0.m3u8');
+    const next = String(lastMsn(now.text) + 1).padStart(5, '0');
+    const seg = await request(packager.app).get(`/live/blocking/chunk-0-${next}.m4s`).buffer(true).expect(200);
+    expect(Number(seg.headers['content-length'])).toBeGreaterThan(500);
+  });
+
+  it('gives the MPD the publish time as availabilityStartTime', async () => {
+    const mpd = await request(packager.app).get('/live/blocking/manifest.mpd').expect(200);
+    const ast = Date.parse(/availabilityStartTime="([^"]+)"/.exec(mpd.text)?.[1] ?? '');
+    const since = Date.parse((await request(packager.app).get('/api/streams')).body.streams.find((s: { name: string }) => s.name === 'blocking').since);
+    // The publish came before the stream became playable (listed "since").
+    expect(ast).toBeLessThan(since);
+    expect(since - ast).toBeLessThan(10_000);
+  });
+});

@@ -1,0 +1,52 @@
+import { canonicalHeaderKey, goHeaders, goRemoteAddr, parseGoBool, parseGoDuration } from './go-compat';
+import { dataByteAt, dataLength } from './data-pattern';
+
+describe('Go compatibility helpers', () => {
+  it.each([
+    ['x-forwarded-for', 'X-Forwarded-For'],
+    ['USER-AGENT', 'User-Agent'],
+    ['accept', 'Accept'],
+    ['x-b3-traceid', 'X-B3-Traceid'],
+    ['bad header', 'bad header'],
+  ])('canonicalHeaderKey(%s) = %s', (k, v) => expect(canonicalHeaderKey(k)).toBe(v));
+
+  it('groups repeated headers in arrival order', () => {
+    expect([...goHeaders(['x-a', '1', 'X-A', '2', 'accept', '*/*'])]).toEqual([
+      ['X-A', ['1', '2']],
+      ['Accept', ['*/*']],
+    ]);
+  });
+
+  it.each([
+    ['100ms', 100],
+    ['1.5s', 1500],
+    ['1h2m', 3_720_000],
+    ['250us', 0.25],
+    ['0', 0],
+    ['-1s', -1000],
+    ['10', null],
+    ['abc', null],
+    ['', null],
+    ['1x', null],
+  ])('parseGoDuration(%p) = %p', (s, ms) => expect(parseGoDuration(s)).toBe(ms));
+
+  it('parses booleans like strconv.ParseBool', () => {
+    expect(['1', 't', 'TRUE', 'true', 'True'].map(parseGoBool)).toEqual([true, true, true, true, true]);
+    expect(['0', 'f', 'false'].map(parseGoBool)).toEqual([false, false, false]);
+    expect(['yes', 'on', undefined].map(parseGoBool)).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('prints RemoteAddr like Go', () => {
+    expect(goRemoteAddr('::ffff:10.0.0.7', 51234)).toBe('10.0.0.7:51234');
+    expect(goRemoteAddr('::1', 80)).toBe('[::1]:80');
+  });
+
+  it('makes the traefik /data pattern', () => {
+    const body = (n: number) => Buffer.from(Array.from({ length: dataLength(n) }, (_, i) => dataByteAt(i, n))).toString();
+    expect(body(0)).toBe('');
+    expect(body(1)).toBe('');
+    expect(body(2)).toBe('||');
+    expect(body(5)).toBe('|ABC|');
+    expect(body(30)).toBe('|ABCDEFGHIJKLMNOPQRSTUVWXYZ-A|');
+  });
+});

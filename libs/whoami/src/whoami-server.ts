@@ -1,0 +1,220 @@
+// The whoami HTTP(S) server: traefik/whoami's endpoints plus livelab's probes and metrics.
+// `/bench` is answered before the express router (it is the benchmark of the server itself).
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import express, { type Request, type Response } from 'express';
+import { WebSocketServer } from 'ws';
+import { Counter, createMetricsRegistry, HealthState, opsRouter, type Logger, type Registry } from '@livelab/service-kit';
+import { formatWhoamiJson, formatWhoamiText, type Identity } from './request-echo';
+import { goLogTime, goRemoteAddr, parseGoBool, parseGoDuration } from './go-compat';
+import { DATA_UNITS, dataLength, dataStream } from './data-pattern';
+
+export interface WhoamiConfig {
+  identity: Identity;
+  /** Allow ?env=true (the environment holds secrets: off unless asked for). */
+  allowEnv: boolean;
+  /** Largest /data body, bytes. */
+  dataMaxBytes: number;
+  verbose: boolean;
+  allowedOrigins: string;
+  tls?: { cert: string; key: string; ca?: string };
+  logger: Logger;
+  /** Where --verbose access lines go (default stdout). */
+  accessLog?: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+  registry?: Registry;
+}
+
+/** Largest wait honoured by ?wait= (a DoS guard; traefik has none). */
+const MAX_WAIT_MS = 60_000;
+
+function readBody(req: IncomingMessage, limit = 10 * 1024 * 1024): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(Object.assign(new Error(`request body over ${limit} bytes`), { status: 413 }));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export function createWhoamiApp(config: WhoamiConfig, health: HealthState, registry: Registry): express.Express {
+  const env = config.env ?? process.env;
+  const requests = new Counter({ name: 'livelab_whoami_requests_total', help: 'Requests by route', labelNames: ['route'], registers: [registry] });
+  let healthStatus = 200;
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', 'simple');
+
+  if (config.verbose) {
+    const out = config.accessLog ?? ((line: string) => process.stdout.write(`${line}\n`));
+    app.use((req, res, next) => {
+      res.on('finish', () =>
+        out(`${goRemoteAddr(req.socket.remoteAddress, req.socket.remotePort)} - - [${goLogTime()}] "${req.method} ${req.path} HTTP/${req.httpVersion}" - -`),
+      );
+      next();
+    });
+  }
+  app.use(opsRouter(health, registry));
+
+  const envRefused = (res: Response, json: boolean) => {
+    const reason = 'env=true is disabled: the environment holds secrets. Start whoami with --allow-env (WHOAMI_ALLOW_ENV=true) to allow it.';
+    res.status(403);
+    if (json) res.json({ error: reason });
+    else res.type('text/plain').send(`${reason}\n`);
+  };
+  const wantsEnv = (req: Request) => parseGoBool(req.query['env'] as string | undefined) === true;
+
+  app.all('/api', (req, res) => {
+    requests.inc({ route: 'api' });
+    res.set('Access-Control-Allow-Origin', config.allowedOrigins);
+    res.set('Access-Control-Allow-Methods', '*');
+    if (wantsEnv(req) && !config.allowEnv) return envRefused(res, true);
+    res
+      .type('application/json')
+      .send(formatWhoamiJson(config.identity, req, wantsEnv(req) ? env : undefined));
+  });
+
+  app.all('/data', (req, res) => {
+    requests.inc({ route: 'data' });
+    let size = Number.parseInt(String(req.query['size'] ?? ''), 10);
+    if (!/^[-+]?\d+$/.test(String(req.query['size'] ?? ''))) size = 1;
+    if (size < 0) size = 0;
+    const unit = String(req.query['unit'] ?? '').toLowerCase();
+    if (DATA_UNITS[unit]) size *= DATA_UNITS[unit];
+    if (!Number.isSafeInteger(size) || size > config.dataMaxBytes) {
+      res.status(400).type('text/plain').send(`size ${req.query['size']}${unit ? ` ${unit}` : ''} is over the maximum of ${config.dataMaxBytes} bytes (--data-max / WHOAMI_DATA_MAX)\n`);
+      return;
+    }
+    const total = dataLength(size);
+    const attachment = parseGoBool(req.query['attachment'] as string | undefined) === true;
+    res.type('text/plain; charset=utf-8');
+    let start = 0;
+    let end = total - 1;
+    if (attachment) {
+      res.set('Content-Disposition', 'Attachment');
+      res.set('Accept-Ranges', 'bytes');
+      res.set('Last-Modified', new Date().toUTCString());
+      const range = req.get('range');
+      if (range && total > 0) {
+        const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+        if (m && (m[1] || m[2])) {
+          if (m[1]) {
+            start = Number(m[1]);
+            end = m[2] ? Math.min(Number(m[2]), total - 1) : total - 1;
+          } else {
+            start = Math.max(0, total - Number(m[2]));
+          }
+          if (start > end || start >= total) {
+            res.status(416).set('Content-Range', `bytes */${total}`).end();
+            return;
+          }
+          res.status(206).set('Content-Range', `bytes ${start}-${end}/${total}`);
+        }
+      }
+    }
+    res.set('Content-Length', String(Math.max(0, end - start + 1)));
+    if (req.method === 'HEAD' || total === 0) {
+      res.end();
+      return;
+    }
+    const stream = dataStream(total, start, end);
+    res.on('close', () => stream.destroy());
+    stream.pipe(res);
+  });
+
+  app.all('/health', async (req, res) => {
+    requests.inc({ route: 'health' });
+    if (req.method === 'POST') {
+      const body = (await readBody(req, 4096)).toString('utf8').trim();
+      const code = /^-?\d+$/.test(body) ? Number(body) : NaN;
+      if (!Number.isInteger(code) || code < 100 || code > 999) {
+        res.status(400).type('text/plain').send(`health status must be a JSON integer from 100 to 999, got ${JSON.stringify(body.slice(0, 50))}\n`);
+        return;
+      }
+      healthStatus = code;
+      config.logger.info({ statusCode: code }, 'health check status code updated');
+      res.status(200).end();
+      return;
+    }
+    res.status(healthStatus).end();
+  });
+
+  // Plain HTTP to the WebSocket endpoint (upgrades are handled on the server's 'upgrade' event).
+  app.all('/echo', (_req, res) => {
+    res.status(400).type('text/plain').send('Bad Request\n');
+  });
+
+  // `/` and every other path: the request echo.
+  app.use(async (req, res) => {
+    requests.inc({ route: 'whoami' });
+    const wait = typeof req.query['wait'] === 'string' ? parseGoDuration(req.query['wait']) : null;
+    if (wait !== null && wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, MAX_WAIT_MS)));
+    if (wantsEnv(req) && !config.allowEnv) return envRefused(res, false);
+    try {
+      const body = await readBody(req);
+      res.type('text/plain; charset=utf-8').send(formatWhoamiText(config.identity, req, body, wantsEnv(req) ? env : undefined));
+    } catch (e) {
+      res.status((e as { status?: number }).status ?? 400).type('text/plain').send(`${(e as Error).message}\n`);
+    }
+  });
+  return app;
+}
+
+export interface WhoamiServer {
+  server: Server;
+  health: HealthState;
+  registry: Registry;
+  websockets: WebSocketServer;
+}
+
+/** The HTTP (or HTTPS, mutual TLS with a CA) server. Listen on it yourself. */
+export function createWhoamiServer(config: WhoamiConfig): WhoamiServer {
+  const health = new HealthState();
+  const registry = config.registry ?? createMetricsRegistry('whoami');
+  const app = createWhoamiApp(config, health, registry);
+  const bench = new Counter({ name: 'livelab_whoami_bench_requests_total', help: '/bench requests', registers: [registry] });
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '';
+    if (url === '/bench' || url.startsWith('/bench?')) {
+      bench.inc();
+      res.writeHead(200, { 'Content-Type': 'text/plain', Connection: 'keep-alive', 'Content-Length': '1' });
+      res.end('1');
+      return;
+    }
+    app(req, res);
+  };
+  const server = config.tls
+    ? createHttpsServer(
+        {
+          cert: readFileSync(config.tls.cert),
+          key: readFileSync(config.tls.key),
+          minVersion: 'TLSv1.2',
+          ...(config.tls.ca ? { ca: readFileSync(config.tls.ca), requestCert: true, rejectUnauthorized: true } : {}),
+        },
+        handler,
+      )
+    : createHttpServer(handler);
+
+  const websockets = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://x').pathname !== '/echo') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    websockets.handleUpgrade(req, socket, head, (ws) => {
+      ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+    });
+  });
+  return { server: server as Server, health, registry, websockets };
+}
