@@ -1,2 +1,3 @@
-// Public API of @livelab/work-protocol: Scheduler protocol /v1: zod schemas and types shared by the work server and client.
-export {};
+// Public API of @livelab/work-protocol: scheduler protocol /v1, zod schemas and types shared by server and client.
+export * from './messages';
+export { weakKey, keyMatches, readSecret } from './keys';

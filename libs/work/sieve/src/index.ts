@@ -1,2 +1,13 @@
-// Public API of @livelab/work-sieve: Deterministic compute app: segmented-sieve prime counting with checkpoints.
-export {};
+// Public API of @livelab/work-sieve: segmented prime sieve over [lo, hi) with a resumable, bit-identical result.
+export {
+  SegmentedSieve,
+  sieveRange,
+  initialCheckpoint,
+  chunkCount,
+  validateRange,
+  basePrimes,
+  CHUNK_SPAN,
+  MAX_HI,
+  type SieveResult,
+  type SieveCheckpoint,
+} from './segmented-sieve';

@@ -1,0 +1,57 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SchedulerRequestSchema, describeZodError, keyMatches, readSecret, weakKey } from './index';
+
+const base = {
+  authenticator: 'k'.repeat(32),
+  host_id: 1,
+  host: { cores: 2, memory_mb: 1024 },
+  work_req_seconds: 60,
+  results: [],
+  in_progress: [],
+};
+
+describe('scheduler request schema', () => {
+  it('accepts a minimal request and fills defaults', () => {
+    const r = SchedulerRequestSchema.parse(base);
+    expect(r.host.name).toBe('');
+  });
+
+  it('names the bad field', () => {
+    const r = SchedulerRequestSchema.safeParse({
+      ...base,
+      results: [{ task_id: 't1', outcome: 'success', elapsed_s: 1, output: { count: 1, sum: '2', sha256: 'xyz' } }],
+    });
+    expect(r.success).toBe(false);
+    if (!r.success) expect(describeZodError(r.error)).toBe('results.0.output.sha256: sha256 must be 64 lowercase hex digits');
+  });
+
+  it('refuses unknown fields and hostile ids', () => {
+    expect(SchedulerRequestSchema.safeParse({ ...base, extra: 1 }).success).toBe(false);
+    expect(SchedulerRequestSchema.safeParse({ ...base, in_progress: ['../etc/passwd'] }).success).toBe(false);
+    expect(SchedulerRequestSchema.safeParse({ ...base, work_req_seconds: -1 }).success).toBe(false);
+  });
+});
+
+describe('keys', () => {
+  const account = 'a-long-account-key-0123456789';
+  it('accepts the account key and the weak key, nothing else', () => {
+    const weak = weakKey(1, account);
+    expect(weak).toMatch(/^1_[0-9a-f]{64}$/);
+    expect(keyMatches(account, 1, account)).toBe(true);
+    expect(keyMatches(weak, 1, account)).toBe(true);
+    expect(keyMatches(weakKey(2, account), 1, account)).toBe(false);
+    expect(keyMatches(account + 'x', 1, account)).toBe(false);
+  });
+
+  it('reads a secret from env or a file and has no default', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keys-'));
+    writeFileSync(join(dir, 'key'), 'from-file\n');
+    expect(readSecret('K', { K: 'direct' })).toBe('direct');
+    expect(readSecret('K', { K_FILE: join(dir, 'key') })).toBe('from-file');
+    expect(() => readSecret('K', {})).toThrow('K (or K_FILE) is required and has no default');
+    expect(() => readSecret('K', { K: 'a', K_FILE: 'b' })).toThrow('not both');
+    expect(() => readSecret('K', { K_FILE: join(dir, 'missing') })).toThrow('ENOENT');
+  });
+});
