@@ -1,2 +1,72 @@
-// work-server: BOINC-style project server.
-export {};
+// work-server: BOINC-style project server (composition only; logic in @livelab/work-server-core).
+import { configOrExit, createLogger, env, installGracefulShutdown, loadConfig } from '@livelab/service-kit';
+import { readSecret, weakKey } from '@livelab/work-protocol';
+import { DEFAULT_PROJECT_OPTIONS, USER_ID, startWorkServer } from '@livelab/work-server-core';
+import { z } from 'zod';
+
+const d = DEFAULT_PROJECT_OPTIONS;
+const schema = z.object({
+  HTTP_PORT: env.port(8090),
+  WORK_DB_PATH: env.string('./work.db'),
+  LOG_LEVEL: env.logLevel(),
+  WORK_RANGE_LO: env.int(d.rangeLo, { min: 0 }),
+  WORK_RANGE_HI: env.int(d.rangeHi, { min: 1, max: 2 ** 40 }),
+  WORK_UNIT_SPAN: env.int(d.unitSpan, { min: 1 }),
+  WORK_MIN_QUORUM: env.int(d.minQuorum, { min: 1 }),
+  WORK_TARGET_NRESULTS: env.int(d.targetNResults, { min: 1 }),
+  WORK_MAX_ERROR_RESULTS: env.int(d.maxErrorResults, { min: 0 }),
+  WORK_MAX_TOTAL_RESULTS: env.int(d.maxTotalResults, { min: 1 }),
+  WORK_DELAY_BOUND_S: env.int(d.delayBoundS, { min: 1 }),
+  WORK_CUSHION: env.int(d.cushion, { min: 1 }),
+  WORK_REQUEST_DELAY_S: env.number(d.requestDelayS, { min: 0 }),
+  WORK_BACKEND_INTERVAL_MS: env.int(5000, { min: 50 }),
+});
+
+if (process.argv[2] === 'weak-key') {
+  // `node main.js weak-key` prints the weak key for the account key in the environment (for the clients' Secret)
+  const key = configOrExit(() => readSecretOrConfigError('WORK_ACCOUNT_KEY'), 'work-server');
+  process.stdout.write(`${weakKey(USER_ID, key)}\n`);
+  process.exit(0);
+}
+
+function readSecretOrConfigError(name: string): string {
+  try {
+    return readSecret(name);
+  } catch (err) {
+    process.stderr.write(`work-server: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+}
+
+const cfg = configOrExit(() => loadConfig(schema), 'work-server');
+const accountKey = readSecretOrConfigError('WORK_ACCOUNT_KEY');
+const logger = createLogger('work-server', cfg.LOG_LEVEL);
+
+void (async () => {
+  try {
+    const server = await startWorkServer({
+      dbPath: cfg.WORK_DB_PATH,
+      port: cfg.HTTP_PORT,
+      logger,
+      backendIntervalMs: cfg.WORK_BACKEND_INTERVAL_MS,
+      project: {
+        accountKey,
+        rangeLo: cfg.WORK_RANGE_LO,
+        rangeHi: cfg.WORK_RANGE_HI,
+        unitSpan: cfg.WORK_UNIT_SPAN,
+        minQuorum: cfg.WORK_MIN_QUORUM,
+        targetNResults: cfg.WORK_TARGET_NRESULTS,
+        maxErrorResults: cfg.WORK_MAX_ERROR_RESULTS,
+        maxTotalResults: cfg.WORK_MAX_TOTAL_RESULTS,
+        delayBoundS: cfg.WORK_DELAY_BOUND_S,
+        cushion: cfg.WORK_CUSHION,
+        requestDelayS: cfg.WORK_REQUEST_DELAY_S,
+      },
+    });
+    installGracefulShutdown(logger, [{ name: 'http+db', run: () => server.close() }]);
+  } catch (err) {
+    logger.fatal({ err }, 'work server failed to start');
+    process.stderr.write(`work-server: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+})();

@@ -1,0 +1,66 @@
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+/**
+ * Versioned schema migrations: migration i brings the schema from version i to i+1 (PRAGMA user_version).
+ * Append new migrations; never edit a shipped one.
+ */
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE host (
+    id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, name TEXT NOT NULL, cores INTEGER NOT NULL,
+    memory_mb INTEGER NOT NULL, numbers_per_second REAL NOT NULL DEFAULT 0, total_credit REAL NOT NULL DEFAULT 0,
+    created_ms INTEGER NOT NULL, last_rpc_ms INTEGER
+  );
+  CREATE TABLE workunit (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, lo INTEGER NOT NULL, hi INTEGER NOT NULL,
+    min_quorum INTEGER NOT NULL, target_nresults INTEGER NOT NULL, max_error_results INTEGER NOT NULL,
+    max_total_results INTEGER NOT NULL, delay_bound_s INTEGER NOT NULL,
+    canonical_result_id INTEGER, error_mask TEXT, need_transition INTEGER NOT NULL DEFAULT 1,
+    assimilated INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL
+  );
+  CREATE TABLE result (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, workunit_id INTEGER NOT NULL REFERENCES workunit(id),
+    server_state TEXT NOT NULL CHECK (server_state IN ('unsent','in_progress','over')),
+    outcome TEXT CHECK (outcome IN ('success','client_error','no_reply','didnt_need')),
+    validate_state TEXT NOT NULL DEFAULT 'init' CHECK (validate_state IN ('init','valid','invalid')),
+    host_id INTEGER REFERENCES host(id), sent_ms INTEGER, deadline_ms INTEGER, received_ms INTEGER,
+    output TEXT, elapsed_s REAL, error TEXT, granted_credit REAL NOT NULL DEFAULT 0
+  );
+  CREATE INDEX result_unsent ON result(server_state, id);
+  CREATE INDEX result_wu ON result(workunit_id);
+  CREATE INDEX result_host ON result(host_id, server_state);
+  CREATE INDEX result_deadline ON result(server_state, deadline_ms);
+  CREATE INDEX wu_transition ON workunit(need_transition);
+  CREATE TABLE canonical (
+    workunit_id INTEGER PRIMARY KEY REFERENCES workunit(id), lo INTEGER NOT NULL, hi INTEGER NOT NULL,
+    count INTEGER NOT NULL, sum TEXT NOT NULL, sha256 TEXT NOT NULL, result_id INTEGER NOT NULL,
+    assimilated_ms INTEGER NOT NULL
+  );
+  CREATE INDEX canonical_lo ON canonical(lo);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Open (or create) the database: WAL, foreign keys, migrations applied in one transaction each. */
+export function openDatabase(path: string): Db {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`database schema version ${current} is newer than this server (${MIGRATIONS.length})`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return db;
+}
