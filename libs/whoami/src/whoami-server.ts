@@ -47,6 +47,38 @@ function readBody(req: IncomingMessage, limit = 10 * 1024 * 1024): Promise<Buffe
   });
 }
 
+/** Paths express routes; every other path is the request echo, served without the router (the hot path). */
+const ROUTED = new Set(['/api', '/data', '/health', '/echo', '/healthz', '/readyz', '/metrics']);
+
+const ENV_REFUSED =
+  'env=true is disabled: the environment holds secrets. Start whoami with --allow-env (WHOAMI_ALLOW_ENV=true) to allow it.';
+
+/** `/` and every unrouted path: wait if asked, refuse env unless allowed, echo the request. */
+export async function serveEcho(config: WhoamiConfig, req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+  const waitParam = query.get('wait');
+  const wait = waitParam !== null ? parseGoDuration(waitParam) : null;
+  if (wait !== null && wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, MAX_WAIT_MS)));
+  const wantsEnv = parseGoBool(query.get('env') ?? undefined) === true;
+  if (wantsEnv && !config.allowEnv) {
+    const body = `${ENV_REFUSED}\n`;
+    res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+    return;
+  }
+  let body: Buffer;
+  try {
+    body = await readBody(req);
+  } catch (e) {
+    const msg = `${(e as Error).message}\n`;
+    res.writeHead((e as { status?: number }).status ?? 400, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end(msg);
+    return;
+  }
+  const text = formatWhoamiText(config.identity, req, body, wantsEnv ? (config.env ?? process.env) : undefined);
+  res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': text.length });
+  res.end(text);
+}
+
 export function createWhoamiApp(config: WhoamiConfig, health: HealthState, registry: Registry): express.Express {
   const env = config.env ?? process.env;
   const requests = new Counter({ name: 'livelab_whoami_requests_total', help: 'Requests by route', labelNames: ['route'], registers: [registry] });
@@ -68,10 +100,9 @@ export function createWhoamiApp(config: WhoamiConfig, health: HealthState, regis
   app.use(opsRouter(health, registry));
 
   const envRefused = (res: Response, json: boolean) => {
-    const reason = 'env=true is disabled: the environment holds secrets. Start whoami with --allow-env (WHOAMI_ALLOW_ENV=true) to allow it.';
     res.status(403);
-    if (json) res.json({ error: reason });
-    else res.type('text/plain').send(`${reason}\n`);
+    if (json) res.json({ error: ENV_REFUSED });
+    else res.type('text/plain').send(`${ENV_REFUSED}\n`);
   };
   const wantsEnv = (req: Request) => parseGoBool(req.query['env'] as string | undefined) === true;
 
@@ -155,18 +186,10 @@ export function createWhoamiApp(config: WhoamiConfig, health: HealthState, regis
     res.status(400).type('text/plain').send('Bad Request\n');
   });
 
-  // `/` and every other path: the request echo.
-  app.use(async (req, res) => {
+  // `/` and every other path: the request echo (normally answered before the router; see createWhoamiServer).
+  app.use((req, res) => {
     requests.inc({ route: 'whoami' });
-    const wait = typeof req.query['wait'] === 'string' ? parseGoDuration(req.query['wait']) : null;
-    if (wait !== null && wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, MAX_WAIT_MS)));
-    if (wantsEnv(req) && !config.allowEnv) return envRefused(res, false);
-    try {
-      const body = await readBody(req);
-      res.type('text/plain; charset=utf-8').send(formatWhoamiText(config.identity, req, body, wantsEnv(req) ? env : undefined));
-    } catch (e) {
-      res.status((e as { status?: number }).status ?? 400).type('text/plain').send(`${(e as Error).message}\n`);
-    }
+    void serveEcho(config, req, res, new URL(req.url, 'http://x').searchParams);
   });
   return app;
 }
@@ -184,15 +207,28 @@ export function createWhoamiServer(config: WhoamiConfig): WhoamiServer {
   const registry = config.registry ?? createMetricsRegistry('whoami');
   const app = createWhoamiApp(config, health, registry);
   const bench = new Counter({ name: 'livelab_whoami_bench_requests_total', help: '/bench requests', registers: [registry] });
+  const echoes = new Counter({ name: 'livelab_whoami_echo_requests_total', help: 'Request echoes (/ and other paths)', registers: [registry] });
+  const accessLog = config.verbose ? (config.accessLog ?? ((line: string) => process.stdout.write(`${line}\n`))) : undefined;
+  // The hot paths skip the express router (measured in docs/benchmarks.md: the router cost ~4× on `/`).
   const handler = (req: IncomingMessage, res: ServerResponse) => {
-    const url = req.url ?? '';
-    if (url === '/bench' || url.startsWith('/bench?')) {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (path === '/bench') {
       bench.inc();
       res.writeHead(200, { 'Content-Type': 'text/plain', Connection: 'keep-alive', 'Content-Length': '1' });
       res.end('1');
+    } else if (!ROUTED.has(path)) {
+      echoes.inc();
+      void serveEcho(config, req, res, new URLSearchParams(q < 0 ? '' : url.slice(q + 1)));
+    } else {
+      app(req, res);
       return;
     }
-    app(req, res);
+    if (accessLog)
+      res.on('finish', () =>
+        accessLog(`${goRemoteAddr(req.socket.remoteAddress, req.socket.remotePort)} - - [${goLogTime()}] "${req.method} ${path} HTTP/${req.httpVersion}" - -`),
+      );
   };
   const server = config.tls
     ? createHttpsServer(

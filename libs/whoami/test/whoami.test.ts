@@ -245,6 +245,9 @@ describe('verbose access log', () => {
     const lines: string[] = [];
     const { server } = await start({ verbose: true, accessLog: (l) => lines.push(l) });
     await request(server).get('/api?x=1').expect(200);
+    await request(server).get('/hello?y=2').expect(200);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/"GET \/hello HTTP\/1\.1" - -$/);
     expect(lines[0]).toMatch(/^127\.0\.0\.1:\d+ - - \[\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "GET \/api HTTP\/1\.1" - -$/);
   });
 });
