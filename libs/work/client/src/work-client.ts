@@ -248,7 +248,11 @@ export class WorkClient {
       }
       throw new RpcError(`${path} → HTTP ${res.status}: ${reason}`, res.status);
     }
-    return JSON.parse(text);
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new RpcError(`${path} → HTTP ${res.status} but the reply is not JSON (is ${this.o.serverUrl} a work server?)`);
+    }
   }
 
   private hostInfo() {
@@ -301,7 +305,9 @@ export class WorkClient {
     t.status = 'running';
     const id = t.task.task_id;
     const run = new TaskRun(this.o.worker, t.task.input.lo, t.task.input.hi, t.checkpoint, (cp) => {
+      // a segment boundary: the checkpoint goes to disk at most every checkpointIntervalMs
       t.checkpoint = cp;
+      if (Date.now() - this.lastPersist >= this.o.checkpointIntervalMs) this.persist();
     });
     this.runs.set(id, { run, startedAt: Date.now(), elapsedBefore: t.elapsed_s });
     this.o.logger.info({ task: id, range: t.task.input, resumeFromChunk: t.checkpoint?.chunksDone ?? 0 }, 'task started');
