@@ -79,6 +79,18 @@ async function viewer(browser: import('playwright-core').Browser, format: 'hls' 
   return page;
 }
 
+const NOTES = `Reading the figures: with 1 s segments that are listed only once complete, a player cannot sit much less than
+one segment plus its delivery behind the live edge without running dry. Three packager changes took this from
+3.4 s / 4.1 s (hls.js first / late viewer, first run of this benchmark with the settings hls.js 1.7 ships) to about
+2.1 s: blocking playlist reload (\`EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD\`, \`_HLS_msn\`, so hls.js learns of a segment
+the moment it is complete instead of polling once a second), a short input probe in the remux (the MPD's
+availabilityStartTime had been ~2 s after the first frame) and the publish time as availabilityStartTime, and
+holding a request for the segment being written instead of a 404. The reference figures on this machine kind
+(issue 2): plain ffmpeg CMAF with 1 s segments gave hls.js 1.8 s / 3.9 s and dash.js 2.9 s / 2.9 s; nginx-rtmp with
+1 s fragments 1.9 s / 4.0 s and 2.8 s / 4.1 s. dash.js still stalls a few times a minute here at a 1.6 s live delay
+while the same 2 cores encode 1024x768@60 and decode it in two software players (note the dropped frames); sub-second
+latency without stalls is the low-latency mode's job (chunked CMAF, issue 7).`;
+
 type Fmt = 'hls' | 'dash';
 
 /** One format: a fresh stream; the first viewer opens the page before it exists, a second joins LATE_S later. */
@@ -151,6 +163,8 @@ async function main() {
     '| player | viewer | g2g median | g2g p95 | first frame | stalls | dropped | samples |',
     '|---|---|---|---|---|---|---|---|',
     ...rows,
+    '',
+    NOTES,
     '',
     `Packager CPU for this stream (node + its remux ffmpeg): ${cpuPct.toFixed(1)} % of one core.`,
     '',

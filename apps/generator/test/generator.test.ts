@@ -1,0 +1,87 @@
+// The generator against a real packager: it waits for the RTMP port, publishes, and when the packager goes away
+// and comes back on the same port it reconnects by itself (backoff with jitter, capped).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { silentLogger } from '@livelab/service-kit';
+import { TestSignalPublisher } from '@livelab/media-ffmpeg';
+import { Packager } from '@livelab/media-packaging';
+
+jest.setTimeout(120_000);
+
+const KEY = 'generator-test-key';
+const root = resolve(__dirname, '../../..');
+
+async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('generator ↔ packager', () => {
+  let dir: string;
+  let packager: Packager | undefined;
+  let publisher: TestSignalPublisher | undefined;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'livelab-gen-'));
+  });
+  afterAll(async () => {
+    await publisher?.stop();
+    await packager?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('waits for the packager, publishes, and reconnects after the packager restarts', async () => {
+    // Find a free port for RTMP by starting the packager once, then stop it: the generator starts first.
+    packager = new Packager({ mediaDir: dir, publishKey: KEY, logger: silentLogger() });
+    const { rtmpPort } = await packager.start({ rtmpPort: 0, httpPort: 0, host: '127.0.0.1' });
+    await packager.stop();
+
+    publisher = new TestSignalPublisher({
+      streams: [{ name: 'reconnect', pattern: 'smptehdbars', width: 320, height: 180, fps: 25, videoBitrateKbps: 300, audioBitrateKbps: 64 }],
+      rtmpBaseUrl: `rtmp://127.0.0.1:${rtmpPort}/live`,
+      publishKey: KEY,
+      logger: silentLogger(),
+      backoff: { baseMs: 200, capMs: 2000 },
+    });
+    const started = publisher.start(); // waits: nothing listens yet
+    await new Promise((r) => setTimeout(r, 700));
+    expect(publisher.allRunning).toBe(false);
+
+    const listed = async (p: Packager) => p.listStreams().some((s) => s.name === 'reconnect');
+    packager = new Packager({ mediaDir: dir, publishKey: KEY, logger: silentLogger() });
+    await packager.start({ rtmpPort, httpPort: 0, host: '127.0.0.1' });
+    expect(await started).toBe(true);
+    const first = packager;
+    await until('the stream on the first packager', () => listed(first));
+
+    await first.stop(); // the packager goes away: ffmpeg exits, the generator retries with backoff
+    await until('the generator to notice', () => publisher?.status()[0].running === false || (publisher?.status()[0].restarts ?? 0) > 0, 15_000);
+    packager = new Packager({ mediaDir: dir, publishKey: KEY, logger: silentLogger() });
+    await packager.start({ rtmpPort, httpPort: 0, host: '127.0.0.1' });
+    const second = packager;
+    await until('the stream on the restarted packager', () => listed(second), 30_000);
+    expect(publisher.status()[0].restarts).toBeGreaterThan(0);
+  });
+});
+
+describe('generator configuration', () => {
+  const run = (env: Record<string, string>) =>
+    spawnSync('npx', ['tsx', 'apps/generator/src/main.ts'], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
+
+  it.each([
+    [{ PUBLISH_KEY: 'long-enough-key', HTTP_PORT: 'eighty' }, /^generator: invalid HTTP_PORT="eighty": expected a port number 0-65535$/],
+    [{}, /^generator: invalid PUBLISH_KEY=unset: /],
+    [{ PUBLISH_KEY: 'long-enough-key', STREAMS: 'nope' }, /^generator: invalid STREAMS: unknown stream nope \(known: /],
+    [{ PUBLISH_KEY: 'long-enough-key', PACKAGER_RTMP_URL: 'http://x' }, /^generator: invalid PACKAGER_RTMP_URL="http:\/\/x": expected an RTMP URL/],
+  ])('%j stops the start with one clear line', (env, message) => {
+    const r = run({ PUBLISH_KEY: '', ...env });
+    expect(r.status).toBe(2);
+    const lines = r.stderr.split('\n').filter((l) => l.trim() && !/npm warn/.test(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+  });
+});
