@@ -171,10 +171,7 @@ export class WorkClient {
     // computing
     if (!allowed) {
       for (const id of [...this.runs.keys()]) await this.stopTask(id);
-    } else {
-      const queued = this.state.tasks.filter((t) => t.status === 'queued').sort((a, b) => a.task.deadline_ms - b.task.deadline_ms);
-      while (this.runs.size < this.o.ncpus && queued.length) this.startTask(queued.shift() as TaskState);
-    }
+    } else this.startQueued();
     if (now - this.lastPersist >= this.o.checkpointIntervalMs) this.persist();
     if (now - this.lastProgressLog >= this.o.progressLogIntervalMs) this.logProgress(now);
     this.updateGauges();
@@ -292,6 +289,7 @@ export class WorkClient {
       this.state.tasks.push({ task, status: 'queued', elapsed_s: 0 });
     }
     this.state.credit = reply.host_credit;
+    this.startQueued();
     this.persist(true);
     for (const msg of reply.messages) {
       if (msg.level === 'info') this.o.logger.debug({ serverLevel: msg.level }, `server: ${msg.text}`);
@@ -299,6 +297,13 @@ export class WorkClient {
     }
     if (nAcked || reply.tasks.length) this.o.logger.info({ acked: nAcked, newTasks: reply.tasks.length, credit: reply.host_credit, requestDelayS: reply.request_delay_s }, 'scheduler reply');
     this.wake?.();
+  }
+
+  /** Start queued tasks (earliest deadline first) on free cores, if the run mode allows. */
+  private startQueued(): void {
+    if (this.stopping || !mayRun(this.o.runMode)) return;
+    const queued = this.state.tasks.filter((t) => t.status === 'queued').sort((a, b) => a.task.deadline_ms - b.task.deadline_ms);
+    while (this.runs.size < this.o.ncpus && queued.length) this.startTask(queued.shift() as TaskState);
   }
 
   private startTask(t: TaskState): void {
@@ -325,6 +330,8 @@ export class WorkClient {
         t.status = 'finished';
         t.report = { task_id: id, outcome: 'client_error', error: o.message.slice(0, 1000), elapsed_s: t.elapsed_s };
       }
+      // keep the core busy: start the next queued task before the (fsync'ed) state write
+      if (o.kind !== 'stopped') this.startQueued();
       this.persist(true);
       this.wake?.();
     });

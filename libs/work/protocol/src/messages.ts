@@ -124,4 +124,5 @@ export const KNOWN_PI: ReadonlyArray<{ x: number; pi: number }> = [
   { x: 1e8, pi: 5_761_455 },
   { x: 1e9, pi: 50_847_534 },
   { x: 1e10, pi: 455_052_511 },
+  { x: 1e11, pi: 4_118_054_813 },
 ];

@@ -30,8 +30,8 @@ export interface ProjectOptions {
 export const DEFAULT_PROJECT_OPTIONS: Omit<ProjectOptions, 'accountKey'> = {
   projectName: 'livelab primes',
   rangeLo: 0,
-  rangeHi: 1e9,
-  unitSpan: 2.5e7,
+  rangeHi: 1e11,
+  unitSpan: 1e9,
   minQuorum: 2,
   targetNResults: 2,
   maxErrorResults: 3,
@@ -39,8 +39,8 @@ export const DEFAULT_PROJECT_OPTIONS: Omit<ProjectOptions, 'accountKey'> = {
   delayBoundS: 3600,
   cushion: 8,
   requestDelayS: 5,
-  maxTasksPerRpc: 8,
-  defaultNumbersPerSecond: 3e7,
+  maxTasksPerRpc: 16,
+  defaultNumbersPerSecond: 1e8,
   creditDivisor: 1e6,
 };
 

@@ -67,6 +67,16 @@ export function initialCheckpoint(lo: number, hi: number): SieveCheckpoint {
 }
 
 const TWO32 = 2 ** 32;
+/** odd entries per cache block inside a chunk (32 KiB of flags) */
+const BLOCK = 1 << 15;
+const PRESIEVE_PRIMES = [3, 5, 7, 11, 13];
+const PATTERN_LEN = 3 * 5 * 7 * 11 * 13;
+/** PATTERN[k] = 1 when 1 + 2k is a multiple of one of PRESIEVE_PRIMES */
+const PATTERN = (() => {
+  const pat = new Uint8Array(PATTERN_LEN);
+  for (let k = 0; k < PATTERN_LEN; k++) for (const p of PRESIEVE_PRIMES) if ((1 + 2 * k) % p === 0) pat[k] = 1;
+  return pat;
+})();
 const FLUSH_AT = 2 ** 52;
 const MASK64 = (1n << 64n) - 1n;
 
@@ -79,6 +89,7 @@ export class SegmentedSieve {
   private readonly primes: Uint32Array;
   /** next odd multiple of primes[k] still to cross off (absolute value) */
   private readonly next: Float64Array;
+  private readonly firstUnpresieved: number;
   private readonly flags = new Uint8Array(CHUNK_SPAN / 2 + 1);
   private readonly out = new DataView(new ArrayBuffer(8 * (CHUNK_SPAN / 2 + 2)));
   private state: SieveCheckpoint;
@@ -93,6 +104,8 @@ export class SegmentedSieve {
     if (this.hash.length !== 32) throw new RangeError('checkpoint sha256 must be 64 hex digits');
     this.primes = basePrimes(from.hi);
     this.next = new Float64Array(this.primes.length);
+    this.firstUnpresieved = 0;
+    while (this.firstUnpresieved < this.primes.length && this.primes[this.firstUnpresieved] <= 13) this.firstUnpresieved++;
     const start = from.lo + from.chunksDone * CHUNK_SPAN;
     for (let k = 0; k < this.primes.length; k++) {
       const p = this.primes[k];
@@ -123,16 +136,30 @@ export class SegmentedSieve {
     const o0 = a % 2 === 0 ? a + 1 : a; // first odd >= a
     const nOdd = b > o0 ? Math.floor((b - o0 - 1) / 2) + 1 : 0;
     const flags = this.flags;
-    flags.fill(0, 0, nOdd);
+    // pre-sieve 3, 5, 7, 11, 13 by copying a periodic pattern (index j ↔ n = o0 + 2j; period 15015 in j)
+    let off = ((o0 - 1) / 2) % PATTERN_LEN;
+    for (let pos = 0; pos < nOdd; ) {
+      const n = Math.min(PATTERN_LEN - off, nOdd - pos);
+      flags.set(PATTERN.subarray(off, off + n), pos);
+      pos += n;
+      off = 0;
+    }
+    for (const p of PRESIEVE_PRIMES) if (p >= o0 && p < b) flags[(p - o0) / 2] = 0; // the primes themselves
     const primes = this.primes;
     const next = this.next;
-    for (let k = 0; k < primes.length; k++) {
-      const m = next[k];
-      if (m >= b) continue;
-      const p = primes[k];
-      let j = (m - o0) / 2;
-      for (; j < nOdd; j += p) flags[j] = 1;
-      next[k] = o0 + 2 * j;
+    const first = this.firstUnpresieved;
+    // cross off the other base primes block by block so the working set stays in cache
+    for (let bs = 0; bs < nOdd; bs += BLOCK) {
+      const be = Math.min(bs + BLOCK, nOdd);
+      const blockEnd = o0 + 2 * be;
+      for (let k = first; k < primes.length; k++) {
+        const m = next[k];
+        if (m >= blockEnd) continue;
+        const p = primes[k];
+        let j = (m - o0) / 2;
+        for (; j < be; j += p) flags[j] = 1;
+        next[k] = o0 + 2 * j;
+      }
     }
     if (o0 === 1 && nOdd > 0) flags[0] = 1; // 1 is not prime
 
