@@ -88,12 +88,12 @@ export class SupervisedFfmpeg extends EventEmitter {
     if (stable) this.backoff.reset();
     const willRestart = !this.stopped && this.opts.restart !== false;
     const restartInMs = willRestart ? this.backoff.next() : undefined;
-    const reason = exit.stderrTail.slice(-3).join(' | ');
+    const reason = redactSecrets(exit.stderrTail.slice(-3).join(' | '));
     const fields = { code: exit.code, signal: exit.signal, runMs: exit.runMs, restartInMs, reason };
     if (this.stopped) this.log.info(fields, 'ffmpeg stopped');
     else if (willRestart) this.log.warn(fields, 'ffmpeg exited, restarting with backoff');
     else this.log.info(fields, 'ffmpeg exited');
-    this.emit('exit', { ...exit, restartInMs });
+    this.emit('exit', { ...exit, stderrTail: exit.stderrTail.map(redactSecrets), restartInMs });
     if (willRestart && restartInMs !== undefined) {
       this.restartTimer = setTimeout(() => {
         this.restartTimer = undefined;

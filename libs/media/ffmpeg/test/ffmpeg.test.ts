@@ -146,3 +146,25 @@ describe('SupervisedFfmpeg', () => {
     expect(calls).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('SupervisedFfmpeg secrets', () => {
+  it('never passes a publish key from ffmpeg’s stderr to logs or exit events', async () => {
+    const lines: string[] = [];
+    const { default: pino } = await import('pino');
+    const logger = pino({ level: 'debug' }, { write: (l: string) => lines.push(l) });
+    const job = new SupervisedFfmpeg(
+      'secret',
+      { globalOptions: quiet, inputs: [{ source: 'rtmp://127.0.0.1:1/live/x?key=TOPSECRET', options: ['-rw_timeout', '500000'] }], output: '-', outputOptions: ['-f', 'null'] },
+      { logger, restart: false },
+    );
+    const exit = await new Promise<FfmpegExit>((resolve) => {
+      job.on('exit', resolve);
+      job.start();
+    });
+    await job.stop();
+    expect(exit.stderrTail.join('\n')).toMatch(/key=\*\*\*/);
+    expect(JSON.stringify(exit)).not.toContain('TOPSECRET');
+    expect(lines.join('')).not.toContain('TOPSECRET');
+    expect(lines.join('')).toContain('ffmpeg exited');
+  });
+});
