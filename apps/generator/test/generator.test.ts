@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { silentLogger } from '@livelab/service-kit';
+import { pollUntil, silentLogger } from '@livelab/service-kit';
 import { TestSignalPublisher } from '@livelab/media-ffmpeg';
 import { Packager } from '@livelab/media-packaging';
 
@@ -13,13 +13,6 @@ jest.setTimeout(120_000);
 const KEY = 'generator-test-key';
 const root = resolve(__dirname, '../../..');
 
-async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('generator ↔ packager', () => {
   let dir: string;
@@ -56,14 +49,14 @@ describe('generator ↔ packager', () => {
     await packager.start({ rtmpPort, httpPort: 0, host: '127.0.0.1' });
     expect(await started).toBe(true);
     const first = packager;
-    await until('the stream on the first packager', () => listed(first));
+    await pollUntil('the stream on the first packager', () => listed(first));
 
     await first.stop(); // the packager goes away: ffmpeg exits, the generator retries with backoff
-    await until('the generator to notice', () => publisher?.status()[0].running === false || (publisher?.status()[0].restarts ?? 0) > 0, 15_000);
+    await pollUntil('the generator to notice', () => publisher?.status()[0].running === false || (publisher?.status()[0].restarts ?? 0) > 0, 15_000);
     packager = new Packager({ mediaDir: dir, publishKey: KEY, logger: silentLogger() });
     await packager.start({ rtmpPort, httpPort: 0, host: '127.0.0.1' });
     const second = packager;
-    await until('the stream on the restarted packager', () => listed(second), 30_000);
+    await pollUntil('the stream on the restarted packager', () => listed(second), 30_000);
     expect(publisher.status()[0].restarts).toBeGreaterThan(0);
   });
 });

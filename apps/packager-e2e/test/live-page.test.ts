@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { silentLogger } from '@livelab/service-kit';
+import { pollUntil, silentLogger } from '@livelab/service-kit';
 import { TestSignalPublisher } from '@livelab/media-ffmpeg';
 import { Packager } from '@livelab/media-packaging';
 import { playerRouter } from '@livelab/media-player';
@@ -24,15 +24,6 @@ let base: string;
 let browser: Browser;
 let closeBrowser: () => Promise<void>;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 interface Stats {
   stream?: string;
@@ -61,7 +52,7 @@ beforeAll(async () => {
   });
   await publisher.start();
   ({ browser, close: closeBrowser } = await launchChromium());
-  await until('the stream to be live', async () => {
+  await pollUntil('the stream to be live', async () => {
     const res = await fetch(`${base}/api/streams`);
     return ((await res.json()) as { streams: Array<{ name: string }> }).streams.some((s) => s.name === STREAM);
   });
@@ -75,7 +66,7 @@ afterAll(async () => {
 });
 
 async function expectPlayback(page: Page, format: string) {
-  await until(`${format} playback to start`, async () => (await stats(page)).playing, 30_000);
+  await pollUntil(`${format} playback to start`, async () => (await stats(page)).playing, 30_000);
   const t0 = (await stats(page)).currentTime;
   await page.waitForTimeout(8000);
   const s = await stats(page);
@@ -118,7 +109,7 @@ describe('the live page', () => {
   it('follows the stream going away without a reload', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${base}/?stream=${STREAM}&format=hls`);
-    await until('playback', async () => (await stats(page)).playing, 30_000);
+    await pollUntil('playback', async () => (await stats(page)).playing, 30_000);
     await publisher.stop();
     await page.waitForSelector(`#streams li[data-name="${STREAM}"]`, { state: 'detached', timeout: 10_000 });
     await page.waitForSelector('#overlay:not([hidden])', { timeout: 10_000 });

@@ -7,3 +7,4 @@ export { listen, closeServer } from './http';
 export { installGracefulShutdown, type ShutdownStep } from './shutdown';
 export { Backoff, sleep } from './backoff';
 export { tcpPortOpen, waitForTcpPort } from './net';
+export { pollUntil } from './poll';

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { silentLogger } from '@livelab/service-kit';
+import { pollUntil, silentLogger } from '@livelab/service-kit';
 import { FfmpegRun, testSignalJob } from '@livelab/media-ffmpeg';
 import type { StreamSpec } from '@livelab/media-testsignal';
 import { Packager } from '../src';
@@ -28,15 +28,6 @@ function publish(name: string, key = KEY): FfmpegRun {
   return run;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const listed = async () => (await request(packager.app).get('/api/streams')).body.streams as Array<{ name: string }>;
 
@@ -57,7 +48,7 @@ describe('packager with a live publisher', () => {
 
   beforeAll(async () => {
     good = publish('good-stream');
-    await until('good-stream to be listed', async () => (await listed()).some((s) => s.name === 'good-stream'));
+    await pollUntil('good-stream to be listed', async () => (await listed()).some((s) => s.name === 'good-stream'));
   });
 
   it('lists the stream with its codecs, size, rate and URLs', async () => {
@@ -145,7 +136,7 @@ describe('packager with a live publisher', () => {
     expect((await listed()).map((s) => s.name)).toEqual(['good-stream']);
     expect(existsSync(join(mediaDir, 'intruder'))).toBe(false);
     await request(packager.app).get('/live/intruder/master.m3u8').expect(404);
-    await until('the good stream to keep advancing', async () => {
+    await pollUntil('the good stream to keep advancing', async () => {
       const seq = Number((await request(packager.app).get('/live/good-stream/media_0.m3u8')).text.match(/MEDIA-SEQUENCE:(\d+)/)?.[1]);
       return seq >= seqBefore + 2;
     });
@@ -159,10 +150,10 @@ describe('packager with a live publisher', () => {
     await request(packager.app).get('/readyz').expect(200);
     await good.stop(1000);
     const stoppedAt = Date.now();
-    await until('the stream to go offline', async () => !(await listed()).some((s) => s.name === 'good-stream'), 5000);
+    await pollUntil('the stream to go offline', async () => !(await listed()).some((s) => s.name === 'good-stream'), 5000);
     expect(Date.now() - stoppedAt).toBeLessThan(2000);
     await request(packager.app).get('/live/good-stream/master.m3u8').expect(404);
-    await until('its files to be removed', async () => !existsSync(join(mediaDir, 'good-stream')), 5000);
+    await pollUntil('its files to be removed', async () => !existsSync(join(mediaDir, 'good-stream')), 5000);
     expect(readdirSync(mediaDir)).toEqual([]);
   });
 });
@@ -171,7 +162,7 @@ describe('low-delay delivery in standard mode', () => {
   let run: FfmpegRun;
   beforeAll(async () => {
     run = publish('blocking');
-    await until('blocking to be listed', async () => (await listed()).some((s) => s.name === 'blocking'));
+    await pollUntil('blocking to be listed', async () => (await listed()).some((s) => s.name === 'blocking'));
   });
   afterAll(() => run.stop(1000));
 
