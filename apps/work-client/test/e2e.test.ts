@@ -57,7 +57,7 @@ describe('work server + clients as real processes', () => {
 
   it('a client killed mid-unit resumes from its checkpoint', async () => {
     const dir = tmp();
-    const server = run(SERVER_JS, serverEnv(dir, { WORK_RANGE_LO: '10000000', WORK_RANGE_HI: '100000000', WORK_UNIT_SPAN: '90000000', WORK_MIN_QUORUM: '1', WORK_TARGET_NRESULTS: '1' }), dir);
+    const server = run(SERVER_JS, serverEnv(dir, { WORK_RANGE_LO: '200000000', WORK_RANGE_HI: '1000000000', WORK_UNIT_SPAN: '800000000', WORK_MIN_QUORUM: '1', WORK_TARGET_NRESULTS: '1' }), dir);
     const port = (await server.waitFor('work server listening'))['port'] as number;
     const state = join(dir, 'client');
     const first = run(CLIENT_JS, clientEnv(port, state, { WORK_CHECKPOINT_INTERVAL_MS: '0' }), dir);
@@ -70,7 +70,7 @@ describe('work server + clients as real processes', () => {
         return 0;
       }
     };
-    await waitUntil(() => chunksOnDisk() >= 3, 40_000, 'a checkpoint on disk', 5);
+    await waitUntil(() => chunksOnDisk() >= 20, 40_000, 'a checkpoint on disk', 5);
     first.kill('SIGKILL');
     await first.exited;
     const killedAt = chunksOnDisk();
@@ -79,10 +79,10 @@ describe('work server + clients as real processes', () => {
       throw new Error(`${err.message}; second client said: ${JSON.stringify(second.lines.slice(-5))} ${second.stderr.join('')}`);
     });
     expect(started['resumeFromChunk']).toBe(killedAt);
-    expect(killedAt).toBeLessThan(86); // 90·10^6 numbers = 86 segments: it was killed mid-unit
+    expect(killedAt).toBeLessThan(763); // 8·10^8 numbers = 763 segments: it was killed mid-unit
     await waitUntil(async () => (await summary(port)).complete, 60_000, 'the unit validated');
     const s = await summary(port);
-    // π(10^8) − π(10^7)
-    expect(s.primes_counted).toBe(5_761_455 - 664_579);
+    // π(10^9) − π(2·10^8) = 50,847,534 − 11,078,937
+    expect(s.primes_counted).toBe(39_768_597);
   });
 });
