@@ -1,0 +1,6 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  displayName: 'k8s-manifests',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};
