@@ -4,9 +4,10 @@
 /** hls.js config (https://github.com/video-dev/hls.js/blob/master/docs/API.md). */
 export const HLS_CONFIG = {
   // Play this many seconds behind the live edge of the playlist. The default (3 × target duration) is
-  // why late joiners sat near 4 s. 1 segment + a margin for the playlist refresh: a segment appears in the
-  // playlist only once complete, so buffer never runs dry as long as it exceeds one segment's wait.
-  liveSyncDuration: 1.4,
+  // why late joiners sat near 4 s. 1 segment + a margin: a segment appears in the playlist only once complete,
+  // and with blocking reload (below) it appears the moment it is. 1.4 measured 2.1 s glass-to-glass, 1.25 gives
+  // 1.9 s with no stalls (docs/benchmarks.md).
+  liveSyncDuration: 1.25,
   // If we fall further behind than this (tab in background, stall), jump back to the sync point.
   liveMaxLatencyDuration: 4,
   // Catch up gently by playing up to 8 % faster when behind the target (inaudible).
@@ -40,8 +41,9 @@ export const DASH_SETTINGS = {
   streaming: {
     // Target distance from the live edge, seconds (same reasoning as hls.js liveSyncDuration).
     // dash.js asks for a segment the moment the clock says it is complete (not when a playlist says so), so it
-    // needs a little more margin than hls.js: at 1.4 s it stalled ~5 times a minute on a loaded 2-core machine.
-    delay: { liveDelay: 1.6 },
+    // needs more margin than hls.js: at 1.4 s it stalled ~5 times a minute on a loaded 2-core machine; 1.7 gives
+    // 1.2–1.3 s glass-to-glass (its clock runs from the publish time the packager puts in the MPD).
+    delay: { liveDelay: 1.7 },
     liveCatchup: {
       enabled: true,
       // Seek instead of speeding up when further than this from the target.
