@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Proc, SERVER_JS, CLIENT_JS, assertBuilt, clientEnv, serverEnv, summary, waitUntil } from './processes';
+import { Proc, SERVER_JS, CLIENT_JS, assertBuilt, clientEnv, serverEnv, summary } from './processes';
+import { pollUntil } from '@livelab/service-kit';
 
 jest.setTimeout(90_000);
 
@@ -35,7 +36,7 @@ describe('work server + clients as real processes', () => {
     const port = (await server.waitFor('work server listening'))['port'] as number;
     const faulty = run(CLIENT_JS, clientEnv(port, join(dir, 'faulty'), { WORK_FAULT_CORRUPT_RESULTS: 'true' }), dir);
     for (const name of ['a', 'b']) run(CLIENT_JS, clientEnv(port, join(dir, name)), dir);
-    await waitUntil(async () => (await summary(port)).complete, 60_000, 'all workunits validated');
+    await pollUntil('all workunits validated', async () => (await summary(port)).complete, 60_000);
     const s = await summary(port);
     expect(s.primes_counted).toBe(664_579);
     expect(s.checks).toEqual([
@@ -70,7 +71,7 @@ describe('work server + clients as real processes', () => {
         return 0;
       }
     };
-    await waitUntil(() => chunksOnDisk() >= 20, 40_000, 'a checkpoint on disk', 5);
+    await pollUntil('a checkpoint on disk', () => chunksOnDisk() >= 20, 40_000, 5);
     first.kill('SIGKILL');
     await first.exited;
     const killedAt = chunksOnDisk();
@@ -80,7 +81,7 @@ describe('work server + clients as real processes', () => {
     });
     expect(started['resumeFromChunk']).toBe(killedAt);
     expect(killedAt).toBeLessThan(763); // 8·10^8 numbers = 763 segments: it was killed mid-unit
-    await waitUntil(async () => (await summary(port)).complete, 60_000, 'the unit validated');
+    await pollUntil('the unit validated', async () => (await summary(port)).complete, 60_000);
     const s = await summary(port);
     // π(10^9) − π(2·10^8) = 50,847,534 − 11,078,937
     expect(s.primes_counted).toBe(39_768_597);

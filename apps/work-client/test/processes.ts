@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { pollUntil } from '@livelab/service-kit';
 
 export const ROOT = join(__dirname, '../../..');
 export const SERVER_JS = join(ROOT, 'dist/apps/work-server/main.js');
@@ -44,7 +45,7 @@ export class Proc {
   }
 
   async waitFor(msg: string, timeoutMs = 20_000): Promise<Record<string, unknown>> {
-    return waitUntil(() => this.find(msg), timeoutMs, `log line "${msg}"`);
+    return pollUntil(`log line "${msg}"`, () => this.find(msg), timeoutMs);
   }
 
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
@@ -52,15 +53,6 @@ export class Proc {
   }
 }
 
-export async function waitUntil<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: string, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
 
 export const ACCOUNT_KEY = 'e2e-account-key-0123456789';
 
