@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// `nx run <app>:docker-build`: prepare the context and build <IMAGE_REGISTRY>/<app>:<IMAGE_TAG>.
+// Env: IMAGE_REGISTRY (default livelab), IMAGE_TAG (default the workspace version), BASE_IMAGE (default the
+// Dockerfile's node:22-bookworm-slim), DOCKER (default docker).
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const app = process.argv[2];
+const IMAGES = {
+  packager: { dockerfile: 'media-service.Dockerfile', port: 8080, health: 8080 },
+  generator: { dockerfile: 'media-service.Dockerfile', port: 8081, health: 8081 },
+  whoami: { dockerfile: 'node-service.Dockerfile', port: 8080, health: 8080 },
+  'work-server': { dockerfile: 'node-service.Dockerfile', port: 8090, health: 8090 },
+  'work-client': { dockerfile: 'node-service.Dockerfile', port: 8091, health: 8091 },
+};
+const spec = IMAGES[app];
+if (!spec) {
+  console.error(`no image for "${app}" (known: ${Object.keys(IMAGES).join(', ')})`);
+  process.exit(2);
+}
+const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+const image = `${process.env.IMAGE_REGISTRY || 'livelab'}/${app}:${process.env.IMAGE_TAG || version}`;
+execFileSync(process.execPath, [join(root, 'tools/docker/prepare-context.mjs'), app], { stdio: 'inherit' });
+const args = ['build', '--network', 'host', '-f', join(root, 'docker', spec.dockerfile), '-t', image,
+  '--build-arg', `APP=${app}`, '--build-arg', `VERSION=${version}`, '--build-arg', `PORT=${spec.port}`, '--build-arg', `HEALTH_PORT=${spec.health}`,
+  ...(process.env.BASE_IMAGE ? ['--build-arg', `BASE_IMAGE=${process.env.BASE_IMAGE}`] : []),
+  join(root, 'dist/docker', app)];
+console.log(`docker ${args.join(' ')}`);
+// The legacy builder (DOCKER_BUILDKIT=0) needs no buildx plugin, which these machines lack.
+execFileSync(process.env.DOCKER || 'docker', args, { stdio: 'inherit', env: { ...process.env, DOCKER_BUILDKIT: process.env.DOCKER_BUILDKIT ?? '0' } });
+console.log(`built ${image}`);
