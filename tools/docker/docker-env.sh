@@ -10,7 +10,7 @@ set -euo pipefail
 docker_up() {
   if ! command -v dockerd >/dev/null || ! command -v debootstrap >/dev/null; then
     echo "docker-env: installing docker.io debootstrap" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap >/dev/null
   fi
   DOCKER_ROOT=$(mktemp -d /tmp/livelab-docker.XXXXXX)
   export DOCKER_ROOT
