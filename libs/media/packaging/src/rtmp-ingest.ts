@@ -86,7 +86,6 @@ export class RtmpIngest extends EventEmitter {
     // so it listens on nothing itself (no HTTP, no store, no webadmin): our server hands it the sockets.
     nmsLogger.log = (message: string, level = 'info') => log.debug({ nms: level }, message);
     this.nms = new NodeMediaServer({ rtmp: { port: 1, chunk_size: 60000, gop_cache: true, ping: 30, ping_timeout: 60 }, record: { auto: false } });
-    this.on('error', () => undefined);
     this.onNms('prePublish', (s) => this.onPrePublish(s));
     this.onNms('postPublish', (s) => this.onPostPublish(s));
     this.onNms('prePlay', (s) => this.onPrePlay(s));

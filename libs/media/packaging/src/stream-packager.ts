@@ -6,6 +6,7 @@ import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@livelab/service-kit';
 import { cmafPackagingJob, SupervisedFfmpeg } from '@livelab/media-ffmpeg';
+import { playlistLastMsn } from './media-files';
 
 export type StreamState = 'starting' | 'live' | 'ended';
 
@@ -142,8 +143,8 @@ export class StreamPackager extends EventEmitter {
       if (!files.has('master.m3u8') || !files.has('manifest.mpd') || !files.has('media_0.m3u8')) return;
       const playlist = await readFile(join(this.opts.dir, 'media_0.m3u8'), 'utf8');
       this.segments = (playlist.match(/^#EXTINF:/gm) ?? []).length;
-      const seq = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(playlist)?.[1] ?? NaN);
-      if (Number.isFinite(seq) && this.segments > 0) this.lastMsn = seq + this.segments - 1;
+      const msn = playlistLastMsn(playlist);
+      if (msn >= 0) this.lastMsn = msn; // not monotonic: a restarted remux numbers from 1 again
       if (this.state === 'starting' && this.segments >= (this.opts.minSegments ?? 2)) {
         this.state = 'live';
         this.liveSince = new Date();
