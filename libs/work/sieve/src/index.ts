@@ -2,6 +2,7 @@
 export {
   SegmentedSieve,
   sieveRange,
+  countPrimes,
   initialCheckpoint,
   chunkCount,
   validateRange,

@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
+import {
+  DEFAULT_SEGMENT_BYTES,
+  WheelSieve,
+  countPrimesUnchecked,
+  wheelPrimesIn,
+  type SumAccumulator,
+} from './wheel';
 
 /**
- * Segmented sieve of Eratosthenes over [lo, hi), odd numbers only, one byte per odd number.
+ * Segmented sieve of Eratosthenes over [lo, hi) (kernel: mod-30 wheel bit sieve in ./wheel.ts) and the task
+ * result built from it.
  *
  * The result is integers only, so it is bit-identical on every host:
  *   - count: how many primes p with lo <= p < hi
@@ -66,53 +74,33 @@ export function initialCheckpoint(lo: number, hi: number): SieveCheckpoint {
   return { lo, hi, chunksDone: 0, count: 0, sum: '0', sha256: '0'.repeat(64) };
 }
 
-const TWO32 = 2 ** 32;
-/** odd entries per cache block inside a chunk (32 KiB of flags) */
-const BLOCK = 1 << 15;
-const PRESIEVE_PRIMES = [3, 5, 7, 11, 13];
-const PATTERN_LEN = 3 * 5 * 7 * 11 * 13;
-/** PATTERN[k] = 1 when 1 + 2k is a multiple of one of PRESIEVE_PRIMES */
-const PATTERN = (() => {
-  const pat = new Uint8Array(PATTERN_LEN);
-  for (let k = 0; k < PATTERN_LEN; k++) for (const p of PRESIEVE_PRIMES) if ((1 + 2 * k) % p === 0) pat[k] = 1;
-  return pat;
-})();
-const FLUSH_AT = 2 ** 52;
 const MASK64 = (1n << 64n) - 1n;
+/** LE64 pairs needed for the primes of one chunk: at most 8 wheel bits per 30 numbers (+2 bytes of slack) + 2, 3, 5 */
+const MAX_PRIMES_PER_CHUNK = 8 * (Math.floor(CHUNK_SPAN / 30) + 2) + 3;
 
 /**
  * Iterates the sieve chunk by chunk, starting from a checkpoint. Each `step()` finishes one chunk and
  * returns the new checkpoint; the caller decides when to persist it (the client's worker does so at
  * segment boundaries).
+ *
+ * The kernel (./wheel.ts) sieves its own cache-sized segments; a chunk is enumerated from one or more of
+ * them, and a segment may serve several chunks. Chunks stay the unit of the hash chain and of checkpoints.
  */
 export class SegmentedSieve {
-  private readonly primes: Uint32Array;
-  /** next odd multiple of primes[k] still to cross off (absolute value) */
-  private readonly next: Float64Array;
-  private readonly firstUnpresieved: number;
-  private readonly flags = new Uint8Array(CHUNK_SPAN / 2 + 1);
-  private readonly out = new DataView(new ArrayBuffer(8 * (CHUNK_SPAN / 2 + 2)));
+  private readonly sieve: WheelSieve;
+  /** LE64 encoding of the current chunk's primes, as uint32 pairs */
+  private readonly out = new Int32Array(2 * MAX_PRIMES_PER_CHUNK);
+  private readonly sum: SumAccumulator;
   private state: SieveCheckpoint;
-  private sumBig: bigint;
   private hash: Buffer;
 
-  constructor(from: SieveCheckpoint) {
+  constructor(from: SieveCheckpoint, segmentBytes = DEFAULT_SEGMENT_BYTES) {
     validateRange(from.lo, from.hi);
     this.state = { ...from };
-    this.sumBig = BigInt(from.sum);
+    this.sum = { big: BigInt(from.sum) };
     this.hash = Buffer.from(from.sha256, 'hex');
     if (this.hash.length !== 32) throw new RangeError('checkpoint sha256 must be 64 hex digits');
-    this.primes = basePrimes(from.hi);
-    this.next = new Float64Array(this.primes.length);
-    this.firstUnpresieved = 0;
-    while (this.firstUnpresieved < this.primes.length && this.primes[this.firstUnpresieved] <= 13) this.firstUnpresieved++;
-    const start = from.lo + from.chunksDone * CHUNK_SPAN;
-    for (let k = 0; k < this.primes.length; k++) {
-      const p = this.primes[k];
-      let m = Math.max(p * p, Math.ceil(start / p) * p);
-      if (m % 2 === 0) m += p;
-      this.next[k] = m;
-    }
+    this.sieve = new WheelSieve(from.lo + from.chunksDone * CHUNK_SPAN, from.hi, segmentBytes);
   }
 
   get done(): boolean {
@@ -133,75 +121,33 @@ export class SegmentedSieve {
     const { lo, hi } = this.state;
     const a = lo + this.state.chunksDone * CHUNK_SPAN;
     const b = Math.min(a + CHUNK_SPAN, hi);
-    const o0 = a % 2 === 0 ? a + 1 : a; // first odd >= a
-    const nOdd = b > o0 ? Math.floor((b - o0 - 1) / 2) + 1 : 0;
-    const flags = this.flags;
-    // pre-sieve 3, 5, 7, 11, 13 by copying a periodic pattern (index j ↔ n = o0 + 2j; period 15015 in j)
-    let off = ((o0 - 1) / 2) % PATTERN_LEN;
-    for (let pos = 0; pos < nOdd; ) {
-      const n = Math.min(PATTERN_LEN - off, nOdd - pos);
-      flags.set(PATTERN.subarray(off, off + n), pos);
-      pos += n;
-      off = 0;
-    }
-    for (const p of PRESIEVE_PRIMES) if (p >= o0 && p < b) flags[(p - o0) / 2] = 0; // the primes themselves
-    const primes = this.primes;
-    const next = this.next;
-    const first = this.firstUnpresieved;
-    // cross off the other base primes block by block so the working set stays in cache
-    for (let bs = 0; bs < nOdd; bs += BLOCK) {
-      const be = Math.min(bs + BLOCK, nOdd);
-      const blockEnd = o0 + 2 * be;
-      for (let k = first; k < primes.length; k++) {
-        const m = next[k];
-        if (m >= blockEnd) continue;
-        const p = primes[k];
-        let j = (m - o0) / 2;
-        for (; j < be; j += p) flags[j] = 1;
-        next[k] = o0 + 2 * j;
-      }
-    }
-    if (o0 === 1 && nOdd > 0) flags[0] = 1; // 1 is not prime
-
     const out = this.out;
-    let count = 0;
-    let partial = 0;
-    let bytes = 0;
-    let sum = this.sumBig;
-    if (a <= 2 && 2 < b) {
-      count++;
-      partial += 2;
-      out.setUint32(0, 2, true);
-      out.setUint32(4, 0, true);
-      bytes = 8;
+    const sum = this.sum;
+    let n = 0;
+    for (const p of wheelPrimesIn(a, b)) {
+      out[2 * n] = p;
+      out[2 * n + 1] = 0;
+      sum.big += BigInt(p);
+      n++;
     }
-    for (let j = 0; j < nOdd; j++) {
-      if (flags[j] === 0) {
-        const n = o0 + 2 * j;
-        count++;
-        partial += n;
-        const high = Math.floor(n / TWO32);
-        out.setUint32(bytes, n - high * TWO32, true);
-        out.setUint32(bytes + 4, high, true);
-        bytes += 8;
-        if (partial >= FLUSH_AT) {
-          sum += BigInt(partial);
-          partial = 0;
-        }
-      }
+    const sv = this.sieve;
+    for (let x = a; x < b;) {
+      if (x >= sv.segHi) sv.next();
+      const y = Math.min(b, sv.segHi);
+      n = sv.enumerate(x, y, out, n, sum);
+      x = y;
     }
-    sum = (sum + BigInt(partial)) & MASK64;
-    this.sumBig = sum;
+    sum.big &= MASK64;
     this.hash = createHash('sha256')
       .update(this.hash)
-      .update(new Uint8Array(out.buffer, 0, bytes))
+      .update(new Uint8Array(out.buffer, 0, 8 * n))
       .digest();
     this.state = {
       lo,
       hi,
       chunksDone: this.state.chunksDone + 1,
-      count: this.state.count + count,
-      sum: sum.toString(),
+      count: this.state.count + n,
+      sum: sum.big.toString(),
       sha256: this.hash.toString('hex'),
     };
     return this.checkpoint;
@@ -211,6 +157,15 @@ export class SegmentedSieve {
     if (!this.done) throw new Error('sieve not finished');
     return { count: this.state.count, sum: this.state.sum, sha256: this.state.sha256 };
   }
+}
+
+/**
+ * Count the primes in [lo, hi) only: the bare sieve (no enumeration, sum or hash), i.e. the work
+ * `primesieve --count` does. Not the task result; used by the benchmark and tests.
+ */
+export function countPrimes(lo: number, hi: number, segmentBytes = DEFAULT_SEGMENT_BYTES): number {
+  validateRange(lo, hi);
+  return countPrimesUnchecked(lo, hi, segmentBytes);
 }
 
 /** Run the whole range (optionally from a checkpoint) and return the result. */
