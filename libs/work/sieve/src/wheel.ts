@@ -15,7 +15,7 @@
  *     prime keeps a state across segments: the byte index of its next multiple and a wheel index (p mod 30,
  *     m mod 30), so each step is one `byte &= mask` and one add. Eight steps advance m by 30 and the byte index
  *     by exactly p, so primes with many multiples per segment run an unrolled 8-step loop with the 8 offsets
- *     and masks held in locals; the others step one multiple at a time.
+ *     and masks held in locals; the others step one multiple at a time (two primes interleaved).
  *  3. the caller counts (32-bit popcount) or enumerates (set bits word by word) the bits it needs.
  */
 
@@ -48,12 +48,11 @@ for (let b = 0; b < 32; b++) OFFSET32[b] = 30 * (b >> 3) + RESIDUES[b & 7];
  *   DQ[w], C[w]: the byte index of the next multiple p·m' (m' = next number coprime to 30) is
  *           q·DQ[w] + C[w] bytes further (floor(p·m/30) = q·m + RESIDUES[a]·t + floor(RESIDUES[a]·RESIDUES[b]/30)
  *           with m = 30t + RESIDUES[b]);
- *   NX[w]   the wheel index of p·m'.
+ * and the wheel index of p·m' is 8a + ((b + 1) & 7), computed as (w & 56) | ((w + 1) & 7).
  */
 const CLR = new Uint8Array(64);
 const DQ = new Uint8Array(64);
 const C = new Uint8Array(64);
-const NX = new Uint8Array(64);
 for (let a = 0; a < 8; a++) {
   for (let b = 0; b < 8; b++) {
     const r = RESIDUES[a];
@@ -63,7 +62,6 @@ for (let a = 0; a < 8; a++) {
     CLR[w] = ~(1 << RIDX[(r * m) % 30]) & 0xff;
     DQ[w] = m1 - m;
     C[w] = floor((r * m1) / 30) - floor((r * m) / 30);
-    NX[w] = 8 * a + ((b + 1) & 7);
   }
 }
 
@@ -253,31 +251,31 @@ export class WheelSieve {
       let x = w;
       const c0 = CLR[x];
       let o = q * DQ[x] + C[x];
-      x = NX[x];
+      x = (x & 56) | ((x + 1) & 7);
       const o1 = o;
       const c1 = CLR[x];
       o += q * DQ[x] + C[x];
-      x = NX[x];
+      x = (x & 56) | ((x + 1) & 7);
       const o2 = o;
       const c2 = CLR[x];
       o += q * DQ[x] + C[x];
-      x = NX[x];
+      x = (x & 56) | ((x + 1) & 7);
       const o3 = o;
       const c3 = CLR[x];
       o += q * DQ[x] + C[x];
-      x = NX[x];
+      x = (x & 56) | ((x + 1) & 7);
       const o4 = o;
       const c4 = CLR[x];
       o += q * DQ[x] + C[x];
-      x = NX[x];
+      x = (x & 56) | ((x + 1) & 7);
       const o5 = o;
       const c5 = CLR[x];
       o += q * DQ[x] + C[x];
-      x = NX[x];
+      x = (x & 56) | ((x + 1) & 7);
       const o6 = o;
       const c6 = CLR[x];
       o += q * DQ[x] + C[x];
-      x = NX[x];
+      x = (x & 56) | ((x + 1) & 7);
       const o7 = o;
       const c7 = CLR[x];
       for (const lim = L - o7; i < lim; i += p) {
@@ -294,25 +292,53 @@ export class WheelSieve {
       while (i < L) {
         s[i] &= CLR[x];
         i += q * DQ[x] + C[x];
-        x = NX[x];
+        x = (x & 56) | ((x + 1) & 7);
       }
       I[k] = i - L;
       W[k] = x;
     }
+    // the others, two primes at a time: two independent chains of scattered cross-offs overlap better
     const n = this.active;
-    for (let k = nSmall; k < n; k++) {
+    let k = nSmall;
+    for (; k + 1 < n; k += 2) {
       let i = I[k];
-      if (i >= L) {
-        I[k] = i - L;
-        continue;
-      }
+      let i2 = I[k + 1];
       const q = Q[k];
+      const q2 = Q[k + 1];
       let x = W[k];
-      do {
+      let x2 = W[k + 1];
+      while (i < L && i2 < L) {
+        s[i] &= CLR[x];
+        s[i2] &= CLR[x2];
+        i += q * DQ[x] + C[x];
+        i2 += q2 * DQ[x2] + C[x2];
+        x = (x & 56) | ((x + 1) & 7);
+        x2 = (x2 & 56) | ((x2 + 1) & 7);
+      }
+      while (i < L) {
         s[i] &= CLR[x];
         i += q * DQ[x] + C[x];
-        x = NX[x];
-      } while (i < L);
+        x = (x & 56) | ((x + 1) & 7);
+      }
+      while (i2 < L) {
+        s[i2] &= CLR[x2];
+        i2 += q2 * DQ[x2] + C[x2];
+        x2 = (x2 & 56) | ((x2 + 1) & 7);
+      }
+      I[k] = i - L;
+      W[k] = x;
+      I[k + 1] = i2 - L;
+      W[k + 1] = x2;
+    }
+    for (; k < n; k++) {
+      let i = I[k];
+      const q = Q[k];
+      let x = W[k];
+      while (i < L) {
+        s[i] &= CLR[x];
+        i += q * DQ[x] + C[x];
+        x = (x & 56) | ((x + 1) & 7);
+      }
       I[k] = i - L;
       W[k] = x;
     }
