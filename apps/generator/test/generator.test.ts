@@ -1,9 +1,7 @@
 // The generator against a real packager: it waits for the RTMP port, publishes, and when the packager goes away
 // and comes back on the same port it reconnects by itself (backoff with jitter, capped).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pollUntil, silentLogger } from '@livelab/service-kit';
 import { TestSignalPublisher } from '@livelab/media-ffmpeg';
 import { Packager } from '@livelab/media-packaging';
@@ -15,21 +13,16 @@ const root = resolve(__dirname, '../../..');
 
 
 describe('generator ↔ packager', () => {
-  let dir: string;
   let packager: Packager | undefined;
   let publisher: TestSignalPublisher | undefined;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'livelab-gen-'));
-  });
   afterAll(async () => {
     await publisher?.stop();
     await packager?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('waits for the packager, publishes, and reconnects after the packager restarts', async () => {
     // Find a free port for RTMP by starting the packager once, then stop it: the generator starts first.
-    packager = new Packager({ mediaDir: dir, publishKey: KEY, logger: silentLogger() });
+    packager = new Packager({ publishKey: KEY, logger: silentLogger() });
     const { rtmpPort } = await packager.start({ rtmpPort: 0, httpPort: 0, host: '127.0.0.1' });
     await packager.stop();
 
@@ -45,7 +38,7 @@ describe('generator ↔ packager', () => {
     expect(publisher.allRunning).toBe(false);
 
     const listed = async (p: Packager) => p.listStreams().some((s) => s.name === 'reconnect');
-    packager = new Packager({ mediaDir: dir, publishKey: KEY, logger: silentLogger() });
+    packager = new Packager({ publishKey: KEY, logger: silentLogger() });
     await packager.start({ rtmpPort, httpPort: 0, host: '127.0.0.1' });
     expect(await started).toBe(true);
     const first = packager;
@@ -53,7 +46,7 @@ describe('generator ↔ packager', () => {
 
     await first.stop(); // the packager goes away: ffmpeg exits, the generator retries with backoff
     await pollUntil('the generator to notice', () => publisher?.status()[0].running === false || (publisher?.status()[0].restarts ?? 0) > 0, 15_000);
-    packager = new Packager({ mediaDir: dir, publishKey: KEY, logger: silentLogger() });
+    packager = new Packager({ publishKey: KEY, logger: silentLogger() });
     await packager.start({ rtmpPort, httpPort: 0, host: '127.0.0.1' });
     const second = packager;
     await pollUntil('the stream on the restarted packager', () => listed(second), 30_000);

@@ -1,9 +1,6 @@
 // packager: RTMP ingest on 1935 → HLS + DASH (CMAF, no re-encode) and the player page on 8080.
 // Configuration: README.md.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { configOrExit, createLogger, env, installGracefulShutdown, loadConfig } from '@livelab/service-kit';
 import { checkFfmpeg } from '@livelab/media-ffmpeg';
@@ -14,7 +11,7 @@ const schema = z.object({
   HTTP_PORT: env.port(8080),
   RTMP_PORT: env.port(1935),
   PUBLISH_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
-  MEDIA_DIR: env.optionalString(),
+  DASH_TARGET_LATENCY_MS: env.int(800, { min: 200, max: 30_000 }),
   PUBLIC_BASE_URL: z.url({ message: 'expected an absolute URL like http://10.0.0.50:8080' }).optional(),
   LOG_LEVEL: env.logLevel(),
 });
@@ -32,20 +29,16 @@ async function main() {
     publishKey = randomBytes(16).toString('hex');
     logger.warn({ publishKey }, 'PUBLISH_KEY not set: generated one for this run; publish to rtmp://<host>:<port>/live/<stream>?key=<publishKey>');
   }
-  const mediaDir = config.MEDIA_DIR ?? mkdtempSync(join(tmpdir(), 'livelab-media-'));
   const packager = new Packager({
-    mediaDir,
     publishKey,
     logger,
     pageRouter: playerRouter(),
     publicBaseUrl: config.PUBLIC_BASE_URL?.replace(/\/$/, ''),
+    dashTargetLatencyMs: config.DASH_TARGET_LATENCY_MS,
   });
   await packager.start({ rtmpPort: config.RTMP_PORT, httpPort: config.HTTP_PORT });
   logger.info({ ffmpeg: ffmpeg.version, page: `http://localhost:${config.HTTP_PORT}/` }, 'packager ready');
-  installGracefulShutdown(logger, [
-    { name: 'packager', run: () => packager.stop() },
-    ...(config.MEDIA_DIR ? [] : [{ name: 'temp media dir', run: () => packager.removeMediaDir() }]),
-  ]);
+  installGracefulShutdown(logger, [{ name: 'packager', run: () => packager.stop() }]);
 }
 
 main().catch((err: NodeJS.ErrnoException) => {

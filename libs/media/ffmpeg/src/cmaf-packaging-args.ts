@@ -1,19 +1,18 @@
-// The packager's remux job: RTMP in, CMAF fMP4 out, no re-encoding (-c copy). One ffmpeg per stream writes
-// 1 s segments that serve both HLS (master.m3u8 + media_N.m3u8) and DASH (manifest.mpd) from the same files.
+// The packager's remux job: RTMP in, CMAF fMP4 out, no re-encoding (-c copy). One ffmpeg per stream uploads
+// 1 s segments of ~200 ms fragments (CMAF chunks) over HTTP PUT to the packager's in-memory store as they are
+// made (chunked transfer, one persistent connection per track); the packager writes every manifest itself
+// (ffmpeg's own MPD uploads are ignored). Measured behaviour: ../shared/FACTS.md, docs/low-latency.md.
 import type { FfmpegJobSpec } from './ffmpeg-job';
 
 export interface CmafPackagingOptions {
   /** e.g. rtmp://127.0.0.1:1935/live/bars-720p30 */
   input: string;
-  /** Directory of this stream's files; the MPD is written as <dir>/manifest.mpd. */
-  outputDir: string;
+  /** Upload base URL; files are PUT as <base>/init-<track>.m4s, <base>/chunk-<track>-<n>.m4s, <base>/manifest.mpd. */
+  uploadBaseUrl: string;
   /** Segment duration in seconds (the source has a keyframe each second). */
   segmentSeconds?: number;
-  /** Segments kept in the manifests, and extra ones kept on disk for late readers. */
-  windowSize?: number;
-  extraWindowSize?: number;
-  /** URL the MPD names as UTCTiming source (the packager's /time). */
-  utcTimingUrl?: string;
+  /** CMAF chunk (fragment) duration in seconds: the LL-HLS part / LL-DASH chunk. */
+  chunkSeconds?: number;
   /** Give up reading the input after this long without data (µs granularity in ffmpeg). */
   inputTimeoutMs?: number;
 }
@@ -26,7 +25,7 @@ export function cmafPackagingJob(opts: CmafPackagingOptions): FfmpegJobSpec {
       {
         source: opts.input,
         // Probe briefly: the FLV sequence headers carry the codec parameters, and every second spent probing
-        // delays the first segment and shifts the MPD's availabilityStartTime (DASH latency) by as much.
+        // delays the first segment.
         options: [
           '-rw_timeout', String((opts.inputTimeoutMs ?? 5000) * 1000),
           '-fflags', '+nobuffer',
@@ -36,25 +35,28 @@ export function cmafPackagingJob(opts: CmafPackagingOptions): FfmpegJobSpec {
         ],
       },
     ],
-    output: `${opts.outputDir}/manifest.mpd`,
+    output: `${opts.uploadBaseUrl}/manifest.mpd`,
     outputOptions: [
       '-map', '0:v:0', '-map', '0:a:0?',
       '-c', 'copy',
       '-f', 'dash',
+      // Upload each segment while it is made: one fragment (moof+mdat) per chunk, flushed at once.
+      '-method', 'PUT',
+      '-http_persistent', '1',
+      // Without TCP_NODELAY a third of the small uploads arrived ~40 ms late (Nagle).
+      '-http_opts', 'tcp_nodelay=1',
+      // Keep going if the packager is briefly unreachable (it reconnects at the next segment).
+      '-ignore_io_errors', '1',
+      '-streaming', '1',
+      '-frag_type', 'duration',
+      '-frag_duration', String(opts.chunkSeconds ?? 0.2),
       '-seg_duration', String(seg),
       '-use_template', '1',
       '-use_timeline', '0',
-      '-window_size', String(opts.windowSize ?? 6),
-      '-extra_window_size', String(opts.extraWindowSize ?? 3),
-      '-remove_at_exit', '1',
-      '-hls_playlist', '1',
-      '-hls_master_name', 'master.m3u8',
+      '-window_size', '6',
       '-adaptation_sets', 'id=0,streams=v id=1,streams=a',
-      // The MPD is refreshed each segment; tell players to reload it that often (default would be 500 s).
-      '-update_period', String(seg),
       '-init_seg_name', 'init-$RepresentationID$.m4s',
       '-media_seg_name', 'chunk-$RepresentationID$-$Number%05d$.m4s',
-      ...(opts.utcTimingUrl ? ['-utc_timing_url', opts.utcTimingUrl] : []),
     ],
   };
 }

@@ -32,8 +32,17 @@ describe('testSignalJob', () => {
     expect(vf).toContain("text='bars-720p30  1280x720@30  H.264 3000k + AAC 128k'");
     expect(vf).toContain('%{eif\\:n\\:d\\:7}');
     expect(vf).toContain('%{pts\\:gmtime\\:1764003600.250\\:%Y-%m-%d}'); // local date at UTC+01:00
-    expect(vf).toContain("enable='lt(mod(t+0.250,1),0.1)'");
+    expect(vf).toContain("enable='lt(mod(n/30+0.250,1),0.1)'"); // frame-index time, like the beep
     expect(vf.endsWith('format=yuv420p')).toBe(true);
+  });
+
+  it('stamps real-time frames with the wall clock when made, and restores frame-index pts before encoding', () => {
+    const vf = opt('-vf');
+    expect(vf.startsWith('settb=1/1000,setpts=RTCTIME/1000-1764000000250,')).toBe(true);
+    expect(vf.endsWith(',settb=1/30,setpts=N,format=yuv420p')).toBe(true);
+    const nominal = testSignalJob(bars, { startEpochMs: 1764000000250, output: 'x.flv', realtime: false, utcOffsetMinutes: 60 });
+    const nvf = nominal.outputOptions[nominal.outputOptions.indexOf('-vf') + 1];
+    expect(nvf).not.toContain('RTCTIME');
   });
 
   it('stops after durationSeconds when asked (tests)', () => {

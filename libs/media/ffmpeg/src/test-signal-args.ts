@@ -86,14 +86,22 @@ export function testSignalVideoFilters(spec: StreamSpec, opts: TestSignalOptions
     `drawtext=fontfile=${font}:fontsize=${size}:fontcolor=white:box=1:boxcolor=black@0.65:boxborderw=${Math.round(size / 5)}:x=(w-text_w)/2:y=${y}:text='${t}'`;
   const info = drawtextLiteral(`${spec.name}  ${W}x${H}@${spec.fps}  H.264 ${spec.videoBitrateKbps}k + AAC ${spec.audioBitrateKbps}k`);
   const flash = Math.round(H * 0.16);
+  // In real time, stamp each frame with the wall clock when ffmpeg makes it (setpts RTCTIME, µs): `t` below is then
+  // wall-clock seconds since startEpochMs, so the clock and the timecode strip show the true capture time even though
+  // ffmpeg takes 0.1–1 s (more on a loaded machine) to start after startEpochMs was taken. The pts is restored to the
+  // frame index before encoding. Not in faster-than-real-time runs (tests): there capture time is nominal.
+  const wallClock = opts.realtime ?? true;
   return [
+    ...(wallClock ? [`settb=1/1000`, `setpts=RTCTIME/1000-${Math.round(opts.startEpochMs)}`] : []),
     ...timecodeStripFilters(W, H, opts.startEpochMs),
     text(clock, big, `h*0.16`),
     text(`${date} ${drawtextLiteral(zone)}`, small, `h*0.16+${big * 1.35}`),
     text(`frame %{eif\\:n\\:d\\:7}   pts %{pts\\:hms}`, small, `h*0.16+${big * 1.35 + small * 1.8}`),
     text(info, small, `h*0.16+${big * 1.35 + small * 3.6}`),
     // The flash: white on exactly the frames inside the beep window of each wall-clock second.
-    `drawbox=x=iw-${flash}-${Math.round(W * 0.03)}:y=ih*0.16:w=${flash}:h=${flash}:color=white:t=fill:enable='lt(mod(t+${phase},1),0.1)'`,
+    // n/fps, not t: the beep (aevalsrc) runs on the nominal timeline, and flash and beep must fall together.
+    `drawbox=x=iw-${flash}-${Math.round(W * 0.03)}:y=ih*0.16:w=${flash}:h=${flash}:color=white:t=fill:enable='lt(mod(n/${spec.fps}+${phase},1),0.1)'`,
+    ...(wallClock ? [`settb=1/${spec.fps}`, 'setpts=N'] : []),
     'format=yuv420p',
   ].join(',');
 }

@@ -1,19 +1,37 @@
-// What a stream directory may serve, and how: names, MIME types, caching. Nothing outside a stream's
-// directory is ever served: names are a strict whitelist, never paths.
-export const MEDIA_FILE_PATTERN = /^(master\.m3u8|media_\d+\.m3u8|manifest\.mpd|init-\d+\.m4s|chunk-\d+-\d+\.m4s)$/;
+// The names a stream serves, and how: a strict whitelist of file names (never paths), parsed into what they mean,
+// with MIME types and caching. Standard and low-latency manifests share the same init, segment and part files.
+import type { Mode } from './hls-playlists';
 
-export type MediaKind = 'hls-manifest' | 'dash-manifest' | 'init' | 'segment';
+export const MEDIA_FILE_PATTERN =
+  /^(?:master(-ll)?\.m3u8|media_(\d{1,2})(-ll)?\.m3u8|manifest(-ll)?\.mpd|init-(\d{1,2})\.m4s|chunk-(\d{1,2})-(\d{1,12})(?:\.(\d{1,4}))?\.m4s)$/;
 
-export function mediaKind(file: string): MediaKind | undefined {
-  if (!MEDIA_FILE_PATTERN.test(file)) return undefined;
-  if (file.endsWith('.m3u8')) return 'hls-manifest';
-  if (file.endsWith('.mpd')) return 'dash-manifest';
-  return file.startsWith('init-') ? 'init' : 'segment';
+export type MediaKind = 'hls-multivariant' | 'hls-media' | 'dash-manifest' | 'init' | 'segment' | 'part';
+
+export interface MediaFile {
+  kind: MediaKind;
+  mode?: Mode;
+  track?: number;
+  /** Segment number (media sequence number). */
+  number?: number;
+  part?: number;
+}
+
+export function parseMediaFile(file: string): MediaFile | undefined {
+  const m = MEDIA_FILE_PATTERN.exec(file);
+  if (!m) return undefined;
+  const mode = (ll: string | undefined): Mode => (ll ? 'low-latency' : 'standard');
+  if (file.startsWith('master')) return { kind: 'hls-multivariant', mode: mode(m[1]) };
+  if (m[2] !== undefined) return { kind: 'hls-media', track: Number(m[2]), mode: mode(m[3]) };
+  if (file.startsWith('manifest')) return { kind: 'dash-manifest', mode: mode(m[4]) };
+  if (m[5] !== undefined) return { kind: 'init', track: Number(m[5]) };
+  const base = { track: Number(m[6]), number: Number(m[7]) };
+  return m[8] !== undefined ? { kind: 'part', ...base, part: Number(m[8]) } : { kind: 'segment', ...base };
 }
 
 export function contentType(kind: MediaKind): string {
   switch (kind) {
-    case 'hls-manifest':
+    case 'hls-multivariant':
+    case 'hls-media':
       return 'application/vnd.apple.mpegurl';
     case 'dash-manifest':
       return 'application/dash+xml';
@@ -22,39 +40,11 @@ export function contentType(kind: MediaKind): string {
   }
 }
 
-/** Manifests change every segment; segments never change once written. */
+/**
+ * Manifests change with every part. Segments and parts never change once complete, and their numbers are unique
+ * across publishes of a stream name (they count from the publish time), so they may be cached for good. The init
+ * segment's name is the same for every publish of the name: revalidate it.
+ */
 export function cacheControl(kind: MediaKind): string {
-  return kind === 'hls-manifest' || kind === 'dash-manifest' ? 'no-cache' : 'public, max-age=31536000, immutable';
-}
-
-/**
- * Adjust ffmpeg's MPD for players: an absolute UTCTiming URL (dash.js resolves it against the MPD, and an
- * unreachable one makes it log "Failed to synchronize client and server time" on every refresh).
- */
-export function rewriteMpd(mpd: string, baseUrl: string, availabilityStart?: Date): string {
-  let out = mpd.replace(/(<UTCTiming [^>]*value=")\/time(")/, `$1${baseUrl}/time$2`);
-  if (availabilityStart) out = out.replace(/availabilityStartTime="[^"]*"/, `availabilityStartTime="${availabilityStart.toISOString()}"`);
-  return out;
-}
-
-/** Media sequence number of the last segment a media playlist lists (-1 if none). */
-export function playlistLastMsn(playlist: string): number {
-  const seq = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(playlist)?.[1] ?? NaN);
-  const count = (playlist.match(/^#EXTINF:/gm) ?? []).length;
-  return Number.isFinite(seq) && count > 0 ? seq + count - 1 : -1;
-}
-
-/**
- * Announce blocking playlist reload (RFC 8216bis §4.4.3.8, `_HLS_msn`): hls.js then asks for the next playlist
- * and gets it the moment the segment is complete, instead of polling once per target duration.
- */
-export function rewriteMediaPlaylist(playlist: string): string {
-  if (playlist.includes('#EXT-X-SERVER-CONTROL')) return playlist;
-  return playlist.replace(/^(#EXT-X-TARGETDURATION:\d+)$/m, '$1\n#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES');
-}
-
-/** Segment number of a media segment file name (chunk-<rep>-<n>.m4s). */
-export function segmentNumber(file: string): number | undefined {
-  const m = /^chunk-\d+-(\d+)\.m4s$/.exec(file);
-  return m ? Number(m[1]) : undefined;
+  return kind === 'segment' || kind === 'part' ? 'public, max-age=31536000, immutable' : 'no-cache';
 }

@@ -1,9 +1,6 @@
 // The packager: RTMP ingest → one CMAF remux per stream → HLS + DASH over HTTP, with the player page,
 // the stream catalogue API, UTCTiming, probes and metrics. apps/packager only reads config and calls this.
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { access, constants, lstat, mkdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import {
   closeServer,
@@ -18,10 +15,13 @@ import {
 } from '@livelab/service-kit';
 import { RTMP_APP, RtmpIngest, type PublishInfo } from './rtmp-ingest';
 import { StreamPackager } from './stream-packager';
-import { cacheControl, contentType, mediaKind, playlistLastMsn, rewriteMediaPlaylist, rewriteMpd, segmentNumber } from './media-files';
+import { CmafStore, type Segment, type Track } from './cmaf-store';
+import { CmafUploadServer } from './cmaf-upload-server';
+import { dashManifest } from './dash-manifest';
+import { lastListedPart, mediaPlaylist, multivariantPlaylist, type Mode } from './hls-playlists';
+import { cacheControl, contentType, parseMediaFile, type MediaFile } from './media-files';
 
 export interface PackagerOptions {
-  mediaDir: string;
   publishKey: string;
   logger: Logger;
   /** Extra routes mounted at / after the API (the player page). */
@@ -31,6 +31,8 @@ export interface PackagerOptions {
   /** Publisher input stall timeout. */
   stallTimeoutMs?: number;
   registry?: Registry;
+  /** Low-latency DASH target, ms (the MPD's ServiceDescription). */
+  dashTargetLatencyMs?: number;
 }
 
 export interface StreamSummary {
@@ -39,17 +41,22 @@ export interface StreamSummary {
   since: string;
   video: { codec?: string; width?: number; height?: number; fps?: number; bitrateKbps?: number };
   audio: { codec?: string; sampleRate?: number; channels?: number };
-  urls: { hls: string; dash: string };
+  urls: { hls: string; dash: string; hlsLowLatency: string; dashLowLatency: string };
   viewers: number;
+  /** Bytes the stream's media holds in memory. */
+  storeBytes: number;
 }
 
 const VIEWER_WINDOW_MS = 10_000;
+/** How many parts beyond the playlist's last a player may ask for (RFC 8216bis: the Advance Part Limit). */
+const ADVANCE_PART_LIMIT = 3;
 
 export class Packager {
   readonly health = new HealthState();
   readonly registry: Registry;
   readonly app: express.Express;
   private readonly ingest: RtmpIngest;
+  private readonly uploads: CmafUploadServer;
   private readonly streams = new Map<string, StreamPackager>();
   private readonly viewers = new Map<string, Map<string, number>>(); // stream → client → last seen
   private http?: Server;
@@ -85,27 +92,24 @@ export class Packager {
       refused: new Counter({ name: 'livelab_packager_refused_total', help: 'Refused RTMP publishers and players', labelNames: ['kind'], registers: r }),
       publishes: new Counter({ name: 'livelab_packager_publishes_total', help: 'Accepted RTMP publishes', registers: r }),
     };
+    this.uploads = new CmafUploadServer(opts.logger);
     this.ingest = new RtmpIngest({ publishKey: opts.publishKey, logger: opts.logger, stallTimeoutMs: opts.stallTimeoutMs });
     this.ingest.on('publish', (p: PublishInfo) => void this.onPublish(p));
     this.ingest.on('unpublish', (name: string) => void this.endStream(name));
     this.ingest.on('refused', (r: { kind: string }) => this.m.refused.inc({ kind: r.kind }));
     this.health.addReadinessCheck('rtmp', () => this.ingest.listening || 'RTMP not listening');
-    this.health.addReadinessCheck('media-dir', async () => {
-      await access(this.opts.mediaDir, constants.W_OK);
-      return true;
-    });
     this.app = this.buildApp();
   }
 
   /** Start RTMP and HTTP (port 0 = ephemeral); resolves with the bound ports. */
   async start(ports: { rtmpPort: number; httpPort: number; host?: string }): Promise<{ rtmpPort: number; httpPort: number }> {
-    await mkdir(this.opts.mediaDir, { recursive: true });
+    await this.uploads.start();
     this.http = createServer(this.app);
     this.http.requestTimeout = 0; // long-lived media responses share keep-alive sockets
     this.http.keepAliveTimeout = 30_000;
     const httpPort = await listen(this.http, ports.httpPort, ports.host);
     this.rtmpPort = await this.ingest.start(ports.rtmpPort, ports.host);
-    this.opts.logger.info({ rtmpPort: this.rtmpPort, httpPort, mediaDir: this.opts.mediaDir }, 'packager listening');
+    this.opts.logger.info({ rtmpPort: this.rtmpPort, httpPort }, 'packager listening');
     return { rtmpPort: this.rtmpPort, httpPort };
   }
 
@@ -116,6 +120,7 @@ export class Packager {
     this.health.setDraining();
     await this.ingest.stop();
     await Promise.all([...this.streams.keys()].map((n) => this.endStream(n)));
+    await this.uploads.stop();
     if (this.http) await closeServer(this.http, 3000);
   }
 
@@ -131,8 +136,14 @@ export class Packager {
         since: (s.liveSince ?? s.since).toISOString(),
         video: { codec: info?.videoCodec, width: info?.width, height: info?.height, fps: info?.fps, bitrateKbps: info?.videoKbps },
         audio: { codec: info?.audioCodec, sampleRate: info?.sampleRate, channels: info?.channels },
-        urls: { hls: `/live/${s.name}/master.m3u8`, dash: `/live/${s.name}/manifest.mpd` },
+        urls: {
+          hls: `/live/${s.name}/master.m3u8`,
+          dash: `/live/${s.name}/manifest.mpd`,
+          hlsLowLatency: `/live/${s.name}/master-ll.m3u8`,
+          dashLowLatency: `/live/${s.name}/manifest-ll.mpd`,
+        },
         viewers: this.viewerCount(s.name),
+        storeBytes: s.store.bytes(),
       });
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));
@@ -142,18 +153,19 @@ export class Packager {
     if (this.stopping) return;
     await this.endStream(p.name); // a leftover from an earlier publish of the same name
     this.m.publishes.inc();
+    // Segment numbers count seconds from the publish, so a republished name never reuses a cached URL.
+    const store = new CmafStore({ firstNumber: Math.floor(p.since.getTime() / 1000) });
     const stream = new StreamPackager({
       name: p.name,
       input: `rtmp://127.0.0.1:${this.rtmpPort}/${RTMP_APP}/${p.name}`,
-      dir: join(this.opts.mediaDir, p.name),
-      publishedAt: p.since,
+      uploadBaseUrl: this.uploads.register(p.name, store),
+      store,
       logger: this.opts.logger.child({ stream: p.name }),
-      utcTimingUrl: '/time',
     });
     stream.on('live', () => this.updateLiveGauge());
     stream.on('restart', () => this.m.restarts.inc({ stream: p.name }));
     this.streams.set(p.name, stream);
-    await stream.start();
+    stream.start();
   }
 
   private async endStream(name: string): Promise<void> {
@@ -163,6 +175,7 @@ export class Packager {
     this.viewers.delete(name);
     this.updateLiveGauge();
     await s.stop();
+    this.uploads.unregister(name, s.store);
   }
 
   private updateLiveGauge() {
@@ -230,65 +243,139 @@ export class Packager {
 
   private async serveMedia(req: Request, res: Response): Promise<void> {
     const stream = String(req.params['stream']);
-    const file = String(req.params['file']);
-    const kind = mediaKind(file);
+    const f = parseMediaFile(String(req.params['file']));
     const s = this.streams.get(stream);
     const fail = (status: number, error: string) => {
-      this.m.requests.inc({ kind: kind ?? 'invalid', status: String(status) });
-      res.status(status).set('Cache-Control', 'no-store').json({ error });
+      this.m.requests.inc({ kind: f?.kind ?? 'invalid', status: String(status) });
+      if (!res.headersSent) res.status(status).set('Cache-Control', 'no-store').json({ error });
     };
-    if (!kind) return fail(400, 'not a media file name');
+    if (!f) return fail(400, 'not a media file name');
     if (!s || s.state === 'ended') return fail(404, `stream "${stream}" is not live`);
-    const path = join(this.opts.mediaDir, stream, file);
-    // Blocking playlist reload: ?_HLS_msn=N answers once the playlist lists segment N.
-    const msnParam = req.query['_HLS_msn'];
-    if (kind === 'hls-manifest' && file.startsWith('media_') && msnParam !== undefined) {
-      const msn = Number(msnParam);
-      if (!/^\d+$/.test(String(msnParam))) return fail(400, '_HLS_msn must be a non-negative integer');
-      const lastMsn = () => {
-        try {
-          return playlistLastMsn(readFileSync(path, 'utf8'));
-        } catch {
-          return -1;
-        }
-      };
-      if (msn > Math.max(lastMsn(), s.latestMsn) + 2) return fail(400, `_HLS_msn=${msn} is too far in the future`);
-      if (!(await s.waitUntil(() => lastMsn() >= msn, 3000))) return fail(503, `segment ${msn} not available yet; retry`);
+    const tl = s.timeline;
+    const track = f.track === undefined ? undefined : s.store.track(f.track);
+    if (f.track !== undefined && !track?.info) return fail(404, `stream "${stream}" has no track ${f.track}`);
+    const send = (body: Buffer | string) => {
+      const buf = typeof body === 'string' ? Buffer.from(body) : body;
+      res.status(200).set({ 'Content-Type': contentType(f.kind), 'Cache-Control': cacheControl(f.kind), 'Content-Length': String(buf.length) });
+      this.count(f.kind, buf.length);
+      res.end(req.method === 'HEAD' ? undefined : buf);
+    };
+    if (f.kind === 'init' || f.kind === 'segment' || f.kind === 'part') this.noteViewer(stream, req);
+    switch (f.kind) {
+      case 'init':
+        return send(track?.init as Buffer);
+      case 'part':
+        return this.servePart(req, res, s, f, send, fail);
+      case 'segment':
+        return this.serveSegment(req, res, s, f, fail);
     }
-    // A segment requested just before it is complete (DASH players compute availability from the clock) waits
-    // for it briefly instead of failing.
-    const num = segmentNumber(file);
-    if (num !== undefined && !existsSync(path) && num <= s.latestMsn + 2 && num > s.latestMsn - 1) {
-      await s.waitUntil(() => existsSync(path), 2000);
+    if (!tl) return fail(404, `stream "${stream}" is starting`);
+    const mode = f.mode as Mode;
+    if (f.kind === 'hls-multivariant') return send(multivariantPlaylist(s.store.readyTracks(), mode));
+    if (f.kind === 'dash-manifest') {
+      return send(
+        dashManifest(s.store.readyTracks(), tl, {
+          mode,
+          utcTimingUrl: `${this.baseUrl(req)}/time`,
+          chunkSeconds: s.chunkSeconds,
+          targetLatencyMs: this.opts.dashTargetLatencyMs,
+        }),
+      );
     }
-    try {
-      const st = await lstat(path);
-      if (!st.isFile()) return fail(404, 'not found');
-      res.status(200);
-      res.set({ 'Content-Type': contentType(kind), 'Cache-Control': cacheControl(kind) });
-      if (kind === 'dash-manifest' || (kind === 'hls-manifest' && file.startsWith('media_'))) {
-        const text = await readFile(path, 'utf8');
-        const body = Buffer.from(
-          kind === 'dash-manifest' ? rewriteMpd(text, this.baseUrl(req), s.availabilityStartOverride) : rewriteMediaPlaylist(text),
-        );
-        res.set('Content-Length', String(body.length));
-        this.count(kind, body.length);
-        res.end(req.method === 'HEAD' ? undefined : body);
-        return;
+    // An HLS media playlist, maybe a blocking reload (RFC 8216bis §6.2.5.2).
+    const t = track as Track;
+    const msnQ = req.query['_HLS_msn'];
+    const partQ = req.query['_HLS_part'];
+    if (partQ !== undefined && msnQ === undefined) return fail(400, '_HLS_part needs _HLS_msn');
+    if (msnQ !== undefined) {
+      if (typeof msnQ !== 'string' || !/^\d{1,12}$/.test(msnQ)) return fail(400, '_HLS_msn must be a non-negative integer');
+      if (partQ !== undefined && (typeof partQ !== 'string' || !/^\d{1,4}$/.test(partQ))) return fail(400, '_HLS_part must be a non-negative integer');
+      const msn = Number(msnQ);
+      const part = mode === 'low-latency' && partQ !== undefined ? Number(partQ) : undefined;
+      const last = lastListedPart(t);
+      const lastMsn = mode === 'low-latency' ? last.msn : (t.lastComplete()?.number ?? -1);
+      if (msn > lastMsn + 2) return fail(400, `_HLS_msn=${msn} is too far in the future (the playlist ends at ${lastMsn})`);
+      if (part !== undefined && msn === last.msn && part > last.part + ADVANCE_PART_LIMIT) {
+        return fail(400, `_HLS_part=${part} is too far in the future (the playlist ends at part ${last.part} of ${last.msn})`);
       }
-      if (kind === 'segment' || kind === 'init') this.noteViewer(stream, req);
-      res.set('Content-Length', String(st.size));
-      this.count(kind, st.size);
-      if (req.method === 'HEAD') {
-        res.end();
-        return;
+      const ready =
+        part === undefined
+          ? () => (t.lastComplete()?.number ?? -1) >= msn
+          : () => {
+              const l = lastListedPart(t);
+              return l.msn > msn || (l.msn === msn && l.part >= part);
+            };
+      if (!(await s.store.waitFor(ready, 3 * tl.targetDuration * 1000))) {
+        return s.store.isClosed ? fail(404, `stream "${stream}" ended`) : fail(503, `segment ${msn}${part === undefined ? '' : ` part ${part}`} not available yet; retry`);
       }
-      const rs = createReadStream(path);
-      rs.on('error', () => res.destroy());
-      rs.pipe(res);
-    } catch {
-      fail(404, 'not found');
     }
+    return send(mediaPlaylist(t, tl, mode));
+  }
+
+  /** A part: served when complete; the hinted part (and a few after it) is waited for. */
+  private async servePart(req: Request, res: Response, s: StreamPackager, f: MediaFile, send: (b: Buffer) => void, fail: (status: number, error: string) => void) {
+    const t = s.store.track(f.track as number) as Track;
+    const n = f.number as number;
+    const p = f.part as number;
+    const settled = () => {
+      const seg = t.segments.get(n);
+      return !!seg && (seg.parts.length > p || seg.complete);
+    };
+    if (!settled()) {
+      const last = lastListedPart(t);
+      const ahead = n === last.msn ? p - last.part : n === last.msn + 1 ? p + 1 : Infinity;
+      if (ahead > ADVANCE_PART_LIMIT) return fail(404, 'no such part');
+      await s.store.waitFor(settled, 3000);
+    }
+    const part = t.segments.get(n)?.parts[p];
+    if (!part) return fail(404, 'no such part');
+    send(part.data);
+  }
+
+  /**
+   * A segment: a complete one at once; one being made is sent with chunked transfer as its parts arrive (LL-DASH
+   * players ask for it as soon as its first chunk is due); the next one is waited for briefly.
+   */
+  private async serveSegment(req: Request, res: Response, s: StreamPackager, f: MediaFile, fail: (status: number, error: string) => void) {
+    const t = s.store.track(f.track as number) as Track;
+    const n = f.number as number;
+    if (!t.segments.has(n)) {
+      const newest = t.inProgress()?.number ?? t.lastComplete()?.number ?? -Infinity;
+      if (n > newest && n <= newest + 2) await s.store.waitFor(() => t.segments.has(n), 3000);
+    }
+    const seg: Segment | undefined = t.segments.get(n);
+    if (!seg) return fail(404, 'no such segment');
+    res.status(200).set({ 'Content-Type': contentType('segment'), 'Cache-Control': cacheControl('segment') });
+    if (seg.complete) {
+      const chunks = seg.chunks();
+      const length = chunks.reduce((a, c) => a + c.length, 0);
+      res.set('Content-Length', String(length));
+      this.count('segment', length);
+      if (req.method === 'HEAD') return void res.end();
+      for (const c of chunks) res.write(c);
+      return void res.end();
+    }
+    if (req.method === 'HEAD') return void res.end();
+    let sent = 0;
+    let bytes = 0;
+    res.on('close', () => (sent = Infinity));
+    while (sent !== Infinity) {
+      while (sent < seg.parts.length) {
+        const data = seg.parts[sent++].data;
+        bytes += data.length;
+        res.write(data);
+      }
+      if (seg.complete) break;
+      if (!(await s.store.waitFor(() => seg.parts.length > sent || seg.complete, 5000))) break;
+    }
+    if (sent !== Infinity) {
+      for (const c of seg.tail) {
+        bytes += c.length;
+        res.write(c);
+      }
+    }
+    this.count('segment', bytes);
+    res.end();
   }
 
   private count(kind: string, bytes: number) {
@@ -301,8 +388,4 @@ export class Packager {
     return this.ingest.bytesIn();
   }
 
-  /** Remove the media dir (for tests and shutdown of a temp dir). */
-  async removeMediaDir(): Promise<void> {
-    await rm(this.opts.mediaDir, { recursive: true, force: true });
-  }
 }

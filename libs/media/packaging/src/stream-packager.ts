@@ -1,12 +1,11 @@
-// One live stream's packaging: an ffmpeg that remuxes the RTMP input into CMAF segments for HLS and DASH,
-// restarted with backoff while the publisher is still there, and the stream's directory removed at the end.
+// One live stream's packaging: an ffmpeg that remuxes the RTMP input into CMAF chunks uploaded into this stream's
+// in-memory store, restarted with backoff while the publisher is still there (media time and segment numbers
+// continue across restarts), and the timeline the manifests are written from, settled when the stream becomes
+// playable.
 import { EventEmitter } from 'node:events';
-import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Logger } from '@livelab/service-kit';
 import { cmafPackagingJob, SupervisedFfmpeg } from '@livelab/media-ffmpeg';
-import { playlistLastMsn } from './media-files';
+import { CmafStore, type LiveTimeline, type Track } from './cmaf-store';
 
 export type StreamState = 'starting' | 'live' | 'ended';
 
@@ -14,14 +13,15 @@ export interface StreamPackagerOptions {
   name: string;
   /** rtmp://127.0.0.1:<port>/live/<name> */
   input: string;
-  dir: string;
+  /** Where the remux uploads (CmafUploadServer.register). */
+  uploadBaseUrl: string;
+  store: CmafStore;
   logger: Logger;
-  utcTimingUrl?: string;
-  /** Segments listed in the HLS media playlist before the stream counts as playable. */
+  /** Complete video segments before the stream counts as playable. */
   minSegments?: number;
+  segmentSeconds?: number;
+  chunkSeconds?: number;
   backoff?: { baseMs: number; capMs: number };
-  /** When the publisher started: the true availability start of the first remux run. */
-  publishedAt?: Date;
 }
 
 /** Events: 'live' when first playable, 'restart' (exit) after a remux crash. */
@@ -29,27 +29,24 @@ export class StreamPackager extends EventEmitter {
   state: StreamState = 'starting';
   readonly since = new Date();
   liveSince?: Date;
+  timeline?: LiveTimeline;
+  readonly store: CmafStore;
   private readonly ffmpeg: SupervisedFfmpeg;
-  private poll?: NodeJS.Timeout;
-  private watcher?: FSWatcher;
-  private segments = 0;
-  private lastMsn = -1;
-  private readonly waiters = new Set<() => boolean>();
-  private recheck?: NodeJS.Timeout;
-  /** Wall time of media time 0 of the first remux run (the publish start), for the MPD. */
-  readonly publishedAt: Date;
 
   constructor(private readonly opts: StreamPackagerOptions) {
     super();
-    this.publishedAt = opts.publishedAt ?? new Date();
+    this.store = opts.store;
     this.ffmpeg = new SupervisedFfmpeg(
       `remux:${opts.name}`,
-      () => cmafPackagingJob({ input: opts.input, outputDir: opts.dir, utcTimingUrl: opts.utcTimingUrl }),
+      () => cmafPackagingJob({ input: opts.input, uploadBaseUrl: opts.uploadBaseUrl, segmentSeconds: opts.segmentSeconds, chunkSeconds: opts.chunkSeconds }),
       { logger: opts.logger, restart: true, backoff: opts.backoff ?? { baseMs: 300, capMs: 5000 }, stableAfterMs: 10_000 },
     );
     this.ffmpeg.on('exit', (e) => {
-      if (this.state !== 'ended') this.emit('restart', e);
+      if (this.state === 'ended') return;
+      this.store.beginRun();
+      this.emit('restart', e);
     });
+    this.store.on('segment', () => this.checkPlayable());
   }
 
   get name(): string {
@@ -60,99 +57,72 @@ export class StreamPackager extends EventEmitter {
     return this.ffmpeg.restarts;
   }
 
-  /** Number of media segments currently listed in the video playlist. */
-  get segmentCount(): number {
-    return this.segments;
+  get chunkSeconds(): number {
+    return this.opts.chunkSeconds ?? 0.2;
   }
 
-  /** Media sequence number of the newest complete video segment (-1 before the first). */
-  get latestMsn(): number {
-    return this.lastMsn;
-  }
-
-  /**
-   * The availabilityStartTime players should use, or undefined to keep ffmpeg's. ffmpeg stamps the MPD when it has
-   * finished probing its input (~1 s after the first frame), which would add that second to every DASH player's
-   * latency. The first remux run starts at the publish, so media time 0 is the publish start; after a remux restart
-   * the new run starts from node-media-server's cached GOP and ffmpeg's own stamp is the better guess.
-   */
-  get availabilityStartOverride(): Date | undefined {
-    return this.ffmpeg.restarts === 0 ? this.publishedAt : undefined;
-  }
-
-  /** Resolves true as soon as `ready()` holds (checked on every change in the stream's directory), false after `timeoutMs`. */
-  waitUntil(ready: () => boolean, timeoutMs: number): Promise<boolean> {
-    if (ready()) return Promise.resolve(true);
-    if (this.state === 'ended') return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const check = () => {
-        if (this.state !== 'ended' && !ready()) return false;
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve(this.state !== 'ended');
-        return true;
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        resolve(false);
-      }, timeoutMs);
-      this.waiters.add(check);
-    });
-  }
-
-  async start(): Promise<void> {
-    await rm(this.opts.dir, { recursive: true, force: true });
-    await mkdir(this.opts.dir, { recursive: true });
+  start(): void {
     this.ffmpeg.start();
-    // inotify tells us at once when ffmpeg renames a finished segment or rewrites a playlist; the slow poll is a
-    // safety net.
-    try {
-      this.watcher = watch(this.opts.dir, () => this.onDirChange());
-      this.watcher.on('error', () => undefined);
-    } catch {
-      /* no inotify: the poll still works */
-    }
-    this.poll = setInterval(() => this.onDirChange(), 250);
-    this.poll.unref();
   }
 
-  /** Stop the remux and remove every file of the stream. */
+  /** Stop the remux and drop the stream's media. */
   async stop(): Promise<void> {
     if (this.state === 'ended') return;
     this.state = 'ended';
-    if (this.poll) clearInterval(this.poll);
-    this.watcher?.close();
-    for (const w of [...this.waiters]) w();
+    this.store.close();
     await this.ffmpeg.stop(2000);
-    await rm(this.opts.dir, { recursive: true, force: true });
   }
 
-  private onDirChange(): void {
-    if (this.recheck) return;
-    this.recheck = setTimeout(() => {
-      this.recheck = undefined;
-      void this.checkPlayable().then(() => {
-        for (const w of [...this.waiters]) w();
-      });
-    }, 5);
+  private checkPlayable(): void {
+    if (this.state !== 'starting') return;
+    const tracks = this.store.readyTracks();
+    const video = tracks.find((t) => t.info?.kind === 'video');
+    if (!video) return;
+    const completeVideo = video.ordered().filter((s) => s.complete && s.parts.length);
+    if (completeVideo.length < (this.opts.minSegments ?? 2)) return;
+    if (tracks.some((t) => !t.lastComplete())) return; // every track has media
+    this.timeline = settleTimeline(tracks, video, this.chunkSeconds);
+    this.state = 'live';
+    this.liveSince = new Date();
+    this.opts.logger.info(
+      { stream: this.name, startupMs: Date.now() - this.since.getTime(), segmentSeconds: this.timeline.segmentSeconds },
+      'stream playable',
+    );
+    this.emit('live');
   }
+}
 
-  private async checkPlayable(): Promise<void> {
-    try {
-      const files = new Set(await readdir(this.opts.dir));
-      if (!files.has('master.m3u8') || !files.has('manifest.mpd') || !files.has('media_0.m3u8')) return;
-      const playlist = await readFile(join(this.opts.dir, 'media_0.m3u8'), 'utf8');
-      this.segments = (playlist.match(/^#EXTINF:/gm) ?? []).length;
-      const msn = playlistLastMsn(playlist);
-      if (msn >= 0) this.lastMsn = msn; // not monotonic: a restarted remux numbers from 1 again
-      if (this.state === 'starting' && this.segments >= (this.opts.minSegments ?? 2)) {
-        this.state = 'live';
-        this.liveSince = new Date();
-        this.opts.logger.info({ stream: this.name, startupMs: Date.now() - this.since.getTime() }, 'stream playable');
-        this.emit('live');
-      }
-    } catch {
-      /* directory not there yet, or being rewritten */
+const ceilMs = (s: number) => Math.ceil(s * 1000 - 1e-6) / 1000;
+
+/**
+ * The timeline from what has arrived so far. availabilityStart is the latest wall time consistent with every part
+ * of the video track having become available by the time its media had been captured: parts that came in a burst
+ * (a cached GOP) would make it early, so the latest bound wins.
+ */
+export function settleTimeline(tracks: Track[], video: Track, chunkSeconds: number): LiveTimeline {
+  const segments = video.ordered().filter((s) => s.complete && s.parts.length);
+  const first = segments[0];
+  const segmentSeconds = Number(first.durationS.toFixed(3));
+  const zero = video.firstTime ?? 0;
+  let start = -Infinity;
+  for (const s of video.ordered()) {
+    let end = s.startTime ?? 0;
+    for (const p of s.parts) {
+      end += p.duration;
+      start = Math.max(start, p.availableAt - ((end - zero) / video.timescale) * 1000);
     }
   }
+  const partTarget = new Map<number, number>();
+  for (const t of tracks) {
+    let max = chunkSeconds;
+    for (const s of t.segments.values()) for (const p of s.parts) max = Math.max(max, p.duration / t.timescale);
+    partTarget.set(t.id, ceilMs(max));
+  }
+  return {
+    availabilityStart: new Date(Math.round(start)),
+    segmentSeconds,
+    targetDuration: Math.max(1, Math.round(Math.max(...segments.map((s) => s.durationS)))),
+    partTarget,
+    firstNumber: first.number - (first.startTime !== undefined && first.startTime > zero ? Math.round((first.startTime - zero) / video.timescale / segmentSeconds) : 0),
+  };
 }

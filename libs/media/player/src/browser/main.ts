@@ -1,17 +1,20 @@
 // The live page: stream list (follows /api/streams), HLS (hls.js) or DASH (dash.js) playback, live stats.
 import Hls from 'hls.js';
 import * as dashjs from 'dashjs';
-import { DASH_SETTINGS, HLS_CONFIG } from './player-settings';
+import { DASH_LL_SETTINGS, DASH_SETTINGS, HLS_CONFIG, HLS_LL_CONFIG } from './player-settings';
 import { LatencyMeter, measureClockOffset } from './latency-meter';
 import { drawLatencyPlot } from './plot';
 
 type Format = 'hls' | 'dash';
+/** Low latency (LL-HLS parts / LL-DASH chunked CMAF) or standard (whole 1 s segments), from the same packaging. */
+type Mode = 'll' | 'standard';
+const MODE_LABEL: Record<Mode, string> = { ll: 'low latency', standard: 'standard' };
 interface StreamSummary {
   name: string;
   since: string;
   video: { codec?: string; width?: number; height?: number; fps?: number; bitrateKbps?: number };
   audio: { codec?: string; sampleRate?: number; channels?: number };
-  urls: { hls: string; dash: string };
+  urls: { hls: string; dash: string; hlsLowLatency: string; dashLowLatency: string };
   viewers: number;
 }
 
@@ -21,7 +24,9 @@ const meter = new LatencyMeter(video);
 
 const state = {
   streams: [] as StreamSummary[],
-  current: undefined as { name: string; format: Format } | undefined,
+  current: undefined as { name: string; format: Format; mode: Mode } | undefined,
+  /** Glass-to-glass samples per format + mode seen in this page, to compare modes side by side. */
+  medians: new Map<string, number[]>(),
   hls: undefined as Hls | undefined,
   dash: undefined as dashjs.MediaPlayerClass | undefined,
   pickedAt: 0,
@@ -36,26 +41,32 @@ function collectStats() {
   const q = video.getVideoPlaybackQuality?.();
   const buffered = video.buffered.length ? video.buffered.end(video.buffered.length - 1) - video.currentTime : 0;
   let playerLatencyS: number | undefined;
+  let targetLatencyS: number | undefined;
   let bitrateKbps: number | undefined;
   if (state.hls) {
     playerLatencyS = Number.isFinite(state.hls.latency) ? state.hls.latency : undefined;
+    targetLatencyS = state.hls.targetLatency ?? undefined;
     const level = state.hls.levels[state.hls.currentLevel];
     bitrateKbps = level ? Math.round(level.bitrate / 1000) : undefined;
   } else if (state.dash) {
     const l = state.dash.getCurrentLiveLatency();
     playerLatencyS = Number.isFinite(l) && l > 0 ? l : undefined;
+    const target = state.dash.getTargetLiveDelay?.();
+    targetLatencyS = Number.isFinite(target) && target > 0 ? target : undefined;
     const rep = state.dash.getCurrentRepresentationForType('video') as { bandwidth?: number } | null;
     bitrateKbps = rep?.bandwidth ? Math.round(rep.bandwidth / 1000) : undefined;
   }
   return {
     stream: state.current?.name,
     format: state.current?.format,
+    mode: state.current?.mode,
     playing: state.playing,
     currentTime: video.currentTime,
     g2gMs: meter.latest,
     g2gSamples: meter.samples.map((s) => s.ms),
     decodeFailures: meter.decodeFailures,
     playerLatencyS,
+    targetLatencyS,
     bufferS: buffered,
     bitrateKbps,
     resolution: video.videoWidth ? `${video.videoWidth}x${video.videoHeight}` : undefined,
@@ -92,18 +103,19 @@ function teardown() {
   state.playing = false;
 }
 
-function play(name: string, format: Format) {
+function play(name: string, format: Format, mode: Mode) {
   const stream = state.streams.find((s) => s.name === name);
   teardown();
-  state.current = { name, format };
+  state.current = { name, format, mode };
   state.pickedAt = performance.now();
   state.firstFrameMs = undefined;
   state.stalls = 0;
   state.errors = [];
   $('error').hidden = true;
   meter.reset();
-  const url = `/live/${encodeURIComponent(name)}/${format === 'hls' ? 'master.m3u8' : 'manifest.mpd'}`;
-  history.replaceState(null, '', `?stream=${encodeURIComponent(name)}&format=${format}`);
+  const file = format === 'hls' ? (mode === 'll' ? 'master-ll.m3u8' : 'master.m3u8') : mode === 'll' ? 'manifest-ll.mpd' : 'manifest.mpd';
+  const url = `/live/${encodeURIComponent(name)}/${file}`;
+  history.replaceState(null, '', `?stream=${encodeURIComponent(name)}&format=${format}&mode=${mode}`);
   renderSelection();
   if (!stream) overlay(`Waiting for “${name}” to go live…`);
   else overlay();
@@ -111,7 +123,7 @@ function play(name: string, format: Format) {
 
   if (format === 'hls') {
     if (!Hls.isSupported()) return showError('This browser has no Media Source Extensions: HLS via hls.js cannot play here.');
-    const hls = new Hls({ ...HLS_CONFIG });
+    const hls = new Hls(mode === 'll' ? { ...HLS_LL_CONFIG } : { ...HLS_CONFIG });
     state.hls = hls;
     let mediaRecoveries = 0;
     hls.on(Hls.Events.ERROR, (_e, data) => {
@@ -130,7 +142,7 @@ function play(name: string, format: Format) {
   } else {
     const player = dashjs.MediaPlayer().create();
     state.dash = player;
-    player.updateSettings(DASH_SETTINGS as unknown as dashjs.MediaPlayerSettingClass);
+    player.updateSettings((mode === 'll' ? DASH_LL_SETTINGS : DASH_SETTINGS) as unknown as dashjs.MediaPlayerSettingClass);
     player.on(dashjs.MediaPlayer.events.ERROR, (e: unknown) => {
       const err = (e as { error?: { message?: string; code?: number } }).error;
       showError(`DASH error: ${err?.message ?? err?.code ?? 'unknown'}`);
@@ -144,7 +156,11 @@ function play(name: string, format: Format) {
 function renderSelection() {
   for (const b of document.querySelectorAll<HTMLButtonElement>('#toolbar [data-format]'))
     b.setAttribute('aria-pressed', String(b.dataset['format'] === state.current?.format));
-  $('now-playing').textContent = state.current ? `${state.current.name} · ${state.current.format.toUpperCase()}` : 'Pick a stream';
+  for (const b of document.querySelectorAll<HTMLButtonElement>('#toolbar [data-mode]'))
+    b.setAttribute('aria-pressed', String(b.dataset['mode'] === (state.current?.mode ?? preferredMode())));
+  $('now-playing').textContent = state.current
+    ? `${state.current.name} · ${state.current.format.toUpperCase()} · ${MODE_LABEL[state.current.mode]}`
+    : 'Pick a stream';
   for (const li of document.querySelectorAll<HTMLLIElement>('#streams li')) li.classList.toggle('current', li.dataset['name'] === state.current?.name);
 }
 
@@ -175,7 +191,7 @@ function renderStreams() {
         b.type = 'button';
         b.textContent = f.toUpperCase();
         b.dataset['play'] = `${s.name}|${f}`;
-        b.addEventListener('click', () => play(s.name, f));
+        b.addEventListener('click', () => play(s.name, f, state.current?.mode ?? preferredMode()));
         li.querySelector('.actions')?.append(b);
       }
       return li;
@@ -202,7 +218,7 @@ async function refreshStreams() {
         teardown();
         overlay(`“${cur.name}” has ended. It will resume here when it comes back.`);
       } else if (live && !before.has(cur.name) && !state.hls && !state.dash) {
-        play(cur.name, cur.format);
+        play(cur.name, cur.format, cur.mode);
       }
     }
   } catch (e) {
@@ -219,14 +235,27 @@ function fmtS(s: number | undefined, digits = 2) {
 function renderStats() {
   const s = collectStats();
   $('s-g2g').textContent = s.g2gMs === undefined ? (state.playing ? 'no timecode' : '–') : fmtS(s.g2gMs / 1000);
-  $('s-latency').textContent = fmtS(s.playerLatencyS);
+  $('s-latency').textContent = fmtS(s.playerLatencyS) + (s.targetLatencyS ? ` (target ${fmtS(s.targetLatencyS, 1)})` : '');
   $('s-buffer').textContent = state.playing ? fmtS(s.bufferS) : '–';
   $('s-bitrate').textContent = s.bitrateKbps ? `${(s.bitrateKbps / 1000).toFixed(2)} Mbit/s` : '–';
   $('s-resolution').textContent = s.resolution ?? '–';
   $('s-dropped').textContent = s.totalFrames ? `${s.droppedFrames} / ${s.totalFrames}` : '–';
   $('s-stalls').textContent = state.current ? String(s.stalls) : '–';
   $('s-ttff').textContent = s.firstFrameMs === undefined ? '–' : fmtS(s.firstFrameMs / 1000);
+  $('s-compare').textContent = compareModes(s.g2gSamples);
   drawLatencyPlot($<HTMLCanvasElement>('plot'), meter.samples);
+}
+
+/** Median glass-to-glass per format and mode watched in this page, e.g. "HLS low latency 0.86 s · HLS standard 1.93 s". */
+function compareModes(current: number[]): string {
+  if (state.current && current.length) state.medians.set(`${state.current.format.toUpperCase()} ${MODE_LABEL[state.current.mode]}`, current.slice(-120));
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+  const rows = [...state.medians].filter(([, v]) => v.length).map(([k, v]) => `${k} ${fmtS(median(v) / 1000)}`);
+  return rows.length ? rows.join(' · ') : 'switch modes to compare';
+}
+
+function preferredMode(): Mode {
+  return new URLSearchParams(location.search).get('mode') === 'standard' ? 'standard' : 'll';
 }
 
 video.addEventListener('playing', () => {
@@ -246,7 +275,17 @@ $('unmute').addEventListener('click', () => {
 for (const b of document.querySelectorAll<HTMLButtonElement>('#toolbar [data-format]')) {
   b.addEventListener('click', () => {
     const f = b.dataset['format'] as Format;
-    if (state.current) play(state.current.name, f);
+    if (state.current) play(state.current.name, f, state.current.mode);
+  });
+}
+for (const b of document.querySelectorAll<HTMLButtonElement>('#toolbar [data-mode]')) {
+  b.addEventListener('click', () => {
+    const m = b.dataset['mode'] as Mode;
+    if (state.current) play(state.current.name, state.current.format, m);
+    else {
+      history.replaceState(null, '', `?mode=${m}`);
+      renderSelection();
+    }
   });
 }
 $('share').addEventListener('click', async () => {
@@ -264,7 +303,7 @@ async function boot() {
   const wanted = params.get('stream');
   const format: Format = params.get('format') === 'dash' ? 'dash' : 'hls';
   await refreshStreams();
-  if (wanted) play(wanted, format);
+  if (wanted) play(wanted, format, preferredMode());
   setInterval(() => void refreshStreams(), 2000);
   setInterval(renderStats, 250);
   const sync = async () => {

@@ -57,3 +57,40 @@ export const DASH_SETTINGS = {
     retryIntervals: { MPD: 250, MediaSegment: 250, InitializationSegment: 250 },
   },
 } as const;
+
+// Low-latency playback (issue 7): the packager's LL-HLS playlists (EXT-X-PART, ~200 ms parts, PART-HOLD-BACK)
+// and LL-DASH MPD (chunked CMAF, availabilityTimeOffset, ServiceDescription latency target). Figures and how
+// these were chosen: docs/benchmarks.md ("Low latency").
+
+/** hls.js for LL-HLS: the target latency comes from the playlist's PART-HOLD-BACK (no liveSyncDuration here). */
+export const HLS_LL_CONFIG = {
+  lowLatencyMode: true,
+  // Catch up by playing up to 10 % faster when behind PART-HOLD-BACK.
+  maxLiveSyncPlaybackRate: 1.1,
+  liveSyncOnStallIncrease: 0.1,
+  backBufferLength: 6,
+  maxBufferLength: 3,
+  initialLiveManifestSize: 1,
+  enableWorker: true,
+  fragLoadPolicy: HLS_CONFIG.fragLoadPolicy,
+} as const;
+
+/**
+ * dash.js for LL-DASH: low-latency mode (chunked fetch with moof parsing) switches on from the MPD's
+ * availabilityTimeComplete="false"; the live delay comes from its ServiceDescription latency target.
+ */
+export const DASH_LL_SETTINGS = {
+  streaming: {
+    liveCatchup: {
+      enabled: true,
+      mode: 'liveCatchupModeDefault',
+      maxDrift: 1.5,
+      playbackRate: { min: -0.1, max: 0.1 },
+      playbackBufferMin: 0.3,
+    },
+    buffer: { stableBufferTime: 2, bufferTimeAtTopQuality: 2, fastSwitchEnabled: true, lowLatencyStallThreshold: 0.3 },
+    utcSynchronization: { enabled: true },
+    retryAttempts: DASH_SETTINGS.streaming.retryAttempts,
+    retryIntervals: DASH_SETTINGS.streaming.retryIntervals,
+  },
+} as const;

@@ -1,0 +1,315 @@
+// One live stream's media in memory: per track its init segment and a bounded window of CMAF segments, each
+// made of parts (one `moof`+`mdat` fragment each, ~200 ms) as the remux uploads them. Both low-latency and
+// standard HLS/DASH are served from here; nothing touches the disk. Readers wait on `waitFor` and are woken on
+// every new part, so a blocked playlist request or an in-progress segment download moves the moment data lands.
+import { EventEmitter } from 'node:events';
+import { BoxSplitter, parseInitSegment, parseMoof, type TrackInfo } from './fmp4';
+
+export interface Part {
+  /** Index within its segment, from 0. */
+  index: number;
+  /** The part's bytes: [styp] [prft] moof mdat. */
+  data: Buffer;
+  /** In the track's timescale. */
+  duration: number;
+  /** Starts with a sync sample (keyframe). */
+  independent: boolean;
+  samples: number;
+  /** Wall-clock ms when the part was complete here. */
+  availableAt: number;
+}
+
+export class Segment {
+  readonly parts: Part[] = [];
+  complete = false;
+  /** Decode time of the first sample (track timescale); undefined until the first part. */
+  startTime?: number;
+  /** Sum of the parts' durations (track timescale). */
+  duration = 0;
+  bytes = 0;
+  /** Boxes after the last mdat (rare): sent at the end of the segment. */
+  tail: Buffer[] = [];
+  readonly startedAt = Date.now();
+  /** First segment after a remux restart (HLS: EXT-X-DISCONTINUITY is not needed: times are continued). */
+  constructor(
+    readonly number: number,
+    readonly track: Track,
+  ) {}
+
+  /** Segment bytes, as far as they have arrived. */
+  chunks(): Buffer[] {
+    return [...this.parts.map((p) => p.data), ...this.tail];
+  }
+
+  get durationS(): number {
+    return this.duration / this.track.timescale;
+  }
+}
+
+export class Track {
+  init?: Buffer;
+  info?: TrackInfo;
+  readonly segments = new Map<number, Segment>();
+  /** Added to every tfdt so media time continues across remux restarts (track timescale). */
+  timeOffset = 0;
+  /** End of the newest part's media time (after offset). */
+  mediaEnd?: number;
+  /** First decode time seen (after offset): the presentation time offset for DASH. */
+  firstTime?: number;
+
+  constructor(readonly id: number) {}
+
+  get timescale(): number {
+    return this.info?.timescale ?? 1;
+  }
+
+  /** Segments oldest first. */
+  ordered(): Segment[] {
+    return [...this.segments.values()].sort((a, b) => a.number - b.number);
+  }
+
+  /** Newest segment that is complete, if any. */
+  lastComplete(): Segment | undefined {
+    let best: Segment | undefined;
+    for (const s of this.segments.values()) if (s.complete && (!best || s.number > best.number)) best = s;
+    return best;
+  }
+
+  /** The segment being made (newest, incomplete), if any. */
+  inProgress(): Segment | undefined {
+    let best: Segment | undefined;
+    for (const s of this.segments.values()) if (!s.complete && (!best || s.number > best.number)) best = s;
+    return best;
+  }
+}
+
+export interface CmafStoreOptions {
+  /** Complete segments kept per track (manifests list all of them). */
+  windowSegments?: number;
+  /** Upper bound on one segment's bytes; an upload beyond it is cut off. */
+  maxSegmentBytes?: number;
+  /** Number given to the remux's first segment (later ones follow on, also across remux restarts). */
+  firstNumber?: number;
+}
+
+/** Events: 'part' (track, segment, part), 'segment' (track, segment) when complete. */
+export class CmafStore extends EventEmitter {
+  readonly tracks = new Map<number, Track>();
+  private readonly waiters = new Set<() => boolean>();
+  private numberOffset = 0;
+  private highestNumber = 0;
+  private closed = false;
+  readonly windowSegments: number;
+  readonly maxSegmentBytes: number;
+
+  constructor(opts: CmafStoreOptions = {}) {
+    super();
+    this.windowSegments = opts.windowSegments ?? 8;
+    this.maxSegmentBytes = opts.maxSegmentBytes ?? 64 * 1024 * 1024;
+    this.numberOffset = (opts.firstNumber ?? 1) - 1;
+    this.highestNumber = this.numberOffset;
+    this.setMaxListeners(0);
+  }
+
+  track(id: number): Track | undefined {
+    return this.tracks.get(id);
+  }
+
+  /** Tracks with an init segment, by id. */
+  readyTracks(): Track[] {
+    return [...this.tracks.values()].filter((t) => t.info).sort((a, b) => a.id - b.id);
+  }
+
+  videoTrack(): Track | undefined {
+    return this.readyTracks().find((t) => t.info?.kind === 'video');
+  }
+
+  /** Bytes held (init + segments), for metrics and the benchmark. */
+  bytes(): number {
+    let n = 0;
+    for (const t of this.tracks.values()) {
+      n += t.init?.length ?? 0;
+      for (const s of t.segments.values()) n += s.bytes;
+    }
+    return n;
+  }
+
+  /**
+   * A new remux run is starting (after a crash): its segment numbers start from 1 again and its decode times from
+   * ~0. Continue both from where the last run stopped so players see one unbroken stream.
+   */
+  beginRun(): void {
+    this.numberOffset = this.highestNumber;
+    for (const t of this.tracks.values()) {
+      const cur = t.inProgress();
+      if (cur) this.finishSegment(t, cur); // the old run will not finish it
+      t.timeOffset = Number.NaN; // set from the next first fragment
+    }
+  }
+
+  setInit(trackId: number, data: Buffer): void {
+    const info = parseInitSegment(data);
+    let t = this.tracks.get(trackId);
+    if (!t) this.tracks.set(trackId, (t = new Track(trackId)));
+    // A restarted remux re-sends the same init; keep the first (URLs players hold stay valid).
+    if (!t.init) {
+      t.init = data;
+      t.info = info;
+    }
+    this.notify();
+  }
+
+  /**
+   * Receive segment `number` (as the remux numbers it) of a track: returns a sink fed with upload bytes as they
+   * arrive and ended when the upload completes. Throws if the track has no init segment yet.
+   */
+  openSegment(trackId: number, number: number): { write(piece: Buffer): void; end(): void } {
+    const t = this.tracks.get(trackId);
+    if (!t?.info) throw new Error(`segment for track ${trackId} before its init segment`);
+    const n = number + this.numberOffset;
+    this.highestNumber = Math.max(this.highestNumber, n);
+    const seg = new Segment(n, t);
+    t.segments.set(n, seg);
+    this.trimWindow(t);
+    const splitter = new BoxSplitter();
+    let prefix: Buffer[] = [];
+    let pendingTiming: ReturnType<typeof parseMoof> | undefined;
+    return {
+      write: (piece: Buffer) => {
+        if (seg.complete) return;
+        for (const box of splitter.push(piece)) {
+          if (box.type === 'moof') {
+            pendingTiming = parseMoof(box.bytes, t.info as TrackInfo);
+            this.continueTime(t, box.bytes, pendingTiming);
+          }
+          prefix.push(box.bytes);
+          seg.bytes += box.bytes.length;
+          if (seg.bytes > this.maxSegmentBytes) throw new Error(`segment ${n} exceeds ${this.maxSegmentBytes} bytes`);
+          if (box.type === 'mdat' && pendingTiming) {
+            const timing = pendingTiming;
+            pendingTiming = undefined;
+            const part: Part = {
+              index: seg.parts.length,
+              data: prefix.length === 1 ? prefix[0] : Buffer.concat(prefix),
+              duration: timing.duration,
+              independent: timing.independent,
+              samples: timing.sampleCount,
+              availableAt: Date.now(),
+            };
+            prefix = [];
+            if (seg.startTime === undefined) seg.startTime = timing.baseDecodeTime;
+            seg.duration += timing.duration;
+            seg.parts.push(part);
+            t.mediaEnd = timing.baseDecodeTime + timing.duration;
+            if (t.firstTime === undefined) t.firstTime = timing.baseDecodeTime;
+            this.emit('part', t, seg, part);
+            this.notify();
+          }
+        }
+      },
+      end: () => {
+        if (seg.complete) return;
+        seg.tail = prefix;
+        this.finishSegment(t, seg);
+      },
+    };
+  }
+
+  /** Resolves true once `ready()` holds (checked whenever media arrives), false on timeout or close. */
+  waitFor(ready: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (ready()) return Promise.resolve(true);
+    if (this.closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!this.closed && !ready()) return false;
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve(!this.closed);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        resolve(false);
+      }, timeoutMs);
+      this.waiters.add(check);
+    });
+  }
+
+  /** Drop everything and wake every waiter (they see `closed`). */
+  close(): void {
+    this.closed = true;
+    for (const t of this.tracks.values()) for (const s of t.segments.values()) s.complete = true;
+    this.notify();
+    this.tracks.clear();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private finishSegment(t: Track, seg: Segment): void {
+    seg.complete = true;
+    this.emit('segment', t, seg);
+    this.notify();
+  }
+
+  /** Rewrite the fragment's tfdt by the track's offset (set on the first fragment after a restart). */
+  private continueTime(t: Track, moof: Buffer, timing: { baseDecodeTime: number; tfdtAt?: number; tfdtVersion?: number }): void {
+    if (Number.isNaN(t.timeOffset)) t.timeOffset = (t.mediaEnd ?? timing.baseDecodeTime) - timing.baseDecodeTime;
+    if (t.timeOffset === 0 || timing.tfdtAt === undefined) return;
+    timing.baseDecodeTime += t.timeOffset;
+    if (timing.tfdtVersion === 1) moof.writeBigUInt64BE(BigInt(timing.baseDecodeTime), timing.tfdtAt);
+    else moof.writeUInt32BE(timing.baseDecodeTime >>> 0, timing.tfdtAt);
+  }
+
+  private trimWindow(t: Track): void {
+    const keep = this.windowSegments + 1; // + the one in progress
+    const all = t.ordered();
+    for (const s of all.slice(0, Math.max(0, all.length - keep))) t.segments.delete(s.number);
+  }
+
+  private notify(): void {
+    for (const w of [...this.waiters]) w();
+  }
+}
+
+/**
+ * The fixed timing facts manifests are written from, settled when the stream becomes playable (manifests must not
+ * change them afterwards).
+ */
+export interface LiveTimeline {
+  /** Wall-clock time of media time `firstTime` on every track (DASH availabilityStartTime, HLS PROGRAM-DATE-TIME). */
+  availabilityStart: Date;
+  /** Nominal segment duration, s (DASH SegmentTemplate@duration). */
+  segmentSeconds: number;
+  /** HLS EXT-X-TARGETDURATION, whole seconds. */
+  targetDuration: number;
+  /** LL-HLS PART-TARGET per track id, s. */
+  partTarget: Map<number, number>;
+  /** Number of the first segment (DASH startNumber). */
+  firstNumber: number;
+}
+
+/** Wall-clock ms at which media time `t` (track timescale) of track `track` was captured, by the timeline. */
+export function wallClockMs(tl: LiveTimeline, track: Track, t: number): number {
+  return tl.availabilityStart.getTime() + ((t - (track.firstTime ?? 0)) / track.timescale) * 1000;
+}
+
+/** Peak bitrate over the complete segments held, bits/s (0 before the first). */
+export function peakBitrate(track: Track): number {
+  let peak = 0;
+  for (const s of track.segments.values()) if (s.complete && s.duration > 0) peak = Math.max(peak, (s.bytes * 8) / s.durationS);
+  return Math.round(peak);
+}
+
+/** Mean bitrate over the complete segments held, bits/s. */
+export function averageBitrate(track: Track): number {
+  let bytes = 0;
+  let secs = 0;
+  for (const s of track.segments.values()) {
+    if (!s.complete) continue;
+    bytes += s.bytes;
+    secs += s.durationS;
+  }
+  return secs > 0 ? Math.round((bytes * 8) / secs) : 0;
+}

@@ -1,0 +1,107 @@
+// HLS playlists written from the CMAF store (RFC 8216 and its low-latency successor, draft-pantos-hls-rfc8216bis):
+// a multivariant playlist (video + an audio rendition group) and one media playlist per track. Standard playlists
+// list complete segments; low-latency ones add EXT-X-PART for the newest segments (one per ~200 ms fragment),
+// EXT-X-PART-INF, PART-HOLD-BACK and an EXT-X-PRELOAD-HINT for the part being made.
+import { averageBitrate, peakBitrate, wallClockMs, type LiveTimeline, type Segment, type Track } from './cmaf-store';
+
+export type Mode = 'standard' | 'low-latency';
+
+export const initUri = (track: number) => `init-${track}.m4s`;
+export const segmentUri = (track: number, n: number) => `chunk-${track}-${String(n).padStart(5, '0')}.m4s`;
+export const partUri = (track: number, n: number, part: number) => `chunk-${track}-${String(n).padStart(5, '0')}.${part}.m4s`;
+export const mediaPlaylistUri = (track: number, mode: Mode) => (mode === 'low-latency' ? `media_${track}-ll.m3u8` : `media_${track}.m3u8`);
+export const multivariantUri = (mode: Mode) => (mode === 'low-latency' ? 'master-ll.m3u8' : 'master.m3u8');
+
+/** Segments listed in a media playlist. */
+export const PLAYLIST_SEGMENTS = 6;
+/** Parts are listed for segments within this many target durations of the live edge (RFC 8216bis §6.2.2: ≥ 3). */
+const PART_LISTING_TARGET_DURATIONS = 3;
+
+const dec = (s: number) => s.toFixed(5).replace(/0+$/, '').replace(/\.$/, '.0');
+
+/** PART-HOLD-BACK: three part targets (the RFC's recommendation; at least two are required). */
+export const partHoldBack = (partTarget: number) => Number((3 * partTarget).toFixed(3));
+
+export function multivariantPlaylist(tracks: Track[], mode: Mode): string {
+  const video = tracks.find((t) => t.info?.kind === 'video');
+  const audio = tracks.find((t) => t.info?.kind === 'audio');
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  if (audio?.info) {
+    lines.push(
+      `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="audio",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES` +
+        `${audio.info.channels ? `,CHANNELS="${audio.info.channels}"` : ''},URI="${mediaPlaylistUri(audio.id, mode)}"`,
+    );
+  }
+  const main = video ?? audio;
+  if (!main?.info) return lines.join('\n') + '\n';
+  const withAudio = video && audio ? [video, audio] : [main];
+  const bandwidth = withAudio.reduce((n, t) => n + peakBitrate(t), 0) || 1;
+  const average = withAudio.reduce((n, t) => n + averageBitrate(t), 0) || 1;
+  const attrs = [
+    `BANDWIDTH=${bandwidth}`,
+    `AVERAGE-BANDWIDTH=${average}`,
+    `CODECS="${withAudio.map((t) => t.info?.codec).join(',')}"`,
+  ];
+  if (video?.info?.width) attrs.push(`RESOLUTION=${video.info.width}x${video.info.height}`);
+  const fps = video ? frameRate(video) : undefined;
+  if (fps) attrs.push(`FRAME-RATE=${fps.toFixed(3)}`);
+  if (video && audio) attrs.push('AUDIO="audio"');
+  lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, mediaPlaylistUri(main.id, mode));
+  return lines.join('\n') + '\n';
+}
+
+/** Frames per second from the first complete segment's sample count (video only). */
+export function frameRate(track: Track): number | undefined {
+  const s = track.lastComplete();
+  const samples = s?.parts.length ? s.parts.reduce((n, p) => n + (p.samples ?? 0), 0) : 0;
+  return s && samples && s.duration ? (samples * track.timescale) / s.duration : undefined;
+}
+
+/** The media playlist of one track. */
+export function mediaPlaylist(track: Track, tl: LiveTimeline, mode: Mode): string {
+  const ll = mode === 'low-latency';
+  const complete = track.ordered().filter((s) => s.complete && s.parts.length);
+  const listed = complete.slice(-PLAYLIST_SEGMENTS);
+  const current = track.inProgress();
+  const partTarget = tl.partTarget.get(track.id) ?? 0.2;
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:6', `#EXT-X-TARGETDURATION:${tl.targetDuration}`];
+  lines.push(ll ? `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=${partHoldBack(partTarget)}` : '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES');
+  if (ll) lines.push(`#EXT-X-PART-INF:PART-TARGET=${dec(partTarget)}`);
+  const first = listed[0] ?? current;
+  lines.push(`#EXT-X-MEDIA-SEQUENCE:${first?.number ?? tl.firstNumber}`);
+  lines.push(`#EXT-X-MAP:URI="${initUri(track.id)}"`);
+  if (!first) return lines.join('\n') + '\n';
+  if (first.startTime !== undefined) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(wallClockMs(tl, track, first.startTime)).toISOString()}`);
+  // Parts are listed for the segments that end within PART_LISTING_TARGET_DURATIONS of the live edge.
+  const edge = current?.number ?? (listed.at(-1)?.number ?? 0) + 1;
+  const partsFrom = edge - Math.ceil((PART_LISTING_TARGET_DURATIONS * tl.targetDuration) / tl.segmentSeconds);
+  for (const s of listed) {
+    if (ll && s.number >= partsFrom) pushParts(lines, track, s);
+    lines.push(`#EXTINF:${dec(s.durationS)},`, segmentUri(track.id, s.number));
+  }
+  if (ll) {
+    let hint = { n: (listed.at(-1)?.number ?? tl.firstNumber - 1) + 1, part: 0 };
+    if (current) {
+      pushParts(lines, track, current);
+      hint = { n: current.number, part: current.parts.length };
+    }
+    lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${partUri(track.id, hint.n, hint.part)}"`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function pushParts(lines: string[], track: Track, s: Segment): void {
+  for (const p of s.parts) {
+    lines.push(
+      `#EXT-X-PART:DURATION=${dec(p.duration / track.timescale)},URI="${partUri(track.id, s.number, p.index)}"${p.independent ? ',INDEPENDENT=YES' : ''}`,
+    );
+  }
+}
+
+/** Media sequence number and part index of the newest part a low-latency playlist lists ({-1,-1} if none). */
+export function lastListedPart(track: Track): { msn: number; part: number } {
+  const cur = track.inProgress();
+  if (cur && cur.parts.length) return { msn: cur.number, part: cur.parts.length - 1 };
+  const done = track.lastComplete();
+  return done ? { msn: done.number, part: done.parts.length - 1 } : { msn: -1, part: -1 };
+}
