@@ -204,3 +204,113 @@ describe('low-delay delivery in standard mode', () => {
     expect(since - ast).toBeLessThan(10_000);
   });
 });
+
+describe('low-latency delivery (LL-HLS parts, LL-DASH chunked segments)', () => {
+  let run: FfmpegRun;
+  beforeAll(async () => {
+    run = publish('ll');
+    await pollUntil('ll to be listed', async () => (await listed()).some((s) => s.name === 'll'));
+  });
+  afterAll(() => run.stop(1000));
+
+  const get = (path: string) => request(packager.app).get(`/live/ll/${path}`);
+  /** Last listed part of a low-latency playlist: [msn, part index]. */
+  const lastPart = (text: string): [number, number] => {
+    const parts = [...text.matchAll(/#EXT-X-PART:[^\n]*URI="chunk-0-(\d+)\.(\d+)\.m4s"/g)];
+    const m = parts.at(-1) as RegExpMatchArray;
+    return [Number(m[1]), Number(m[2])];
+  };
+  const hint = (text: string) => /#EXT-X-PRELOAD-HINT:TYPE=PART,URI="chunk-0-(\d+)\.(\d+)\.m4s"/.exec(text);
+
+  it('lists parts, part target, part hold-back and a preload hint in the low-latency playlists', async () => {
+    const master = await get('master-ll.m3u8').expect(200);
+    expect(master.text).toMatch(/^media_0-ll\.m3u8$/m);
+    expect(master.text).toContain('URI="media_1-ll.m3u8"');
+    const media = await get('media_0-ll.m3u8').expect(200);
+    expect(media.text).toMatch(/#EXT-X-PART-INF:PART-TARGET=0\.2\n/);
+    expect(media.text).toMatch(/#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0\.6\n/);
+    expect(media.text).toMatch(/#EXT-X-PART:DURATION=0\.2,URI="chunk-0-\d+\.0\.m4s",INDEPENDENT=YES/);
+    expect(media.text.trimEnd().split('\n').at(-1)).toMatch(/^#EXT-X-PRELOAD-HINT:TYPE=PART,URI="chunk-0-\d+\.\d+\.m4s"$/);
+    // The standard playlist of the same stream has none of it.
+    const standard = await get('media_0.m3u8').expect(200);
+    expect(standard.text).not.toMatch(/EXT-X-PART|PRELOAD-HINT/);
+  });
+
+  it('answers a blocking reload for the next part as soon as that part exists', async () => {
+    const now = await get('media_0-ll.m3u8').expect(200);
+    const [msn, part] = lastPart(now.text);
+    const started = Date.now();
+    const next = await get(`media_0-ll.m3u8?_HLS_msn=${msn}&_HLS_part=${part + 1}`).expect(200);
+    const waited = Date.now() - started;
+    const [msn2, part2] = lastPart(next.text);
+    expect(msn2 > msn || (msn2 === msn && part2 >= part + 1)).toBe(true);
+    expect(waited).toBeLessThan(1500); // one 200 ms part, with slack for a loaded machine
+  });
+
+  it('serves the hinted part the moment it is complete, and every listed part', async () => {
+    const now = await get('media_0-ll.m3u8').expect(200);
+    const h = hint(now.text) as RegExpExecArray;
+    const res = await fetch(`http://127.0.0.1:${httpPort}/live/ll/chunk-0-${h[1]}.${h[2]}.m4s`);
+    expect(res.status).toBe(200);
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(body.includes(Buffer.from('moof'))).toBe(true);
+    expect(body.includes(Buffer.from('mdat'))).toBe(true);
+    const [msn, part] = lastPart(now.text);
+    await get(`chunk-0-${msn}.${part}.m4s`).expect(200);
+    await get(`chunk-0-${msn}.${part + 50}.m4s`).expect(404); // far beyond the hint: not held
+  });
+
+  it('sends a segment still being made at once, chunk by chunk, ending when it is complete', async () => {
+    const now = await get('media_0-ll.m3u8').expect(200);
+    const [msn] = lastPart(now.text);
+    const complete = now.text.includes(`chunk-0-${msn}.m4s`);
+    const n = complete ? msn + 1 : msn;
+    const started = Date.now();
+    const res = await fetch(`http://127.0.0.1:${httpPort}/live/ll/chunk-0-${n}.m4s`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('transfer-encoding')).toBe('chunked');
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const arrivals: number[] = [];
+    const pieces: Buffer[] = [];
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      arrivals.push(Date.now() - started);
+      pieces.push(Buffer.from(value));
+    }
+    const body = Buffer.concat(pieces);
+    expect(body.toString('latin1', 4, 8)).toBe('styp');
+    const moofs = body.toString('latin1').split('moof').length - 1;
+    expect(moofs).toBeGreaterThanOrEqual(4); // 1 s of 200 ms chunks
+    // Bytes came over time, not all at the end: the first before the last by several chunk durations.
+    expect((arrivals.at(-1) as number) - arrivals[0]).toBeGreaterThan(300);
+    // The finished segment is the same bytes, now with a length.
+    const whole = await fetch(`http://127.0.0.1:${httpPort}/live/ll/chunk-0-${n}.m4s`);
+    expect(whole.headers.get('content-length')).toBe(String(body.length));
+  });
+
+  it('refuses malformed and far-future blocking requests with 400 and a reason', async () => {
+    const now = await get('media_0-ll.m3u8').expect(200);
+    const [msn, part] = lastPart(now.text);
+    expect((await get(`media_0-ll.m3u8?_HLS_part=1`).expect(400)).body.error).toMatch(/_HLS_part needs _HLS_msn/);
+    expect((await get(`media_0-ll.m3u8?_HLS_msn=${msn}&_HLS_part=x`).expect(400)).body.error).toMatch(/_HLS_part/);
+    expect((await get(`media_0-ll.m3u8?_HLS_msn=${msn + 3}&_HLS_part=0`).expect(400)).body.error).toMatch(/too far/);
+    expect((await get(`media_0-ll.m3u8?_HLS_msn=${msn}&_HLS_part=${part + 10}`).expect(400)).body.error).toMatch(/too far/);
+  });
+
+  it('writes a low-latency MPD: chunked availability, latency target, UTCTiming', async () => {
+    const mpd = await get('manifest-ll.mpd').set('Host', `127.0.0.1:${httpPort}`).expect(200);
+    expect(mpd.text).toMatch(/availabilityTimeOffset="0\.8"/);
+    expect(mpd.text).toMatch(/availabilityTimeComplete="false"/);
+    expect(mpd.text).toMatch(/<Latency referenceId="0" target="\d+"/);
+    expect(mpd.text).toContain(`value="http://127.0.0.1:${httpPort}/time"`);
+    const standard = await get('manifest.mpd').expect(200);
+    expect(standard.text).not.toMatch(/availabilityTimeOffset|ServiceDescription/);
+  });
+
+  it('reports the bytes each stream holds in memory, bounded by the window', async () => {
+    const s = (await request(packager.app).get('/api/streams')).body.streams.find((x: { name: string }) => x.name === 'll');
+    expect(s.storeBytes).toBeGreaterThan(10_000);
+    expect(s.storeBytes).toBeLessThan(5_000_000); // ~9 s of a 300 kbit/s stream
+  });
+});

@@ -4,6 +4,7 @@ import * as dashjs from 'dashjs';
 import { DASH_LL_SETTINGS, DASH_SETTINGS, HLS_CONFIG, HLS_LL_CONFIG } from './player-settings';
 import { LatencyMeter, measureClockOffset } from './latency-meter';
 import { drawLatencyPlot } from './plot';
+import { startCatchUp } from './catch-up';
 
 type Format = 'hls' | 'dash';
 /** Low latency (LL-HLS parts / LL-DASH chunked CMAF) or standard (whole 1 s segments), from the same packaging. */
@@ -29,6 +30,7 @@ const state = {
   medians: new Map<string, number[]>(),
   hls: undefined as Hls | undefined,
   dash: undefined as dashjs.MediaPlayerClass | undefined,
+  stopCatchUp: undefined as (() => void) | undefined,
   pickedAt: 0,
   firstFrameMs: undefined as number | undefined,
   stalls: 0,
@@ -94,6 +96,8 @@ function overlay(text?: string) {
 
 function teardown() {
   meter.stop();
+  state.stopCatchUp?.();
+  state.stopCatchUp = undefined;
   state.hls?.destroy();
   state.hls = undefined;
   state.dash?.destroy();
@@ -137,6 +141,9 @@ function play(name: string, format: Format, mode: Mode) {
         showError(`HLS error: ${data.details}`);
       }
     });
+    if (mode === 'll') {
+      state.stopCatchUp = startCatchUp(video, { latency: () => hls.latency, target: () => hls.targetLatency ?? Number.NaN });
+    }
     hls.loadSource(url);
     hls.attachMedia(video);
   } else {

@@ -65,8 +65,8 @@ export const DASH_SETTINGS = {
 /** hls.js for LL-HLS: the target latency comes from the playlist's PART-HOLD-BACK (no liveSyncDuration here). */
 export const HLS_LL_CONFIG = {
   lowLatencyMode: true,
-  // Catch up by playing up to 10 % faster when behind PART-HOLD-BACK.
-  maxLiveSyncPlaybackRate: 1.1,
+  // hls.js's own catch-up needs > 1 s buffered, never true here: the page's catch-up.ts does it instead.
+  maxLiveSyncPlaybackRate: 1,
   liveSyncOnStallIncrease: 0.1,
   backBufferLength: 6,
   maxBufferLength: 3,
