@@ -1,8 +1,10 @@
-// Benchmark (not a test): glass-to-glass latency, time to first frame, stalls and packager CPU for the live page
-// in standard mode, HLS and DASH side by side in one run, for a viewer who joins right after the stream starts
-// and one who joins 40 s later. Run: `npx nx run packager:bench` (builds first). Writes docs/benchmarks.md.
+// Benchmark (not a test): glass-to-glass latency, time to first frame, stalls, packager CPU and the memory the
+// store holds per stream, for the live page in {HLS, DASH} × {standard, low latency}, side by side in one run, for a
+// viewer who joins right after the stream starts and one who joins BENCH_LATE_JOIN_S later.
+// Run: `npx nx run packager:bench` (builds first). Writes docs/benchmarks.md.
 //
-// Env: BENCH_STREAM (default seed-768p60), BENCH_SECONDS (60), BENCH_LATE_JOIN_S (40), BENCH_WRITE=0 to only print.
+// Env: BENCH_STREAM (default seed-768p60), BENCH_SECONDS (60), BENCH_LATE_JOIN_S (30), BENCH_WRITE=0 to only print,
+// BENCH_ONLY=hls-ll,dash-standard,… to run some combinations.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -12,7 +14,7 @@ import { chromium, type Page } from 'playwright-core';
 const root = resolve(__dirname, '../..');
 const STREAM = process.env['BENCH_STREAM'] ?? 'seed-768p60';
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60);
-const LATE_S = Number(process.env['BENCH_LATE_JOIN_S'] ?? 40);
+const LATE_S = Number(process.env['BENCH_LATE_JOIN_S'] ?? 30);
 const HTTP_PORT = 18480;
 const RTMP_PORT = 19435;
 const KEY = 'bench-publish-key';
@@ -73,34 +75,43 @@ function pct(values: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
-async function viewer(browser: import('playwright-core').Browser, format: 'hls' | 'dash', stream: string) {
+async function viewer(browser: import('playwright-core').Browser, format: 'hls' | 'dash', mode: Mode, stream: string) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(`http://127.0.0.1:${HTTP_PORT}/?stream=${stream}&format=${format}`);
+  await page.goto(`http://127.0.0.1:${HTTP_PORT}/?stream=${stream}&format=${format}&mode=${mode}`);
   return page;
 }
 
-const NOTES = `Reading the figures: with 1 s segments that are listed only once complete, a player cannot sit much less than
-one segment plus its delivery behind the live edge without running dry. Three packager changes took this from
-3.4 s / 4.1 s (hls.js first / late viewer, first run of this benchmark with the settings hls.js 1.7 ships) to about
-2.1 s: blocking playlist reload (\`EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD\`, \`_HLS_msn\`, so hls.js learns of a segment
-the moment it is complete instead of polling once a second), a short input probe in the remux (the MPD's
-availabilityStartTime had been ~2 s after the first frame) and the publish time as availabilityStartTime, and
-holding a request for the segment being written instead of a 404. The reference figures on this machine kind
-(issue 2): plain ffmpeg CMAF with 1 s segments gave hls.js 1.8 s / 3.9 s and dash.js 2.9 s / 2.9 s; nginx-rtmp with
-1 s fragments 1.9 s / 4.0 s and 2.8 s / 4.1 s. dash.js still stalls a few times a minute here at a 1.6 s live delay
-while the same 2 cores encode 1024x768@60 and decode it in two software players (note the dropped frames); sub-second
-latency without stalls is the low-latency mode's job (chunked CMAF, issue 7).`;
+const NOTES = `Reading the figures: in standard mode a segment is listed only once complete, so a player sits at least one
+1 s segment plus its delivery behind the live edge. In low-latency mode the same CMAF chunks (200 ms) are offered as
+they are made: LL-HLS parts with a 0.6 s PART-HOLD-BACK (hls.js, plus the page's playback-rate catch-up) and LL-DASH
+segments sent chunked while in progress with an 800 ms ServiceDescription target (dash.js). Glass-to-glass adds the
+x264 encode, RTMP and the remux to the player's own latency (~50–100 ms here). Since issue 7 the generator stamps
+frames with the real wall clock when made; earlier figures (and the issue's nginx-rtmp / MediaMTX references,
+measured the old way) read 0.1–1.5 s high from ffmpeg's start-up time. How it works: docs/low-latency.md.`;
 
 type Fmt = 'hls' | 'dash';
+type Mode = 'standard' | 'll';
+
+/** Largest storeBytes /api/streams reported for the stream while it ran. */
+async function storeBytes(stream: string): Promise<number> {
+  try {
+    const body = (await (await fetch(`http://127.0.0.1:${HTTP_PORT}/api/streams`)).json()) as { streams: Array<{ name: string; storeBytes: number }> };
+    return body.streams.find((s) => s.name === stream)?.storeBytes ?? 0;
+  } catch {
+    return 0;
+  }
+}
 
 /** One format: a fresh stream; the first viewer opens the page before it exists, a second joins LATE_S later. */
-async function runFormat(browser: import('playwright-core').Browser, packagerPid: number, fmt: Fmt, streamName: string) {
-  const first = await viewer(browser, fmt, streamName);
+async function runFormat(browser: import('playwright-core').Browser, packagerPid: number, fmt: Fmt, mode: Mode, streamName: string) {
+  const first = await viewer(browser, fmt, mode, streamName);
   const generator = start('generator', { HTTP_PORT: '18481', PACKAGER_RTMP_URL: `rtmp://127.0.0.1:${RTMP_PORT}/live`, PUBLISH_KEY: KEY, STREAMS: STREAM, ...(streamName !== STREAM ? {} : {}) });
   const t0 = Date.now();
   const cpu0 = cpuSeconds(packagerPid);
+  let memory = 0;
+  const memPoll = setInterval(() => void storeBytes(streamName).then((b) => (memory = Math.max(memory, b))), 2000);
   await sleep(LATE_S * 1000);
-  const late = await viewer(browser, fmt, streamName);
+  const late = await viewer(browser, fmt, mode, streamName);
   await sleep(Math.max(0, SECONDS * 1000 - (Date.now() - t0)));
   const firstStats = await readStats(first);
   const cpu1 = cpuSeconds(packagerPid);
@@ -109,10 +120,11 @@ async function runFormat(browser: import('playwright-core').Browser, packagerPid
   await sleep(Math.max(0, (LATE_S + SECONDS) * 1000 - (Date.now() - t0)));
   const lateStats = await readStats(late);
   await late.close();
+  clearInterval(memPoll);
   generator.kill('SIGTERM');
   await new Promise((r) => generator.once('exit', r));
   await sleep(3000); // the packager notices the end and cleans up before the next run
-  return { first: firstStats, late: lateStats, cpuPct };
+  return { first: firstStats, late: lateStats, cpuPct, memory };
 }
 
 async function main() {
@@ -123,18 +135,22 @@ async function main() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
   });
-  const results = { hls: await runFormat(browser, packager.pid as number, 'hls', STREAM), dash: await runFormat(browser, packager.pid as number, 'dash', STREAM) };
+  const combos: Array<[Fmt, Mode]> = [['hls', 'standard'], ['dash', 'standard'], ['hls', 'll'], ['dash', 'll']];
+  const only = process.env['BENCH_ONLY']?.split(',');
+  const results: Array<{ fmt: Fmt; mode: Mode } & Awaited<ReturnType<typeof runFormat>>> = [];
+  for (const [fmt, mode] of combos) {
+    if (only && !only.includes(`${fmt}-${mode}`)) continue;
+    results.push({ fmt, mode, ...(await runFormat(browser, packager.pid as number, fmt, mode, STREAM)) });
+  }
   await browser.close();
   packager.kill('SIGTERM');
-  const earlyStats = { hls: results.hls.first, dash: results.dash.first };
-  const lateStats = { hls: results.hls.late, dash: results.dash.late };
-  const cpuPct = (results.hls.cpuPct + results.dash.cpuPct) / 2;
+  const cpuPct = results.reduce((a, r) => a + r.cpuPct, 0) / results.length;
+  const memory = Math.max(...results.map((r) => r.memory));
 
   const rows: string[] = [];
   const summary: Record<string, unknown> = {};
-  for (const [who, stats] of [['first viewer', earlyStats], [`joins at ${LATE_S} s`, lateStats]] as const) {
-    for (const fmt of ['hls', 'dash'] as const) {
-      const s = stats[fmt];
+  for (const r of results) {
+    for (const [who, s] of [['first viewer', r.first], [`joins at ${LATE_S} s`, r.late]] as const) {
       // Skip the first 5 s of samples (start-up), then take the window.
       const samples = s.g2gSamples.slice(50);
       const row = {
@@ -146,27 +162,31 @@ async function main() {
         errors: s.errors.length,
         n: samples.length,
       };
-      summary[`${who} ${fmt}`] = row;
-      rows.push(`| ${fmt === 'hls' ? 'hls.js' : 'dash.js'} | ${who} | ${row.median.toFixed(2)} s | ${row.p95.toFixed(2)} s | ${row.ttff.toFixed(2)} s | ${row.stalls} | ${row.dropped} | ${row.n} |`);
+      summary[`${r.fmt} ${r.mode} ${who}`] = row;
+      rows.push(
+        `| ${r.fmt === 'hls' ? 'hls.js' : 'dash.js'} | ${r.mode === 'll' ? '**low latency**' : 'standard'} | ${who} | ${row.median.toFixed(2)} s | ${row.p95.toFixed(2)} s | ${row.ttff.toFixed(2)} s | ${row.stalls} | ${row.dropped} | ${row.n} |`,
+      );
     }
   }
-  console.log(JSON.stringify({ stream: STREAM, summary, packagerCpuPercentOfOneCore: cpuPct }, null, 2));
+  console.log(JSON.stringify({ stream: STREAM, summary, packagerCpuPercentOfOneCore: cpuPct, storeBytes: memory }, null, 2));
 
   const section = [
-    '## Live streams (standard mode)',
+    '## Live streams (standard and low-latency)',
     '',
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} × ${cpus()[0]?.model.trim()}, load average before the run ${loadavg()[0].toFixed(2)}.`,
     `Stream \`${STREAM}\` from the real generator → packager (RTMP → CMAF, 1 s segments) → chromium with the page's own player`,
-    `settings (libs/media/player/src/browser/player-settings.ts); one run, HLS then DASH, each on a fresh stream, ${SECONDS} s per viewer.`,
+    `settings (libs/media/player/src/browser/player-settings.ts); one run, the four combinations one after another, each on a`,
+    `fresh stream, ${SECONDS} s per viewer.`,
     'Glass-to-glass is decoded from the timecode strip of each displayed frame (first 5 s of playback excluded).',
     '',
-    '| player | viewer | g2g median | g2g p95 | first frame | stalls | dropped | samples |',
-    '|---|---|---|---|---|---|---|---|',
+    '| player | mode | viewer | g2g median | g2g p95 | first frame | stalls | dropped | samples |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     NOTES,
     '',
-    `Packager CPU for this stream (node + its remux ffmpeg): ${cpuPct.toFixed(1)} % of one core.`,
+    `Packager CPU for this stream (node + its remux ffmpeg): ${cpuPct.toFixed(1)} % of one core. Memory the in-memory store held`,
+    `for the stream (init + 8 complete segments + the one in progress, both tracks): at most ${(memory / 1e6).toFixed(1)} MB.`,
     '',
     'Reproduce: `npx nx run packager:bench` (env BENCH_STREAM, BENCH_SECONDS, BENCH_LATE_JOIN_S). The generator and up to',
     'two chromium players (during the 20 s overlap) run on the same 2 cores, so absolute figures carry that load.',
@@ -175,7 +195,7 @@ async function main() {
   if (process.env['BENCH_WRITE'] !== '0') {
     const file = join(root, 'docs/benchmarks.md');
     const doc = readFileSync(file, 'utf8');
-    const updated = doc.replace(/## Live streams \(standard mode\)\n[\s\S]*?(?=\n## |$)/, section);
+    const updated = doc.replace(/## Live streams \((standard mode|standard and low-latency)\)\n[\s\S]*?(?=\n## |$)/, section);
     writeFileSync(file, updated);
     console.log('docs/benchmarks.md updated');
   }
