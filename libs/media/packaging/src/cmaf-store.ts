@@ -209,6 +209,12 @@ export class CmafStore extends EventEmitter {
       },
       end: () => {
         if (seg.complete) return;
+        // A fragment cut off before its mdat (the remux died mid-upload) goes, with the boxes before its moof: a
+        // moof without its data at the end of the segment would break players' parsers.
+        if (pendingTiming) {
+          for (const b of prefix) seg.bytes -= b.length;
+          prefix = [];
+        }
         seg.tail = prefix;
         this.finishSegment(t, seg);
       },
