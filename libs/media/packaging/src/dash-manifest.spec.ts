@@ -1,0 +1,333 @@
+import {
+  AUDIO,
+  generateCmaf,
+  liveStream,
+  removeCmaf,
+  rng,
+  VIDEO,
+  type CmafFiles,
+  type LiveStream,
+} from '../test/cmaf-fixtures';
+import { peakBitrate, type Segment, type Track } from './cmaf-store';
+import { dashManifest, type MpdOptions } from './dash-manifest';
+import { initUri, segmentUri } from './hls-playlists';
+import { parseMediaFile } from './media-files';
+
+// MPDs written from a store fed with real ffmpeg CMAF at the live pace (parts arrive 10–70 ms after their media was
+// captured; the clock is jest's fake system clock, so every Part.availableAt is known), checked against the DASH
+// rules for a dynamic, number-templated MPD and the DASH-IF low-latency guideline.
+const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
+const UTC_URL = 'http://127.0.0.1:8080/time?iso=1&x=<y>';
+const NOW = new Date(T0 + 60_000);
+let files: CmafFiles;
+let live: LiveStream;
+
+beforeAll(() => {
+  files = generateCmaf(8);
+  const jitter = rng(42);
+  const delays = new Map<string, number>();
+  jest.useFakeTimers();
+  live = liveStream(files, {
+    t0: T0,
+    segments: 7,
+    inProgressParts: 2,
+    delayMs: (track, seg, part) => {
+      const key = `${track}/${seg}/${part}`;
+      if (!delays.has(key)) delays.set(key, 10 + Math.round(jitter() * 60));
+      return delays.get(key) as number;
+    },
+  });
+  jest.useRealTimers();
+});
+afterAll(() => removeCmaf(files));
+
+// ---- a small, strict XML reader (elements and attributes only: an MPD has no text content) ----
+interface El {
+  name: string;
+  attrs: Record<string, string>;
+  children: El[];
+}
+const ENTITIES: Record<string, string> = { amp: '&', quot: '"', lt: '<', gt: '>', apos: "'" };
+function parseXml(text: string): El {
+  const decl = /^<\?xml version="1\.0" encoding="utf-8"\?>\n/.exec(text);
+  if (!decl) throw new Error('no XML declaration');
+  const tag = /<(\/?)([A-Za-z_][\w.-]*)((?:\s+[A-Za-z_][\w:.-]*="[^"<]*")*)\s*(\/?)>/y;
+  const attr = /\s+([A-Za-z_][\w:.-]*)="([^"<]*)"/g;
+  const root: El = { name: '#document', attrs: {}, children: [] };
+  const stack: El[] = [root];
+  let p = decl[0].length;
+  while (p < text.length) {
+    const ws = /\s*/y;
+    ws.lastIndex = p;
+    ws.exec(text);
+    p = ws.lastIndex;
+    if (p >= text.length) break;
+    tag.lastIndex = p;
+    const m = tag.exec(text);
+    if (!m) throw new Error(`not well-formed at ${p}: ${JSON.stringify(text.slice(p, p + 40))}`);
+    p = tag.lastIndex;
+    const [, close, name, attrText, selfClose] = m;
+    if (close) {
+      if (attrText || selfClose) throw new Error(`bad end tag ${name}`);
+      const open = stack.pop();
+      if (open?.name !== name) throw new Error(`</${name}> closes <${open?.name}>`);
+      continue;
+    }
+    const el: El = { name, attrs: {}, children: [] };
+    for (const a of attrText.matchAll(attr)) {
+      if (a[1] in el.attrs) throw new Error(`duplicate attribute ${a[1]} on ${name}`);
+      el.attrs[a[1]] = a[2].replace(/&(\w+);|&/g, (all, e: string | undefined) => {
+        if (!e || !(e in ENTITIES)) throw new Error(`bad entity ${all} in ${name}@${a[1]}`);
+        return ENTITIES[e];
+      });
+    }
+    stack[stack.length - 1].children.push(el);
+    if (!selfClose) stack.push(el);
+  }
+  if (stack.length !== 1) throw new Error(`unclosed <${stack[stack.length - 1].name}>`);
+  if (root.children.length !== 1) throw new Error('not exactly one root element');
+  return root.children[0];
+}
+const all = (el: El, name: string): El[] => [
+  ...(el.name === name ? [el] : []),
+  ...el.children.flatMap((c) => all(c, name)),
+];
+const one = (el: El, name: string): El => {
+  const found = all(el, name);
+  expect(found).toHaveLength(1);
+  return found[0];
+};
+const seconds = (d: string) => {
+  const m = /^PT(\d+(?:\.\d+)?)S$/.exec(d);
+  if (!m) throw new Error(`not a PTnS duration: ${d}`);
+  return Number(m[1]);
+};
+
+const mpd = (opts: Partial<MpdOptions> & Pick<MpdOptions, 'mode'>) =>
+  parseXml(dashManifest(live.store.readyTracks(), live.tl, { utcTimingUrl: UTC_URL, now: NOW, ...opts }));
+
+describe('the XML reader used here', () => {
+  it('rejects what is not well-formed', () => {
+    const head = '<?xml version="1.0" encoding="utf-8"?>\n';
+    expect(() => parseXml(`${head}<A><B></A>`)).toThrow('</A> closes <B>');
+    expect(() => parseXml(`${head}<A x="1" x="2"/>`)).toThrow('duplicate attribute');
+    expect(() => parseXml(`${head}<A x="a&b"/>`)).toThrow('bad entity');
+    expect(() => parseXml(`${head}<A>`)).toThrow('unclosed');
+    expect(() => parseXml(`${head}<A/><B/>`)).toThrow('one root');
+    expect(parseXml(`${head}<A x="&lt;&amp;"><B/></A>`)).toEqual({
+      name: 'A',
+      attrs: { x: '<&' },
+      children: [{ name: 'B', attrs: {}, children: [] }],
+    });
+  });
+});
+
+describe.each(['standard', 'low-latency'] as const)('%s MPD', (mode) => {
+  const ll = mode === 'low-latency';
+  let root: El;
+  beforeAll(() => {
+    root = mpd({ mode });
+  });
+
+  it('is a well-formed dynamic MPD with the settled availabilityStartTime', () => {
+    expect(root.name).toBe('MPD');
+    expect(root.attrs['xmlns']).toBe('urn:mpeg:dash:schema:mpd:2011');
+    expect(root.attrs['type']).toBe('dynamic');
+    expect(root.attrs['availabilityStartTime']).toBe(live.tl.availabilityStart.toISOString());
+    expect(root.attrs['publishTime']).toBe(NOW.toISOString());
+    const profiles = root.attrs['profiles'].split(',');
+    expect(profiles).toContain('urn:mpeg:dash:profile:isoff-live:2011');
+    expect(profiles.includes('http://www.dashif.org/guidelines/low-latency-live-v5')).toBe(ll);
+    for (const a of ['minimumUpdatePeriod', 'timeShiftBufferDepth', 'maxSegmentDuration', 'minBufferTime'])
+      expect(seconds(root.attrs[a])).toBeGreaterThan(0);
+    expect(seconds(root.attrs['maxSegmentDuration'])).toBe(live.tl.segmentSeconds);
+    // Elements in schema order: ServiceDescription, Period, UTCTiming.
+    expect(root.children.map((c) => c.name)).toEqual([
+      ...(ll ? ['ServiceDescription'] : []),
+      'Period',
+      'UTCTiming',
+    ]);
+  });
+
+  it('UTCTiming points at the URL given (http-iso), escaped in the XML', () => {
+    const utc = one(root, 'UTCTiming');
+    expect(utc.attrs).toEqual({ schemeIdUri: 'urn:mpeg:dash:utc:http-iso:2014', value: UTC_URL });
+  });
+
+  it('has one AdaptationSet per track with codecs, bandwidth, size / sampling rate', () => {
+    const sets = all(root, 'AdaptationSet');
+    expect(sets.map((s) => [s.attrs['id'], s.attrs['contentType'], s.attrs['mimeType']])).toEqual([
+      ['0', 'video', 'video/mp4'],
+      ['1', 'audio', 'audio/mp4'],
+    ]);
+    for (const s of sets) expect(s.attrs).toMatchObject({ segmentAlignment: 'true', startWithSAP: '1' });
+    const [video, audio] = sets.map((s) => one(s, 'Representation'));
+    const [vt, at] = [live.store.track(VIDEO) as Track, live.store.track(AUDIO) as Track];
+    expect(video.attrs).toMatchObject({
+      id: '0',
+      codecs: vt.info?.codec,
+      width: '320',
+      height: '180',
+      frameRate: '30',
+      sar: '1:1',
+    });
+    expect(video.attrs['codecs']).toMatch(/^avc1\.6400[0-9a-f]{2}$/);
+    expect(audio.attrs).toMatchObject({ id: '1', codecs: 'mp4a.40.2', audioSamplingRate: '48000' });
+    expect(audio.attrs['width']).toBeUndefined();
+    expect(Number(video.attrs['bandwidth'])).toBe(peakBitrate(vt));
+    expect(Number(audio.attrs['bandwidth'])).toBe(peakBitrate(at));
+    expect(Number(video.attrs['bandwidth'])).toBeGreaterThan(Number(audio.attrs['bandwidth']));
+    expect(one(sets[1], 'AudioChannelConfiguration').attrs['value']).toBe('2');
+  });
+
+  it('SegmentTemplate: duration = segment seconds × timescale, startNumber, presentationTimeOffset, templates the server serves', () => {
+    for (const t of [live.store.track(VIDEO) as Track, live.store.track(AUDIO) as Track]) {
+      const rep = all(root, 'Representation').find((r) => r.attrs['id'] === String(t.id)) as El;
+      const tmpl = one(rep, 'SegmentTemplate');
+      expect(Number(tmpl.attrs['timescale'])).toBe(t.timescale);
+      expect(Number(tmpl.attrs['duration'])).toBe(live.tl.segmentSeconds * t.timescale);
+      expect(Number(tmpl.attrs['startNumber'])).toBe(live.tl.firstNumber);
+      expect(Number(tmpl.attrs['presentationTimeOffset'])).toBe(t.firstTime);
+      // $RepresentationID$ / $Number%05d$ expand to the names the packager serves.
+      const expand = (s: string, n: number) =>
+        s.replace('$RepresentationID$', rep.attrs['id']).replace('$Number%05d$', String(n).padStart(5, '0'));
+      expect(expand(tmpl.attrs['initialization'], 0)).toBe(initUri(t.id));
+      expect(expand(tmpl.attrs['media'], 7)).toBe(segmentUri(t.id, 7));
+      expect(parseMediaFile(expand(tmpl.attrs['media'], 7))).toEqual({
+        kind: 'segment',
+        track: t.id,
+        number: 7,
+      });
+      if (ll) {
+        expect(Number(tmpl.attrs['availabilityTimeOffset'])).toBeCloseTo(0.8, 9); // segment 1 s − chunk 0.2 s
+        expect(tmpl.attrs['availabilityTimeComplete']).toBe('false');
+      } else {
+        expect(tmpl.attrs['availabilityTimeOffset']).toBeUndefined();
+        expect(tmpl.attrs['availabilityTimeComplete']).toBeUndefined();
+      }
+    }
+  });
+
+  it(
+    ll
+      ? 'has a ServiceDescription latency target and a short minBufferTime'
+      : 'has no ServiceDescription, and a suggestedPresentationDelay',
+    () => {
+      if (ll) {
+        const sd = one(root, 'ServiceDescription');
+        expect(one(sd, 'Latency').attrs).toEqual({
+          referenceId: '0',
+          target: '800',
+          min: '400',
+          max: '1600',
+        });
+        expect(one(sd, 'PlaybackRate').attrs).toEqual({ min: '0.96', max: '1.04' });
+        expect(seconds(root.attrs['minBufferTime'])).toBeLessThan(live.tl.segmentSeconds);
+        expect(root.attrs['suggestedPresentationDelay']).toBeUndefined();
+      } else {
+        expect(all(root, 'ServiceDescription')).toEqual([]);
+        expect(all(root, 'Latency')).toEqual([]);
+        expect(seconds(root.attrs['suggestedPresentationDelay'])).toBeGreaterThanOrEqual(
+          live.tl.segmentSeconds,
+        );
+      }
+    },
+  );
+});
+
+describe('low-latency options', () => {
+  it('takes the latency target and chunk duration given', () => {
+    const root = mpd({ mode: 'low-latency', targetLatencyMs: 1500, chunkSeconds: 0.25 });
+    expect(one(root, 'Latency').attrs).toMatchObject({ target: '1500', min: '750', max: '3000' });
+    for (const t of all(root, 'SegmentTemplate')) expect(t.attrs['availabilityTimeOffset']).toBe('0.75');
+    expect(seconds(root.attrs['minBufferTime'])).toBe(0.5);
+  });
+});
+
+describe('segment availability computed from the MPD matches when the media arrived', () => {
+  // What a player computes for a number-based SegmentTemplate: segment N (k = N − startNumber) ends at
+  // AST + (k + 1) × duration; low latency lets it start fetching availabilityTimeOffset earlier.
+  function availability(root: El, track: number) {
+    const ast = Date.parse(root.attrs['availabilityStartTime']);
+    const rep = all(root, 'Representation').find((r) => r.attrs['id'] === String(track)) as El;
+    const tmpl = one(rep, 'SegmentTemplate');
+    const d = (Number(tmpl.attrs['duration']) / Number(tmpl.attrs['timescale'])) * 1000;
+    const start = Number(tmpl.attrs['startNumber']);
+    const ato = Number(tmpl.attrs['availabilityTimeOffset'] ?? 0) * 1000;
+    return (n: number) => ({ end: ast + (n - start + 1) * d, llStart: ast + (n - start + 1) * d - ato });
+  }
+  const complete = (t: number): Segment[] =>
+    (live.store.track(t) as Track).ordered().filter((s) => s.complete);
+
+  it.each([
+    ['video', VIDEO],
+    ['audio', AUDIO],
+  ])('%s: each complete segment is announced within 100 ms of its last part arriving', (_n, track) => {
+    const at = availability(mpd({ mode: 'standard' }), track);
+    expect(complete(track)).toHaveLength(7);
+    for (const s of complete(track)) {
+      const last = s.parts[s.parts.length - 1];
+      expect(Math.abs(at(s.number).end - last.availableAt)).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it.each([
+    ['video', VIDEO],
+    ['audio', AUDIO],
+  ])(
+    '%s, low latency: a segment is announced (end − availabilityTimeOffset) within 100 ms of its first chunk arriving',
+    (_n, track) => {
+      const at = availability(mpd({ mode: 'low-latency' }), track);
+      const segs = (live.store.track(track) as Track).ordered().filter((s) => s.parts.length);
+      expect(segs).toHaveLength(8); // including the one in progress
+      for (const s of segs)
+        expect(Math.abs(at(s.number).llStart - s.parts[0].availableAt)).toBeLessThanOrEqual(100);
+    },
+  );
+
+  it('never announces media of the segments the timeline was settled from before it arrived', () => {
+    const root = mpd({ mode: 'standard' });
+    const ast = Date.parse(root.attrs['availabilityStartTime']);
+    const video = live.store.track(VIDEO) as Track;
+    const pto = Number(one(all(root, 'AdaptationSet')[0], 'SegmentTemplate').attrs['presentationTimeOffset']);
+    for (const s of complete(VIDEO).slice(0, 2)) {
+      let end = s.startTime as number;
+      for (const p of s.parts) {
+        end += p.duration;
+        expect(ast + ((end - pto) / video.timescale) * 1000).toBeGreaterThanOrEqual(p.availableAt);
+      }
+    }
+    // ... and that bound is tight: some part arrived exactly when the MPD says its media was complete.
+    const slack = complete(VIDEO)
+      .slice(0, 2)
+      .flatMap((s) => {
+        let end = s.startTime as number;
+        return s.parts.map(
+          (p) => ((end += p.duration), ast + ((end - pto) / video.timescale) * 1000 - p.availableAt),
+        );
+      });
+    expect(Math.min(...slack)).toBe(0);
+  });
+
+  it('a first segment that came in one burst (a cached GOP) moves the start later, never earlier', () => {
+    jest.useFakeTimers();
+    try {
+      // Segment 1 arrives all at once when its last frame is captured, the rest at the live pace (+10 ms).
+      const burst = liveStream(files, {
+        t0: T0,
+        segments: 4,
+        delayMs: (_t, seg, part) => (seg === 0 ? 10 + (4 - part) * 200 : 10),
+      });
+      expect(burst.tl.availabilityStart.getTime()).toBe(T0 + 810); // bound by the first part: 200 ms of media, at +1010
+      const root = parseXml(
+        dashManifest(burst.store.readyTracks(), burst.tl, { mode: 'standard', utcTimingUrl: UTC_URL }),
+      );
+      const at = availability(root, VIDEO);
+      for (const s of (burst.store.track(VIDEO) as Track).ordered()) {
+        for (const p of s.parts) expect(at(s.number).end).toBeGreaterThanOrEqual(p.availableAt);
+      }
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});

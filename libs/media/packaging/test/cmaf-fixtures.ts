@@ -1,0 +1,231 @@
+// Shared by the packaging unit specs: real CMAF made by ffmpeg (the same dash-muxer settings the remux uses, from a
+// lavfi test source), split into the fragments the store turns into parts, and fed into a CmafStore with a
+// controlled clock. Lives in test/ so it is type-checked with the specs but never built into the library.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CmafStore, type LiveTimeline } from '../src/cmaf-store';
+import {
+  BoxSplitter,
+  parseInitSegment,
+  parseMoof,
+  type Box,
+  type FragmentTiming,
+  type TrackInfo,
+} from '../src/fmp4';
+import { settleTimeline } from '../src/stream-packager';
+
+export const VIDEO = 0;
+export const AUDIO = 1;
+
+export interface CmafFiles {
+  dir: string;
+  init: Map<number, Buffer>;
+  /** Segment files per track (representation id), in number order: index 0 is segment 1. */
+  segments: Map<number, Buffer[]>;
+}
+
+/**
+ * `seconds` of 320x180 30 fps H.264 (High profile, a keyframe every second) and 48 kHz stereo AAC, as 1 s CMAF
+ * segments of 200 ms fragments. `-preset superfast` rather than ultrafast: x264 treats `-profile:v` as a ceiling and
+ * ultrafast (no CABAC, no 8x8 transform) comes out as Constrained Baseline (avc1.42c0xx).
+ */
+export function generateCmaf(seconds: number): CmafFiles {
+  const dir = mkdtempSync(join(tmpdir(), 'cmaf-spec-'));
+  // prettier-ignore
+  execFileSync('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-nostdin',
+    '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30',
+    '-f', 'lavfi', '-i', 'sine=f=1000:r=48000',
+    '-t', String(seconds),
+    '-c:v', 'libx264', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0', '-tune', 'zerolatency',
+    '-preset', 'superfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-ar', '48000', '-ac', '2',
+    '-f', 'dash', '-seg_duration', '1', '-frag_type', 'duration', '-frag_duration', '0.2',
+    '-use_template', '1', '-use_timeline', '0',
+    '-adaptation_sets', 'id=0,streams=v id=1,streams=a',
+    '-init_seg_name', 'init-$RepresentationID$.m4s',
+    '-media_seg_name', 'chunk-$RepresentationID$-$Number%05d$.m4s',
+    join(dir, 'manifest.mpd'),
+  ], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
+  const init = new Map<number, Buffer>();
+  const segments = new Map<number, Buffer[]>();
+  for (const track of [VIDEO, AUDIO]) {
+    init.set(track, readFileSync(join(dir, `init-${track}.m4s`)));
+    const names = readdirSync(dir)
+      .filter((f) => f.startsWith(`chunk-${track}-`))
+      .sort();
+    segments.set(
+      track,
+      names.map((f) => readFileSync(join(dir, f))),
+    );
+  }
+  return { dir, init, segments };
+}
+
+export function removeCmaf(files: CmafFiles | undefined): void {
+  if (files) rmSync(files.dir, { recursive: true, force: true });
+}
+
+export function boxesOf(file: Buffer): Box[] {
+  const splitter = new BoxSplitter();
+  const boxes = splitter.push(file);
+  if (splitter.leftover) throw new Error(`${splitter.leftover} bytes after the last box`);
+  return boxes;
+}
+
+export interface Fragment {
+  /** Byte range [start, end) of the part in its segment file: the boxes before the moof, the moof, the mdat. */
+  start: number;
+  end: number;
+  timing: FragmentTiming;
+}
+
+/** The fragments (future parts) of a segment file, each ending with its mdat. */
+export function fragmentsOf(file: Buffer, info: TrackInfo): Fragment[] {
+  const out: Fragment[] = [];
+  let pos = 0;
+  let start = 0;
+  let timing: FragmentTiming | undefined;
+  for (const box of boxesOf(file)) {
+    if (box.type === 'moof') timing = parseMoof(box.bytes, info);
+    pos += box.bytes.length;
+    if (box.type === 'mdat' && timing) {
+      out.push({ start, end: pos, timing });
+      start = pos;
+      timing = undefined;
+    }
+  }
+  return out;
+}
+
+/** Deterministic PRNG (mulberry32), for piece sizes and jitter. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `buf` cut into pieces of 1..maxPiece bytes. */
+export function randomPieces(buf: Buffer, maxPiece: number, random: () => number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let p = 0; p < buf.length;) {
+    const n = 1 + Math.floor(random() * maxPiece);
+    out.push(buf.subarray(p, p + n));
+    p += n;
+  }
+  return out;
+}
+
+export interface LiveFeedOptions {
+  /** Wall clock (ms) at media time 0. */
+  t0: number;
+  /** Segments per track to feed completely (default: all). */
+  segments?: number;
+  /** Parts of the next segment of each track to feed, leaving it in progress (default 0: none opened). */
+  inProgressParts?: number;
+  /** Delay (ms) between a part's media end and its arrival (default 10 ms). */
+  delayMs?: (track: number, segIndex: number, part: number) => number;
+  /** Segment number the remux gives the first segment (default 1). */
+  firstRemuxNumber?: number;
+}
+
+export interface FedPart {
+  track: number;
+  /** Index of the segment file. */
+  segIndex: number;
+  part: number;
+  /** Media time at the end of the part, ms from the file's time 0. */
+  mediaEndMs: number;
+  /** Wall clock when the part was written. */
+  at: number;
+}
+
+/**
+ * Feeds both tracks as a live remux would: init segments first, then every part written when its media has been
+ * captured (t0 + media end + delay), video and audio interleaved in time order, each segment ended after its last
+ * part. The clock is jest's fake system clock (the caller must have called jest.useFakeTimers()).
+ */
+export function feedLive(store: CmafStore, files: CmafFiles, opts: LiveFeedOptions): FedPart[] {
+  jest.setSystemTime(opts.t0);
+  const events: Array<FedPart & { bytes: Buffer; open: boolean; close: boolean }> = [];
+  for (const track of [VIDEO, AUDIO]) {
+    const init = files.init.get(track) as Buffer;
+    store.setInit(track, Buffer.from(init));
+    const info = parseInitSegment(init);
+    const segs = files.segments.get(track) as Buffer[];
+    const complete = Math.min(opts.segments ?? segs.length, segs.length);
+    for (let i = 0; i < segs.length && i <= complete; i++) {
+      const frags = fragmentsOf(segs[i], info);
+      const count = i < complete ? frags.length : Math.min(opts.inProgressParts ?? 0, frags.length);
+      for (let k = 0; k < count; k++) {
+        const f = frags[k];
+        const mediaEndMs = ((f.timing.baseDecodeTime + f.timing.duration) / info.timescale) * 1000;
+        events.push({
+          track,
+          segIndex: i,
+          part: k,
+          mediaEndMs,
+          at: 0,
+          bytes: Buffer.from(segs[i].subarray(f.start, f.end)),
+          open: k === 0,
+          close: i < complete && k === frags.length - 1,
+        });
+      }
+    }
+  }
+  events.sort((a, b) => a.mediaEndMs - b.mediaEndMs || a.track - b.track);
+  const sinks = new Map<string, ReturnType<CmafStore['openSegment']>>();
+  let now = opts.t0;
+  for (const e of events) {
+    const key = `${e.track}/${e.segIndex}`;
+    if (e.open) sinks.set(key, store.openSegment(e.track, (opts.firstRemuxNumber ?? 1) + e.segIndex));
+    now = Math.max(now, opts.t0 + e.mediaEndMs + (opts.delayMs?.(e.track, e.segIndex, e.part) ?? 10));
+    jest.setSystemTime(now);
+    e.at = now;
+    const sink = sinks.get(key);
+    if (!sink) throw new Error(`no upload open for ${key}`);
+    sink.write(e.bytes);
+    if (e.close) sink.end();
+  }
+  return events.map(({ track, segIndex, part, mediaEndMs, at }) => ({
+    track,
+    segIndex,
+    part,
+    mediaEndMs,
+    at,
+  }));
+}
+
+export interface LiveStream {
+  store: CmafStore;
+  /** Settled as StreamPackager does: when `minSegments` video segments and a segment of every track are complete. */
+  tl: LiveTimeline;
+  fed: FedPart[];
+}
+
+/** A store fed live (see feedLive), with the timeline settled the moment the stream became playable. */
+export function liveStream(
+  files: CmafFiles,
+  opts: LiveFeedOptions & { minSegments?: number; windowSegments?: number },
+): LiveStream {
+  const store = new CmafStore({ windowSegments: opts.windowSegments });
+  let tl: LiveTimeline | undefined;
+  store.on('segment', () => {
+    const video = store.videoTrack();
+    const tracks = store.readyTracks();
+    if (tl || !video) return;
+    if (video.ordered().filter((s) => s.complete && s.parts.length).length < (opts.minSegments ?? 2)) return;
+    if (tracks.some((t) => !t.lastComplete())) return;
+    tl = settleTimeline(tracks, video, 0.2);
+  });
+  const fed = feedLive(store, files, opts);
+  if (!tl) throw new Error('the stream never became playable');
+  return { store, tl, fed };
+}
