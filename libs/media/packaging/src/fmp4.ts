@@ -218,6 +218,7 @@ export function parseMoof(moof: Buffer, track: Pick<TrackInfo, 'defaultSampleDur
     } else if (box.type === 'tfdt') {
       tfdtVersion = moof[p];
       tfdtAt = p + 4;
+      if (tfdtAt + (tfdtVersion === 1 ? 8 : 4) > box.end) throw new Error('malformed tfdt: shorter than its version needs');
       baseDecodeTime = tfdtVersion === 1 ? Number(moof.readBigUInt64BE(tfdtAt)) : moof.readUInt32BE(tfdtAt);
     } else if (box.type === 'trun') {
       const flags = moof.readUInt32BE(p) & 0xffffff;
@@ -230,6 +231,9 @@ export function parseMoof(moof: Buffer, track: Pick<TrackInfo, 'defaultSampleDur
         q += 4;
       }
       const perSample = [0x100, 0x200, 0x400, 0x800].filter((f) => flags & f).length * 4;
+      if (q + count * perSample > box.end) throw new Error('malformed trun: samples overrun the box');
+      // With no per-sample fields the count is not bounded by the box: a fragment holds tens of samples.
+      if (count > 100_000) throw new Error(`malformed trun: ${count} samples`);
       for (let i = 0; i < count; i++) {
         let r = q + i * perSample;
         if (r + perSample > box.end) throw new Error('malformed trun: samples overrun the box');
