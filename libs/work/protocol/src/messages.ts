@@ -44,8 +44,8 @@ export const SieveInputSchema = z
 export type SieveInput = z.infer<typeof SieveInputSchema>;
 
 export const SieveOutputSchema = z.strictObject({
-  count: z.number().int().min(0),
-  sum: z.string().regex(/^(0|[1-9]\d{0,19})$/, 'sum must be a decimal integer < 2^64'),
+  count: z.number().int().min(0).max(MAX_RANGE_HI),
+  sum: z.string().refine(isUint64Decimal, 'sum must be a decimal integer < 2^64'),
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits'),
 });
 export type SieveOutput = z.infer<typeof SieveOutputSchema>;
@@ -108,6 +108,13 @@ export type SchedulerReply = z.infer<typeof SchedulerReplySchema>;
 
 export const ErrorReplySchema = z.object({ error: z.string(), reason: z.string() });
 export type ErrorReply = z.infer<typeof ErrorReplySchema>;
+
+const UINT64_MAX = '18446744073709551615';
+/** Is `s` a canonical decimal integer (no sign, no leading zero) below 2^64? Exact, no floating point. */
+export function isUint64Decimal(s: string): boolean {
+  if (!/^(0|[1-9]\d{0,19})$/.test(s)) return false;
+  return s.length < UINT64_MAX.length || s <= UINT64_MAX;
+}
 
 /** One line naming the first problem of a failed zod parse: `results.0.output.sha256: sha256 must be …`. */
 export function describeZodError(err: z.ZodError): string {

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SchedulerRequestSchema, describeZodError, keyMatches, readSecret, weakKey } from './index';
+import { SchedulerRequestSchema, SieveOutputSchema, describeZodError, isUint64Decimal, keyMatches, readSecret, weakKey } from './index';
 
 const base = {
   authenticator: 'k'.repeat(32),
@@ -31,6 +31,22 @@ describe('scheduler request schema', () => {
     expect(SchedulerRequestSchema.safeParse({ ...base, extra: 1 }).success).toBe(false);
     expect(SchedulerRequestSchema.safeParse({ ...base, in_progress: ['../etc/passwd'] }).success).toBe(false);
     expect(SchedulerRequestSchema.safeParse({ ...base, work_req_seconds: -1 }).success).toBe(false);
+  });
+});
+
+describe('sieve output sum', () => {
+  const out = (sum: string) => SieveOutputSchema.safeParse({ count: 0, sum, sha256: '0'.repeat(64) }).success;
+  it('accepts exactly the decimal integers below 2^64', () => {
+    for (const ok of ['0', '1', '18446744073709551615', '9999999999999999999', '10000000000000000000']) expect([ok, out(ok)]).toEqual([ok, true]);
+    for (const bad of ['18446744073709551616', '18446744073709551620', '99999999999999999999', '100000000000000000000', '-1', '01', '1e3', ' 1', '', '1.0'])
+      expect([bad, out(bad)]).toEqual([bad, false]);
+  });
+  it('agrees with BigInt on every length around the bound', () => {
+    const limit = BigInt('18446744073709551616');
+    for (let i = -3; i <= 3; i++) {
+      const n = (limit + BigInt(i)).toString();
+      expect([n, isUint64Decimal(n)]).toEqual([n, BigInt(n) < limit]);
+    }
   });
 });
 
