@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Proc, SERVER_JS, CLIENT_JS, assertBuilt, clientEnv, serverEnv, summary } from './processes';
+import { Proc, SERVER_JS, CLIENT_JS, assertBuilt, clientEnv, createAccount, serverEnv, summary } from './processes';
 import { pollUntil } from '@livelab/service-kit';
 
 jest.setTimeout(90_000);
@@ -30,12 +30,14 @@ describe('work server + clients as real processes', () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  it('one server and three clients (one faulty) count the primes below 10^7 and match π', async () => {
+  it('one server and three clients of three accounts (one faulty) count the primes below 10^7 and match π', async () => {
     const dir = tmp();
+    // `work-server account create` before the server starts: the quorum then counts accounts
+    const keys = Object.fromEntries(['faulty', 'a', 'b'].map((name) => [name, createAccount(dir, name).weak_key]));
     const server = run(SERVER_JS, serverEnv(dir, { WORK_RANGE_HI: '10000000', WORK_UNIT_SPAN: '3000000', WORK_CUSHION: '6' }), dir);
     const port = (await server.waitFor('work server listening'))['port'] as number;
-    const faulty = run(CLIENT_JS, clientEnv(port, join(dir, 'faulty'), { WORK_FAULT_CORRUPT_RESULTS: 'true' }), dir);
-    for (const name of ['a', 'b']) run(CLIENT_JS, clientEnv(port, join(dir, name)), dir);
+    const faulty = run(CLIENT_JS, clientEnv(port, join(dir, 'faulty'), { WORK_FAULT_CORRUPT_RESULTS: 'true', WORK_ACCOUNT_KEY: keys['faulty'] }), dir);
+    for (const name of ['a', 'b']) run(CLIENT_JS, clientEnv(port, join(dir, name), { WORK_ACCOUNT_KEY: keys[name] }), dir);
     await pollUntil('all workunits validated', async () => (await summary(port)).complete, 60_000);
     const s = await summary(port);
     expect(s.primes_counted).toBe(664_579);
@@ -48,6 +50,9 @@ describe('work server + clients as real processes', () => {
     const invalid = s.results.filter((r) => r.validate_state === 'invalid').reduce((a, r) => a + r.n, 0);
     expect(tasksDone).toBeGreaterThanOrEqual(1);
     expect(invalid).toBeGreaterThanOrEqual(1);
+    expect(s.quorum_counts).toBe('accounts');
+    expect(s.accounts.find((a) => a.name === 'faulty')?.credit).toBe(0);
+    expect(s.accounts.filter((a) => a.credit > 0).map((a) => a.name).sort()).toEqual(['a', 'b']);
     // SIGTERM: clients and server exit cleanly, well under 10 s
     const t0 = Date.now();
     for (const p of procs) p.kill('SIGTERM');

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pollUntil } from '@livelab/service-kit';
@@ -86,10 +86,19 @@ export function clientEnv(serverPort: number, stateDir: string, extra: Record<st
   };
 }
 
+/** `node work-server/main.js account create <name>` on the database in `dir`: the new account's keys. */
+export function createAccount(dir: string, name: string): { id: number; account_key: string; weak_key: string } {
+  const r = spawnSync(process.execPath, [SERVER_JS, 'account', 'create', name], { cwd: dir, env: { PATH: process.env['PATH'] ?? '', WORK_DB_PATH: join(dir, 'work.db') }, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`account create ${name} exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
 export async function summary(port: number) {
   const res = await fetch(`http://127.0.0.1:${port}/v1/summary`);
   return (await res.json()) as {
     complete: boolean;
+    quorum_counts: 'accounts' | 'hosts';
+    accounts: Array<{ id: number; name: string; hosts: number; credit: number }>;
     primes_counted: number;
     checks: Array<{ x: number; known: number; computed: number | null; ok: boolean | null }>;
     results: Array<{ server_state: string; outcome: string | null; validate_state: string; n: number }>;

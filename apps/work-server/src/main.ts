@@ -1,7 +1,7 @@
 // work-server: BOINC-style project server (composition only; logic in @livelab/work-server-core).
 import { configOrExit, createLogger, env, installGracefulShutdown, loadConfig } from '@livelab/service-kit';
 import { readSecret, weakKey } from '@livelab/work-protocol';
-import { DEFAULT_PROJECT_OPTIONS, USER_ID, startWorkServer } from '@livelab/work-server-core';
+import { BOOTSTRAP_ACCOUNT_ID, DEFAULT_PROJECT_OPTIONS, accountCommand, startWorkServer } from '@livelab/work-server-core';
 import { z } from 'zod';
 
 const d = DEFAULT_PROJECT_OPTIONS;
@@ -20,13 +20,24 @@ const schema = z.object({
   WORK_CUSHION: env.int(d.cushion, { min: 1 }),
   WORK_REQUEST_DELAY_S: env.number(d.requestDelayS, { min: 0 }),
   WORK_BACKEND_INTERVAL_MS: env.int(5000, { min: 50 }),
+  WORK_ATTACH_BURST: env.int(d.attachBurst, { min: 1 }),
+  WORK_ATTACH_REFILL_S: env.number(d.attachRefillS, { min: 0.001 }),
 });
 
 if (process.argv[2] === 'weak-key') {
   // `node main.js weak-key` prints the weak key for the account key in the environment (for the clients' Secret)
   const key = configOrExit(() => readSecretOrConfigError('WORK_ACCOUNT_KEY'), 'work-server');
-  process.stdout.write(`${weakKey(USER_ID, key)}\n`);
+  process.stdout.write(`${weakKey(BOOTSTRAP_ACCOUNT_ID, key)}\n`);
   process.exit(0);
+}
+
+if (process.argv[2] === 'account') {
+  // `node main.js account create <name>` / `account list`: accounts live in the database at WORK_DB_PATH
+  const dbPath = configOrExit(() => loadConfig(z.object({ WORK_DB_PATH: env.string('./work.db') })), 'work-server').WORK_DB_PATH;
+  const r = accountCommand(process.argv.slice(3), dbPath);
+  process.stdout.write(r.stdout);
+  process.stderr.write(r.stderr);
+  process.exit(r.code);
 }
 
 function readSecretOrConfigError(name: string): string {
@@ -61,6 +72,8 @@ void (async () => {
         delayBoundS: cfg.WORK_DELAY_BOUND_S,
         cushion: cfg.WORK_CUSHION,
         requestDelayS: cfg.WORK_REQUEST_DELAY_S,
+        attachBurst: cfg.WORK_ATTACH_BURST,
+        attachRefillS: cfg.WORK_ATTACH_REFILL_S,
       },
     });
     installGracefulShutdown(logger, [{ name: 'http+db', run: () => server.close() }]);

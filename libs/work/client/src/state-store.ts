@@ -27,13 +27,18 @@ export const ClientStateSchema = z.object({
   version: z.literal(1),
   server_url: z.string(),
   host_id: z.number().int().positive().optional(),
+  /** the secret the server issued with host_id at attach; sent with every scheduler request */
+  host_authenticator: z.string().optional(),
   credit: z.number().min(0).default(0),
   numbers_per_second: z.number().min(0).default(0),
   tasks: z.array(TaskStateSchema),
 });
 export type ClientState = z.infer<typeof ClientStateSchema>;
 
-/** The client's state directory: one JSON file, replaced atomically (write temp, fsync, rename). */
+/**
+ * The client's state directory: one JSON file, replaced atomically (write temp, fsync, rename), readable by the
+ * owner only (it holds the host authenticator).
+ */
 export class StateStore {
   readonly file: string;
   constructor(readonly dir: string) {
@@ -61,7 +66,7 @@ export class StateStore {
 
   save(state: ClientState): void {
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(state));
+    writeFileSync(tmp, JSON.stringify(state), { mode: 0o600 });
     const fd = openSync(tmp, 'r');
     try {
       fsyncSync(fd);

@@ -2,7 +2,9 @@ import { cpus, hostname, totalmem } from 'node:os';
 import {
   API_PREFIX,
   AttachReplySchema,
+  ErrorReplySchema,
   SchedulerReplySchema,
+  type ErrorCode,
   type ReportedResult,
   type SchedulerReply,
   type SchedulerRequest,
@@ -65,7 +67,13 @@ export interface ClientStatus {
 }
 
 class RpcError extends Error {
-  constructor(message: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+    /** the `error` code of the server's `{error, reason}` reply */
+    readonly code?: ErrorCode | string,
+    readonly retryAfterS?: number,
+  ) {
     super(message);
   }
 }
@@ -180,9 +188,9 @@ export class WorkClient {
     if (now < this.nextRpcAt) return;
     const finished = this.state.tasks.filter((t) => t.status === 'finished' && t.report);
     const wantSeconds = allowed ? this.workRequestSeconds() : 0;
-    if (!finished.length && wantSeconds <= 0 && this.state.host_id) return;
+    if (!finished.length && wantSeconds <= 0 && this.state.host_id && this.state.host_authenticator) return;
     try {
-      if (!this.state.host_id) await this.attach();
+      if (!this.state.host_id || !this.state.host_authenticator) await this.attach();
       const reply = await this.schedulerRpc(finished.map((t) => t.report as ReportedResult), wantSeconds);
       this.apply(reply);
       this.backoff.reset();
@@ -193,12 +201,30 @@ export class WorkClient {
       this.nextRpcAt = Date.now() + delayMs;
       this.m.rpcs.inc({ result: 'ok' });
     } catch (err) {
-      const delay = this.backoff.next();
+      let delay = this.backoff.next();
+      const code = err instanceof RpcError ? err.code : undefined;
+      if (err instanceof RpcError && err.retryAfterS !== undefined) delay = Math.max(delay, err.retryAfterS * 1000);
       this.nextRpcAt = Date.now() + delay;
       this.m.rpcs.inc({ result: 'failed' });
-      if (err instanceof RpcError && err.status === 401 && /not attached/.test(err.message)) this.state.host_id = undefined;
-      this.o.logger.warn({ err: (err as Error).message, retryInMs: delay, failures: this.backoff.attempts }, 'scheduler request failed, backing off');
+      this.o.logger.warn({ err: (err as Error).message, code, retryInMs: delay, failures: this.backoff.attempts }, 'scheduler request failed, backing off');
+      if (code === 'unknown_host') await this.forgetHost();
     }
+  }
+
+  /**
+   * The server does not know this host (or its authenticator): attach again as a new host. The tasks held were
+   * sent to the old host id, so the server would refuse their reports: drop them (their deadlines pass, the server
+   * reissues them).
+   */
+  private async forgetHost(): Promise<void> {
+    await Promise.all([...this.runs.keys()].map((id) => this.stopTask(id)));
+    const dropped = this.state.tasks.length;
+    this.o.logger.warn({ hostId: this.state.host_id, droppedTasks: dropped }, 'server does not know this host: attaching again as a new host');
+    this.state.host_id = undefined;
+    this.state.host_authenticator = undefined;
+    this.state.tasks = [];
+    this.persist(true);
+    this.nextRpcAt = 0;
   }
 
   private workRequestSeconds(): number {
@@ -238,12 +264,15 @@ export class WorkClient {
     const text = await res.text();
     if (!res.ok) {
       let reason = text.slice(0, 200);
+      let code: string | undefined;
       try {
-        reason = (JSON.parse(text) as { reason?: string }).reason ?? reason;
+        const e = ErrorReplySchema.safeParse(JSON.parse(text));
+        if (e.success) ({ reason, error: code } = e.data);
       } catch {
         /* not JSON */
       }
-      throw new RpcError(`${path} → HTTP ${res.status}: ${reason}`, res.status);
+      const retryAfter = Number(res.headers.get('retry-after'));
+      throw new RpcError(`${path} → HTTP ${res.status}: ${reason}`, res.status, code, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
     }
     try {
       return JSON.parse(text);
@@ -257,8 +286,9 @@ export class WorkClient {
   }
 
   private async attach(): Promise<void> {
-    const reply = AttachReplySchema.parse(await this.post('/attach', { authenticator: this.o.accountKey, host: this.hostInfo(), client_version: 'livelab-work-client/1' }));
+    const reply = AttachReplySchema.parse(await this.post('/attach', { authenticator: this.o.accountKey, host: this.hostInfo(), client_version: 'livelab-work-client/2' }));
     this.state.host_id = reply.host_id;
+    this.state.host_authenticator = reply.host_authenticator;
     this.persist(true);
     this.o.logger.info({ hostId: reply.host_id, project: reply.project_name }, 'attached to project');
   }
@@ -267,6 +297,7 @@ export class WorkClient {
     const req: SchedulerRequest = {
       authenticator: this.o.accountKey,
       host_id: this.state.host_id as number,
+      host_authenticator: this.state.host_authenticator as string,
       host: this.hostInfo(),
       work_req_seconds: Math.round(wantSeconds),
       results,

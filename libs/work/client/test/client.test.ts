@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +87,21 @@ describe('WorkClient in-process against a real work server', () => {
       expect(bad.body.reason).toMatch(/must look like/);
       expect((await request(app).put('/v1/run-mode').set(auth).send({ mode: 'sometimes' })).status).toBe(400);
     });
+  });
+
+  it('attaches again as a new host when the server does not know its host authenticator', async () => {
+    const stateDir = join(dir, 'forged');
+    mkdirSync(stateDir, { recursive: true });
+    // a state directory holding host 1's id with a wrong authenticator (a wiped or upgraded server looks the same)
+    const stale = { version: 1, server_url: `http://127.0.0.1:${server.port}`, host_id: 1, host_authenticator: 'f'.repeat(64), credit: 0, numbers_per_second: 0, tasks: [] };
+    writeFileSync(join(stateDir, 'client-state.json'), JSON.stringify(stale));
+    const c = makeClient('forged', { stateDir });
+    c.start();
+    const id = await until(() => (c.status().host_id ?? 1) > 1 && c.status().host_id, 20_000, 'a new host id');
+    const saved = JSON.parse(readFileSync(join(stateDir, 'client-state.json'), 'utf8'));
+    expect(saved.host_id).toBe(id);
+    expect(saved.host_authenticator).toMatch(/^[0-9a-f]{64}$/);
+    expect(statSync(join(stateDir, 'client-state.json')).mode & 0o077).toBe(0);
   });
 
   it('keeps backing off while the server answers 503, without attaching', async () => {

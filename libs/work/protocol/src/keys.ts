@@ -1,27 +1,34 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 /**
- * Account keys. The project has one account whose key is the secret `WORK_ACCOUNT_KEY`. Like BOINC's weak
- * account key, a client may present `<user id>_<hex>` instead, where hex = sha256(account key + ":weak-key"): it
- * lets a host attach and compute but cannot be turned back into the account key, so the Kubernetes Secret of the
- * clients can hold the weak key.
+ * Account keys. Account 1's key is the secret `WORK_ACCOUNT_KEY`; more accounts are created with
+ * `work-server account create <name>`. Like BOINC's weak account key, a client may present `<user id>_<hex>`
+ * instead, where hex = sha256(account key + ":weak-key"): it lets a host attach and compute but cannot be turned
+ * back into the account key, so the Kubernetes Secret of the clients can hold the weak key.
  */
 export function weakKey(userId: number, accountKey: string): string {
   return `${userId}_${createHash('sha256').update(`${accountKey}:weak-key`).digest('hex')}`;
 }
 
-function safeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb) && a.length === b.length;
+export function sha256Hex(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
 }
 
-/** Does `presented` match the account key or its weak key? Constant-time. */
-export function keyMatches(presented: string, userId: number, accountKey: string): boolean {
-  const a = safeEqual(presented, accountKey);
-  const w = safeEqual(presented, weakKey(userId, accountKey));
-  return a || w;
+/** A new random secret (account key or host authenticator): 32 bytes, lower-case hex. */
+export function newSecret(): string {
+  return randomBytes(32).toString('hex');
+}
+
+/** Does sha256(presented) equal the stored hex digest? Constant-time in the secret. */
+export function secretMatchesHash(presented: string, storedSha256Hex: string | null | undefined): boolean {
+  const a = createHash('sha256').update(presented).digest();
+  const b = Buffer.from(storedSha256Hex ?? '', 'hex');
+  if (b.length !== a.length) {
+    timingSafeEqual(a, a);
+    return false;
+  }
+  return timingSafeEqual(a, b);
 }
 
 /**

@@ -11,6 +11,9 @@ export const SIEVE_APP = { name: 'sieve', version: 1 } as const;
 export const MAX_RANGE_HI = 2 ** 40;
 
 const key = z.string().min(8, 'authenticator too short').max(256, 'authenticator too long');
+/** The host authenticator the server issued at attach: 32 random bytes, lower-case hex. */
+const hostKey = z.string().regex(/^[0-9a-f]{64}$/, 'host_authenticator must be the 64 hex digits issued at attach');
+const hostId = z.number().int().positive().max(2 ** 53 - 1);
 const taskId = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, 'task id may contain A-Z a-z 0-9 _ . - only');
 
 export const HostInfoSchema = z.strictObject({
@@ -24,15 +27,18 @@ export type HostInfo = z.infer<typeof HostInfoSchema>;
 
 export const AttachRequestSchema = z.strictObject({
   authenticator: key,
-  /** host id the client got before; the server reuses it when it belongs to the same account */
-  host_id: z.number().int().positive().optional(),
+  /** host id and host authenticator the client got before: the server keeps the id when both match this account */
+  host_id: hostId.optional(),
+  host_authenticator: hostKey.optional(),
   host: HostInfoSchema,
   client_version: z.string().max(64).default(''),
 });
 export type AttachRequest = z.infer<typeof AttachRequestSchema>;
 
 export const AttachReplySchema = z.strictObject({
-  host_id: z.number().int().positive(),
+  host_id: hostId,
+  /** secret proving this host's identity: sent with every scheduler request; the server stores only its hash */
+  host_authenticator: hostKey,
   user_id: z.number().int().positive(),
   project_name: z.string(),
 });
@@ -68,7 +74,8 @@ export type ReportedResult = z.infer<typeof ReportedResultSchema>;
 
 export const SchedulerRequestSchema = z.strictObject({
   authenticator: key,
-  host_id: z.number().int().positive(),
+  host_id: hostId,
+  host_authenticator: hostKey,
   host: HostInfoSchema,
   /** seconds of work wanted: (work buffer min + extra) minus what the client has queued; 0 = report only */
   work_req_seconds: z.number().min(0).max(30 * 86400),
@@ -106,6 +113,16 @@ export const SchedulerReplySchema = z.strictObject({
 });
 export type SchedulerReply = z.infer<typeof SchedulerReplySchema>;
 
+/**
+ * Error codes of `{error, reason}` replies; clients switch on the code, never on the reason text.
+ * - `unauthorized` (401): the account key is missing or matches no account;
+ * - `unknown_host` (401): the host id is unknown to this account or the host authenticator is missing or wrong —
+ *   attach again;
+ * - `rate_limited` (429): too many attaches for this account; `Retry-After` says when to retry.
+ */
+export const ERROR_CODES = ['bad_request', 'unauthorized', 'unknown_host', 'rate_limited', 'not_found', 'payload_too_large', 'internal'] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+/** `error` stays a string so a newer server's codes still parse; compare with the ERROR_CODES values. */
 export const ErrorReplySchema = z.object({ error: z.string(), reason: z.string() });
 export type ErrorReply = z.infer<typeof ErrorReplySchema>;
 

@@ -1,11 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SchedulerRequestSchema, SieveOutputSchema, describeZodError, isUint64Decimal, keyMatches, readSecret, weakKey } from './index';
+import { SchedulerRequestSchema, SieveOutputSchema, describeZodError, isUint64Decimal, newSecret, readSecret, secretMatchesHash, sha256Hex, weakKey } from './index';
 
 const base = {
   authenticator: 'k'.repeat(32),
   host_id: 1,
+  host_authenticator: 'ab'.repeat(32),
   host: { cores: 2, memory_mb: 1024 },
   work_req_seconds: 60,
   results: [],
@@ -52,13 +53,17 @@ describe('sieve output sum', () => {
 
 describe('keys', () => {
   const account = 'a-long-account-key-0123456789';
-  it('accepts the account key and the weak key, nothing else', () => {
+  it('derives the weak key and matches secrets against stored digests only', () => {
     const weak = weakKey(1, account);
     expect(weak).toMatch(/^1_[0-9a-f]{64}$/);
-    expect(keyMatches(account, 1, account)).toBe(true);
-    expect(keyMatches(weak, 1, account)).toBe(true);
-    expect(keyMatches(weakKey(2, account), 1, account)).toBe(false);
-    expect(keyMatches(account + 'x', 1, account)).toBe(false);
+    expect(weakKey(2, account)).not.toBe(weak);
+    expect(secretMatchesHash(weak, sha256Hex(weak))).toBe(true);
+    expect(secretMatchesHash(weak + 'x', sha256Hex(weak))).toBe(false);
+    expect(secretMatchesHash(weak, null)).toBe(false);
+    expect(secretMatchesHash(weak, 'abc')).toBe(false);
+    const s = newSecret();
+    expect(s).toMatch(/^[0-9a-f]{64}$/);
+    expect(newSecret()).not.toBe(s);
   });
 
   it('reads a secret from env or a file and has no default', () => {

@@ -41,12 +41,33 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX canonical_lo ON canonical(lo);
   `,
+  // 2: accounts (keys stored as sha256 only), host authenticators, the account each instance was sent to.
+  // Hosts attached before this have no authenticator: they cannot be claimed, their clients attach again.
+  `
+  CREATE TABLE account (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, account_key_hash TEXT NOT NULL UNIQUE,
+    weak_key_hash TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL
+  );
+  ALTER TABLE host ADD COLUMN authenticator_hash TEXT;
+  ALTER TABLE result ADD COLUMN user_id INTEGER;
+  UPDATE result SET user_id = (SELECT h.user_id FROM host h WHERE h.id = result.host_id) WHERE host_id IS NOT NULL;
+  CREATE INDEX result_wu_user ON result(workunit_id, user_id);
+  CREATE INDEX host_user ON host(user_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Open (or create) the database: WAL, foreign keys, migrations applied in one transaction each. */
-export function openDatabase(path: string): Db {
+/** The SQL of shipped migration `version` (1-based): a test pins its sha256, so editing one instead of appending fails. */
+export function migrationText(version: number): string {
+  return MIGRATIONS[version - 1];
+}
+
+/**
+ * Open (or create) the database: WAL, foreign keys, migrations applied in one transaction each, up to
+ * `targetVersion` (default: the newest; a test builds an old database with a lower one).
+ */
+export function openDatabase(path: string, targetVersion = MIGRATIONS.length): Db {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -56,7 +77,7 @@ export function openDatabase(path: string): Db {
   if (current > MIGRATIONS.length) {
     throw new Error(`database schema version ${current} is newer than this server (${MIGRATIONS.length})`);
   }
-  for (let v = current; v < MIGRATIONS.length; v++) {
+  for (let v = current; v < targetVersion; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]);
       db.pragma(`user_version = ${v + 1}`);

@@ -2,7 +2,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { AttachRequestSchema, SchedulerRequestSchema, describeZodError, API_PREFIX } from '@livelab/work-protocol';
 import { Counter, Gauge, opsRouter, type HealthState, type Logger, type Registry } from '@livelab/service-kit';
 import type { z } from 'zod';
-import { AuthError, type WorkProject } from './project';
+import { ProtocolError, unauthorized } from './errors';
+import type { WorkProject } from './project';
 import { renderSummaryPage } from './summary-page';
 
 export interface WorkServerAppOptions {
@@ -35,31 +36,37 @@ export function createWorkServerApp(opts: WorkServerAppOptions): express.Express
 
   const json = express.json({ limit: opts.bodyLimitBytes ?? 256 * 1024, strict: true, type: () => true });
 
-  function endpoint<S extends z.ZodType>(name: string, schema: S, handle: (body: z.infer<S>) => unknown) {
+  /**
+   * Missing credentials are a 401 (before the schema is checked); then the schema (400 naming the field); then the
+   * project authenticates and handles the request in one transaction (401/429 from a ProtocolError, nothing changed).
+   */
+  function endpoint<S extends z.ZodType>(name: string, schema: S, needsHost: boolean, handle: (body: z.infer<S>) => unknown) {
     return (req: Request, res: Response) => {
-      const parsed = schema.safeParse(req.body);
-      if (!parsed.success) {
-        rpcs?.inc({ endpoint: name, status: 400 });
-        res.status(400).json({ error: 'bad_request', reason: describeZodError(parsed.error) });
-        return;
-      }
+      const refuse = (status: number, error: string, reason: string) => {
+        rpcs?.inc({ endpoint: name, status });
+        res.status(status).json({ error, reason });
+      };
       try {
+        const body = req.body as Record<string, unknown> | null;
+        if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
+          if (typeof body['authenticator'] !== 'string') throw unauthorized('authenticator is required');
+          if (needsHost && typeof body['host_authenticator'] !== 'string') throw new ProtocolError(401, 'unknown_host', 'host_authenticator is required: attach first');
+        }
+        const parsed = schema.safeParse(body);
+        if (!parsed.success) return refuse(400, 'bad_request', describeZodError(parsed.error));
         const reply = handle(parsed.data);
         rpcs?.inc({ endpoint: name, status: 200 });
         res.json(reply);
       } catch (err) {
-        if (err instanceof AuthError) {
-          rpcs?.inc({ endpoint: name, status: 401 });
-          res.status(401).json({ error: 'unauthorized', reason: err.message });
-          return;
-        }
-        throw err;
+        if (!(err instanceof ProtocolError)) throw err;
+        if (err.retryAfterS !== undefined) res.set('Retry-After', String(err.retryAfterS));
+        refuse(err.status, err.code, err.message);
       }
     };
   }
 
-  app.post(`${API_PREFIX}/attach`, json, endpoint('attach', AttachRequestSchema, (b) => project.attach(b)));
-  app.post(`${API_PREFIX}/scheduler`, json, endpoint('scheduler', SchedulerRequestSchema, (b) => project.schedule(b)));
+  app.post(`${API_PREFIX}/attach`, json, endpoint('attach', AttachRequestSchema, false, (b) => project.attach(b)));
+  app.post(`${API_PREFIX}/scheduler`, json, endpoint('scheduler', SchedulerRequestSchema, true, (b) => project.schedule(b)));
   app.get(`${API_PREFIX}/summary`, (_req, res) => {
     res.set('Cache-Control', 'no-store').json(project.summary());
   });

@@ -1,9 +1,29 @@
-import { KNOWN_PI, SIEVE_APP, keyMatches, type AttachRequest, type SchedulerReply, type SchedulerRequest, type SieveOutput, type Task } from '@livelab/work-protocol';
+import {
+  KNOWN_PI,
+  SIEVE_APP,
+  newSecret,
+  secretMatchesHash,
+  sha256Hex,
+  type AttachReply,
+  type AttachRequest,
+  type SchedulerReply,
+  type SchedulerRequest,
+  type SieveOutput,
+  type Task,
+} from '@livelab/work-protocol';
+import { Accounts } from './accounts';
 import type { Db } from './database';
+import { ProtocolError, unknownHost } from './errors';
+import { TokenBuckets } from './token-bucket';
 
 export interface ProjectOptions {
   projectName: string;
+  /** account 1's key (WORK_ACCOUNT_KEY); more accounts: `Accounts.create` (`work-server account create`) */
   accountKey: string;
+  /** attaches per account: a token bucket of this many … */
+  attachBurst: number;
+  /** … refilled with one every this many seconds */
+  attachRefillS: number;
   /** the range to sieve, [rangeLo, rangeHi) */
   rangeLo: number;
   rangeHi: number;
@@ -29,6 +49,8 @@ export interface ProjectOptions {
 
 export const DEFAULT_PROJECT_OPTIONS: Omit<ProjectOptions, 'accountKey'> = {
   projectName: 'livelab primes',
+  attachBurst: 10,
+  attachRefillS: 60,
   rangeLo: 0,
   rangeHi: 1e11,
   unitSpan: 1e9,
@@ -44,9 +66,6 @@ export const DEFAULT_PROJECT_OPTIONS: Omit<ProjectOptions, 'accountKey'> = {
   creditDivisor: 1e6,
 };
 
-export const USER_ID = 1;
-
-export class AuthError extends Error {}
 
 interface ResultRow {
   id: number;
@@ -56,6 +75,7 @@ interface ResultRow {
   outcome: 'success' | 'client_error' | 'no_reply' | 'didnt_need' | null;
   validate_state: 'init' | 'valid' | 'invalid';
   host_id: number | null;
+  user_id: number | null;
   deadline_ms: number | null;
   output: string | null;
 }
@@ -75,7 +95,8 @@ interface WorkunitRow {
 }
 
 export interface ProjectEvents {
-  onReport?(outcome: string, disposition: 'accepted' | 'duplicate' | 'ignored'): void;
+  /** ignored: unknown task; refused: the instance was not sent to the reporting host */
+  onReport?(outcome: string, disposition: 'accepted' | 'duplicate' | 'ignored' | 'refused'): void;
   onValidated?(state: 'valid' | 'invalid', n: number): void;
   onAssimilated?(): void;
 }
@@ -88,7 +109,9 @@ export interface ProjectEvents {
  */
 export class WorkProject {
   readonly opts: ProjectOptions;
+  readonly accounts: Accounts;
   private readonly now: () => number;
+  private readonly attachLimiter: TokenBuckets;
 
   constructor(
     private readonly db: Db,
@@ -97,7 +120,9 @@ export class WorkProject {
   ) {
     this.opts = { ...DEFAULT_PROJECT_OPTIONS, ...opts };
     this.now = opts.now ?? Date.now;
+    this.accounts = new Accounts(db);
     const o = this.opts;
+    this.attachLimiter = new TokenBuckets(o.attachBurst, o.attachRefillS, this.now);
     if (!(o.minQuorum >= 1 && o.targetNResults >= o.minQuorum && o.maxTotalResults >= o.targetNResults)) {
       throw new RangeError('need 1 <= minQuorum <= targetNResults <= maxTotalResults');
     }
@@ -114,6 +139,7 @@ export class WorkProject {
         this.setMeta('range', range);
         this.setMeta('next_lo', String(o.rangeLo));
       }
+      this.accounts.ensureBootstrap(o.accountKey, 'default', this.now());
     })();
   }
 
@@ -125,25 +151,47 @@ export class WorkProject {
     this.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
-  authenticate(authenticator: string): void {
-    if (!keyMatches(authenticator, USER_ID, this.opts.accountKey)) throw new AuthError('unknown account key');
+  /**
+   * BOINC's one_result_per_user_per_wu: with more than one account, the quorum counts accounts (not hosts) and no
+   * account gets two instances of one workunit, so one key holder attaching many hosts is still one vote.
+   */
+  multiAccount(): boolean {
+    return this.accounts.count() > 1;
   }
 
-  attach(req: AttachRequest): { host_id: number; user_id: number; project_name: string } {
-    this.authenticate(req.authenticator);
-    return this.db.transaction(() => {
+  /** The host `hostId` of account `userId` if `hostAuthenticator` is its authenticator (constant-time compare). */
+  private findHost(userId: number, hostId: number, hostAuthenticator: string) {
+    const h = this.db.prepare('SELECT id, numbers_per_second, authenticator_hash FROM host WHERE id = ? AND user_id = ?').get(hostId, userId) as
+      | { id: number; numbers_per_second: number; authenticator_hash: string | null }
+      | undefined;
+    // hosts from before host authenticators have none (NULL): they cannot be claimed by anyone
+    const ok = secretMatchesHash(hostAuthenticator, h?.authenticator_hash);
+    return ok ? h : undefined;
+  }
+
+  attach(req: AttachRequest): AttachReply {
+    const userId = this.accounts.authenticate(req.authenticator);
+    const wait = this.attachLimiter.take(String(userId));
+    if (wait) {
+      const o = this.opts;
+      throw new ProtocolError(429, 'rate_limited', `too many attaches for account ${userId} (${o.attachBurst} at once, then 1 per ${o.attachRefillS} s): retry in ${wait} s`, wait);
+    }
+    return this.db.transaction((): AttachReply => {
       const now = this.now();
-      if (req.host_id !== undefined) {
-        const h = this.db.prepare('SELECT id FROM host WHERE id = ? AND user_id = ?').get(req.host_id, USER_ID) as { id: number } | undefined;
+      const reply = (id: number, authenticator: string) => ({ host_id: id, host_authenticator: authenticator, user_id: userId, project_name: this.opts.projectName });
+      if (req.host_id !== undefined && req.host_authenticator !== undefined) {
+        const h = this.findHost(userId, req.host_id, req.host_authenticator);
         if (h) {
           this.updateHost(h.id, req.host, now);
-          return { host_id: h.id, user_id: USER_ID, project_name: this.opts.projectName };
+          return reply(h.id, req.host_authenticator);
         }
       }
+      // a new host with a new secret; only its hash is stored
+      const authenticator = newSecret();
       const info = this.db
-        .prepare('INSERT INTO host(user_id, name, cores, memory_mb, numbers_per_second, created_ms) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(USER_ID, req.host.name, req.host.cores, req.host.memory_mb, req.host.numbers_per_second, now);
-      return { host_id: Number(info.lastInsertRowid), user_id: USER_ID, project_name: this.opts.projectName };
+        .prepare('INSERT INTO host(user_id, name, cores, memory_mb, numbers_per_second, created_ms, authenticator_hash) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(userId, req.host.name, req.host.cores, req.host.memory_mb, req.host.numbers_per_second, now, sha256Hex(authenticator));
+      return reply(Number(info.lastInsertRowid), authenticator);
     })();
   }
 
@@ -155,15 +203,15 @@ export class WorkProject {
 
   /** The scheduler RPC: reports first, then lost-task resends, then new work. One transaction. */
   schedule(req: SchedulerRequest): SchedulerReply {
-    this.authenticate(req.authenticator);
+    const userId = this.accounts.authenticate(req.authenticator);
     return this.db.transaction((): SchedulerReply => {
       const now = this.now();
-      const host = this.db.prepare('SELECT id, total_credit, numbers_per_second FROM host WHERE id = ? AND user_id = ?').get(req.host_id, USER_ID) as
-        | { id: number; total_credit: number; numbers_per_second: number }
-        | undefined;
-      if (!host) throw new AuthError(`host ${req.host_id} is not attached to this account: attach again`);
+      const host = this.findHost(userId, req.host_id, req.host_authenticator);
+      if (!host) throw unknownHost(req.host_id);
       this.updateHost(host.id, req.host, now);
+      const multi = this.multiAccount();
       const messages: SchedulerReply['messages'] = [];
+      const refused: string[] = [];
 
       // 1. reports (idempotent: every id is acked, whatever happened to it)
       const acks: string[] = [];
@@ -171,8 +219,14 @@ export class WorkProject {
       for (const r of req.results) {
         acks.push(r.task_id);
         const row = this.db.prepare('SELECT * FROM result WHERE name = ?').get(r.task_id) as ResultRow | undefined;
-        if (!row || row.host_id !== host.id) {
+        if (!row) {
           this.events.onReport?.(r.outcome, 'ignored');
+          continue;
+        }
+        if (row.host_id !== host.id) {
+          // only the host the instance was sent to may report it (acked, so an honest client stops resending)
+          this.events.onReport?.(r.outcome, 'refused');
+          refused.push(r.task_id);
           continue;
         }
         const mayAccept = row.server_state === 'in_progress' || (row.server_state === 'over' && row.outcome === 'no_reply');
@@ -195,6 +249,9 @@ export class WorkProject {
         touched.add(row.workunit_id);
       }
 
+      for (const id of refused.slice(0, 10)) messages.push({ level: 'warning', text: `report for ${id} refused: not sent to this host` });
+      if (refused.length > 10) messages.push({ level: 'warning', text: `${refused.length - 10} more reports refused: not sent to this host` });
+
       // 2. tasks the server thinks this host has but the host neither reports nor lists: resend (BOINC "lost results")
       const held = new Set([...req.in_progress, ...req.results.map((r) => r.task_id)]);
       const tasks: Task[] = [];
@@ -208,7 +265,7 @@ export class WorkProject {
       }
       if (tasks.length) messages.push({ level: 'notice', text: `resent ${tasks.length} lost task(s)` });
 
-      for (const wu of touched) this.transition(wu);
+      for (const wu of touched) this.transition(wu, multi);
 
       // 3. new work
       let wanted = req.work_req_seconds;
@@ -217,15 +274,15 @@ export class WorkProject {
         this.generate();
         const pick = this.db.prepare(
           `SELECT r.id, r.name, w.id AS wu_id, w.name AS wu_name, w.lo, w.hi, w.delay_bound_s FROM result r JOIN workunit w ON w.id = r.workunit_id
-           WHERE r.server_state = 'unsent' AND NOT EXISTS (SELECT 1 FROM result r2 WHERE r2.workunit_id = r.workunit_id AND r2.host_id = ?)
+           WHERE r.server_state = 'unsent' AND NOT EXISTS (SELECT 1 FROM result r2 WHERE r2.workunit_id = r.workunit_id AND (r2.host_id = ? OR (? AND r2.user_id = ?)))
            ORDER BY r.id LIMIT 1`,
         );
-        const send = this.db.prepare("UPDATE result SET server_state = 'in_progress', host_id = ?, sent_ms = ?, deadline_ms = ? WHERE id = ?");
+        const send = this.db.prepare("UPDATE result SET server_state = 'in_progress', host_id = ?, user_id = ?, sent_ms = ?, deadline_ms = ? WHERE id = ?");
         while (wanted > 0 && tasks.length < this.opts.maxTasksPerRpc) {
-          const r = pick.get(host.id) as { id: number; name: string; wu_id: number; wu_name: string; lo: number; hi: number; delay_bound_s: number } | undefined;
+          const r = pick.get(host.id, multi ? 1 : 0, userId) as { id: number; name: string; wu_id: number; wu_name: string; lo: number; hi: number; delay_bound_s: number } | undefined;
           if (!r) break;
           const deadline = now + r.delay_bound_s * 1000;
-          send.run(host.id, now, deadline, r.id);
+          send.run(host.id, userId, now, deadline, r.id);
           const t = this.taskOf(r, r.wu_name, r.lo, r.hi, deadline, host.numbers_per_second);
           tasks.push(t);
           wanted -= t.est_seconds;
@@ -282,11 +339,13 @@ export class WorkProject {
    * Transitioner + validator + assimilator for one workunit: validate when a quorum of successes is in, mark
    * errors, create replacement instances, and store the canonical result.
    */
-  transition(wuId: number): void {
+  transition(wuId: number, multi = this.multiAccount()): void {
     const wu = this.db.prepare('SELECT * FROM workunit WHERE id = ?').get(wuId) as WorkunitRow;
     const results = this.db.prepare('SELECT * FROM result WHERE workunit_id = ? ORDER BY id').all(wuId) as ResultRow[];
     const setValidate = this.db.prepare('UPDATE result SET validate_state = ?, granted_credit = ? WHERE id = ?');
     const credit = (wu.hi - wu.lo) / this.opts.creditDivisor;
+    // who a success is a vote of: its account when there are several (one_result_per_user_per_wu), else its host
+    const votes = (rows: ResultRow[]) => new Set(rows.map((r) => (multi ? `u${r.user_id ?? `h${r.host_id}`}` : `h${r.host_id}`))).size;
     const grant = (r: ResultRow) => {
       setValidate.run('valid', credit, r.id);
       if (r.host_id) this.db.prepare('UPDATE host SET total_credit = total_credit + ? WHERE id = ?').run(credit, r.host_id);
@@ -305,13 +364,14 @@ export class WorkProject {
         }
       }
     } else if (!wu.error_mask) {
-      // validator: strict majority among the successful results, at least min_quorum of them
+      // validator: a strict majority of the votes among the successful results, at least min_quorum votes
       const successes = results.filter((r) => r.outcome === 'success' && r.validate_state !== 'invalid');
-      if (successes.length >= wu.min_quorum) {
+      const total = votes(successes);
+      if (total >= wu.min_quorum) {
         const groups = new Map<string, ResultRow[]>();
         for (const r of successes) groups.set(r.output ?? '', [...(groups.get(r.output ?? '') ?? []), r]);
-        const best = [...groups.values()].sort((a, b) => b.length - a.length)[0];
-        if (best.length >= wu.min_quorum && best.length * 2 > successes.length) {
+        const best = [...groups.values()].sort((a, b) => votes(b) - votes(a))[0];
+        if (votes(best) >= wu.min_quorum && votes(best) * 2 > total) {
           const canonical = best[0];
           for (const r of successes) {
             if (best.includes(r)) grant(r);
@@ -329,7 +389,7 @@ export class WorkProject {
     if (wu.canonical_result_id === null && !wu.error_mask) {
       const fresh = this.db.prepare('SELECT * FROM result WHERE workunit_id = ?').all(wuId) as ResultRow[];
       const errors = fresh.filter((r) => r.outcome === 'client_error').length;
-      const successes = fresh.filter((r) => r.outcome === 'success' && r.validate_state !== 'invalid').length;
+      const successes = votes(fresh.filter((r) => r.outcome === 'success' && r.validate_state !== 'invalid'));
       const alive = fresh.filter((r) => r.server_state !== 'over').length;
       let mask: string | null = null;
       if (errors > wu.max_error_results) mask = 'too_many_error_results';
@@ -371,7 +431,8 @@ export class WorkProject {
         mark.run(r.id);
         wus.add(r.workunit_id);
       }
-      for (const wu of wus) this.transition(wu);
+      const multi = this.multiAccount();
+      for (const wu of wus) this.transition(wu, multi);
       this.generate();
       return { timedOut: late.length };
     })();
@@ -408,6 +469,9 @@ export class WorkProject {
       },
       results: byState,
       hosts: count('SELECT COUNT(*) AS n FROM host'),
+      /** what one quorum vote is: an account (several accounts) or a host (one account) */
+      quorum_counts: this.multiAccount() ? ('accounts' as const) : ('hosts' as const),
+      accounts: this.accounts.list().map((a) => ({ id: a.id, name: a.name, hosts: a.hosts, credit: a.credit })),
       ranges_done: ranges,
       numbers_done: ranges.reduce((a, r) => a + (r.hi - r.lo), 0),
       primes_counted: primes,

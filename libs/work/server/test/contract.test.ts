@@ -1,22 +1,22 @@
 import request from 'supertest';
 import { weakKey } from '@livelab/work-protocol';
-import { ACCOUNT_KEY, compute, host, makeProject, request as sched } from './helpers';
+import { ACCOUNT_KEY, compute, host, makeProject, request as sched, type HostCreds } from './helpers';
 
 describe('work server /v1 contract', () => {
   let p: ReturnType<typeof makeProject>;
   beforeEach(() => (p = makeProject()));
   afterEach(() => p.cleanup());
 
-  async function attach(key = ACCOUNT_KEY) {
+  async function attach(key = ACCOUNT_KEY): Promise<HostCreds> {
     const res = await request(p.app).post('/v1/attach').send({ authenticator: key, host });
     expect(res.status).toBe(200);
-    return res.body.host_id as number;
+    return res.body as HostCreds;
   }
 
   it('attaches with the account key or the weak key, and refuses a wrong key with 401', async () => {
     const a = await attach();
     const b = await attach(weakKey(1, ACCOUNT_KEY));
-    expect(b).not.toBe(a);
+    expect(b.host_id).not.toBe(a.host_id);
     const bad = await request(p.app).post('/v1/attach').send({ authenticator: 'wrong-key-123456', host });
     expect(bad.status).toBe(401);
     expect(bad.body).toEqual({ error: 'unauthorized', reason: 'unknown account key' });
@@ -24,20 +24,23 @@ describe('work server /v1 contract', () => {
     expect(badSched.status).toBe(401);
   });
 
-  it('reuses a host id for the same account', async () => {
+  it('reuses a host id for the same account when the host authenticator matches', async () => {
     const a = await attach();
-    const res = await request(p.app).post('/v1/attach').send({ authenticator: ACCOUNT_KEY, host_id: a, host });
-    expect(res.body.host_id).toBe(a);
+    const res = await request(p.app).post('/v1/attach').send({ authenticator: ACCOUNT_KEY, host_id: a.host_id, host_authenticator: a.host_authenticator, host });
+    expect(res.body.host_id).toBe(a.host_id);
+    const bare = await request(p.app).post('/v1/attach').send({ authenticator: ACCOUNT_KEY, host_id: a.host_id, host });
+    expect(bare.body.host_id).not.toBe(a.host_id);
   });
 
   it('answers malformed requests with 400 and a reason', async () => {
     const a = await attach();
     const cases: Array<[unknown, RegExp]> = [
-      [{}, /authenticator/],
       [{ ...sched(a), work_req_seconds: 'lots' }, /^work_req_seconds: /],
       [{ ...sched(a), results: [{ task_id: 'x', outcome: 'success', elapsed_s: 1, output: { count: -1, sum: '0', sha256: '0'.repeat(64) } }] }, /^results\.0\.output\.count/],
       [{ ...sched(a), results: [{ task_id: 'x', outcome: 'exploded', elapsed_s: 1 }] }, /^results\.0\.outcome/],
       [{ ...sched(a), extra: true }, /extra/],
+      [{ ...sched(a), host_authenticator: 'short' }, /^host_authenticator: /],
+      [{ ...sched(a), results: [{ task_id: 'x', outcome: 'success', elapsed_s: 1, output: { count: 1, sum: '18446744073709551616', sha256: '0'.repeat(64) } }] }, /^results\.0\.output\.sum: sum must be a decimal integer < 2\^64$/],
       [[1, 2, 3], /object/],
     ];
     for (const [body, reason] of cases) {
@@ -46,6 +49,9 @@ describe('work server /v1 contract', () => {
       expect(res.body.error).toBe('bad_request');
       expect(res.body.reason).toMatch(reason);
     }
+    const noKey = await request(p.app).post('/v1/scheduler').send({});
+    expect(noKey.status).toBe(401);
+    expect(noKey.body).toEqual({ error: 'unauthorized', reason: 'authenticator is required' });
     const notJson = await request(p.app).post('/v1/scheduler').set('Content-Type', 'application/json').send('{"authenticator":');
     expect(notJson.status).toBe(400);
     expect(notJson.body.reason).toMatch(/not valid JSON/);
@@ -113,6 +119,9 @@ describe('work server /v1 contract', () => {
     expect(s.body.checks).toEqual([{ x: 1e6, known: 78498, computed: null, ok: null }]);
     const page = await request(p.app).get('/');
     expect(page.text).toContain('π(1,000,000)');
+    expect(page.text).toContain('<td style="text-align:left">default</td>');
+    expect(s.body.accounts).toEqual([{ id: 1, name: 'default', hosts: 0, credit: 0 }]);
+    expect(s.body.quorum_counts).toBe('hosts');
     expect((await request(p.app).get('/healthz')).status).toBe(200);
     expect((await request(p.app).get('/metrics')).text).toContain('work_server_rpcs_total');
     expect((await request(p.app).get('/v1/nope')).status).toBe(404);

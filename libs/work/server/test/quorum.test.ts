@@ -1,4 +1,4 @@
-import { compute, host, makeProject, request as sched } from './helpers';
+import { compute, corrupt, host, makeProject, request as sched, type HostCreds } from './helpers';
 import type { Task } from '@livelab/work-protocol';
 
 describe('transitioner, validator and assimilator', () => {
@@ -6,12 +6,8 @@ describe('transitioner, validator and assimilator', () => {
   let clock = 1_000_000;
   beforeEach(() => (p = makeProject({ rangeHi: 1e6, unitSpan: 1e6, cushion: 2, delayBoundS: 60, now: () => clock })));
   afterEach(() => p.cleanup());
-  const attach = () => p.project.attach({ authenticator: 'test-account-key-0123456789abcdef', host, client_version: '' }).host_id;
-  const fetch = (h: number) => p.project.schedule(sched(h, { work_req_seconds: 1 })).tasks;
-  const corrupt = (t: Task) => {
-    const r = compute(t);
-    return { ...r, output: { ...r.output, count: r.output.count + 1 } };
-  };
+  const attach = (): HostCreds => p.project.attach({ authenticator: 'test-account-key-0123456789abcdef', host, client_version: '' });
+  const fetch = (h: HostCreds): Task[] => p.project.schedule(sched(h, { work_req_seconds: 1 })).tasks;
 
   it('reaches quorum with one faulty host: the wrong result is invalid, the canonical one is stored', () => {
     const [good1, faulty, good2] = [attach(), attach(), attach()];

@@ -22,19 +22,19 @@ describe('server restart over real HTTP', () => {
 
   it('loses no acknowledged result', async () => {
     server = await start();
-    const { host_id } = await post(server, '/v1/attach', { authenticator: ACCOUNT_KEY, host });
-    const reply = await post(server, '/v1/scheduler', sched(host_id, { work_req_seconds: 1e6 }));
+    const creds = await post(server, '/v1/attach', { authenticator: ACCOUNT_KEY, host });
+    const reply = await post(server, '/v1/scheduler', sched(creds, { work_req_seconds: 1e6 }));
     expect(reply.tasks.length).toBe(2);
     const results = reply.tasks.map(compute);
-    const ack = await post(server, '/v1/scheduler', sched(host_id, { results }));
+    const ack = await post(server, '/v1/scheduler', sched(creds, { results }));
     expect(ack.acks).toHaveLength(2);
     await server.close();
     server = await start();
     const n = (await (await fetch(`http://127.0.0.1:${server.port}/v1/summary`)).json()).results;
     const success = n.filter((r: { outcome: string }) => r.outcome === 'success').reduce((a: number, r: { n: number }) => a + r.n, 0);
     expect(success).toBe(2);
-    // the host id survives too
-    const again = await post(server, '/v1/scheduler', sched(host_id, { results }));
+    // the host id and its authenticator survive too
+    const again = await post(server, '/v1/scheduler', sched(creds, { results }));
     expect(again.acks).toHaveLength(2);
   });
 });

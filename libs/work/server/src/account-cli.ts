@@ -1,0 +1,38 @@
+import { Accounts } from './accounts';
+import { openDatabase } from './database';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const USAGE = 'usage: work-server account create <name> | work-server account list';
+
+/**
+ * `work-server account create <name>` / `account list` against the database at `dbPath` (the server may be running:
+ * SQLite WAL + busy timeout). `create` prints the new account's id, account key and weak key once, as JSON; only
+ * their sha256 digests are stored.
+ */
+export function accountCommand(args: string[], dbPath: string, now = Date.now()): CliResult {
+  const [verb, name, ...rest] = args;
+  if (!((verb === 'create' && name && !rest.length) || (verb === 'list' && !name))) return { code: 2, stdout: '', stderr: `${USAGE}\n` };
+  const db = openDatabase(dbPath);
+  try {
+    const accounts = new Accounts(db);
+    if (verb === 'list') return { code: 0, stdout: accounts.list().map((a) => JSON.stringify(a) + '\n').join(''), stderr: '' };
+    try {
+      const created = accounts.create(name, now);
+      return {
+        code: 0,
+        stdout: `${JSON.stringify(created)}\n`,
+        stderr: `account ${created.id} "${created.name}" created: keep the account key private, give hosts the weak key; neither can be shown again\n`,
+      };
+    } catch (err) {
+      if (err instanceof RangeError) return { code: 2, stdout: '', stderr: `work-server: ${err.message}\n` };
+      throw err;
+    }
+  } finally {
+    db.close();
+  }
+}
