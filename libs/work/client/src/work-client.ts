@@ -190,7 +190,9 @@ export class WorkClient {
     const wantSeconds = allowed ? this.workRequestSeconds() : 0;
     if (!finished.length && wantSeconds <= 0 && this.state.host_id && this.state.host_authenticator) return;
     try {
-      if (!this.state.host_id || !this.state.host_authenticator) await this.attach();
+      // a state directory from before host authenticators: its host can no longer be used
+      if (this.state.host_id && !this.state.host_authenticator) await this.forgetHost('the state directory has no host authenticator');
+      if (!this.state.host_id) await this.attach();
       const reply = await this.schedulerRpc(finished.map((t) => t.report as ReportedResult), wantSeconds);
       this.apply(reply);
       this.backoff.reset();
@@ -207,19 +209,19 @@ export class WorkClient {
       this.nextRpcAt = Date.now() + delay;
       this.m.rpcs.inc({ result: 'failed' });
       this.o.logger.warn({ err: (err as Error).message, code, retryInMs: delay, failures: this.backoff.attempts }, 'scheduler request failed, backing off');
-      if (code === 'unknown_host') await this.forgetHost();
+      if (code === 'unknown_host') await this.forgetHost('the server does not know this host');
     }
   }
 
   /**
-   * The server does not know this host (or its authenticator): attach again as a new host. The tasks held were
-   * sent to the old host id, so the server would refuse their reports: drop them (their deadlines pass, the server
-   * reissues them).
+   * This host identity cannot be used (the server does not know it or its authenticator): attach again as a new
+   * host. The tasks held were sent to the old host id, so the server would refuse their reports: drop them (their
+   * deadlines pass, the server reissues them).
    */
-  private async forgetHost(): Promise<void> {
+  private async forgetHost(why: string): Promise<void> {
     await Promise.all([...this.runs.keys()].map((id) => this.stopTask(id)));
     const dropped = this.state.tasks.length;
-    this.o.logger.warn({ hostId: this.state.host_id, droppedTasks: dropped }, 'server does not know this host: attaching again as a new host');
+    this.o.logger.warn({ hostId: this.state.host_id, droppedTasks: dropped }, `${why}: attaching again as a new host`);
     this.state.host_id = undefined;
     this.state.host_authenticator = undefined;
     this.state.tasks = [];

@@ -104,6 +104,19 @@ describe('WorkClient in-process against a real work server', () => {
     expect(statSync(join(stateDir, 'client-state.json')).mode & 0o077).toBe(0);
   });
 
+  it('a state directory from before host authenticators: drops its host and tasks, attaches as a new host', async () => {
+    const stateDir = join(dir, 'legacy');
+    mkdirSync(stateDir, { recursive: true });
+    const task = { task_id: 'old_task_0', workunit: 'old', app: { name: 'sieve', version: 1 }, input: { lo: 0, hi: 1000 }, deadline_ms: Date.now() + 3600_000, est_seconds: 1 };
+    const legacy = { version: 1, server_url: `http://127.0.0.1:${server.port}`, host_id: 1, credit: 0, numbers_per_second: 0, tasks: [{ task, status: 'queued', elapsed_s: 0 }] };
+    writeFileSync(join(stateDir, 'client-state.json'), JSON.stringify(legacy));
+    const c = makeClient('legacy', { stateDir, runMode: parseRunMode('never') });
+    c.start();
+    const id = await until(() => (c.status().host_id ?? 1) > 1 && c.status().host_id, 20_000, 'a new host id');
+    expect(c.status().tasks.map((t) => t.task_id)).not.toContain('old_task_0');
+    expect(JSON.parse(readFileSync(join(stateDir, 'client-state.json'), 'utf8'))).toMatchObject({ host_id: id, host_authenticator: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
   it('keeps backing off while the server answers 503, without attaching', async () => {
     const dead: Server = createServer((_req, res) => res.writeHead(503).end('{"error":"down","reason":"maintenance"}'));
     const port = await listen(dead, 0, '127.0.0.1');
