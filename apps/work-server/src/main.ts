@@ -32,7 +32,7 @@ if (process.argv[2] === 'weak-key') {
 }
 
 if (process.argv[2] === 'account') {
-  // `node main.js account create <name>` / `account list`: accounts live in the database at WORK_DB_PATH
+  // `node main.js account create|disable <name>` / `account list`: accounts live in the database at WORK_DB_PATH
   const dbPath = configOrExit(() => loadConfig(z.object({ WORK_DB_PATH: env.string('./work.db') })), 'work-server').WORK_DB_PATH;
   const r = accountCommand(process.argv.slice(3), dbPath);
   process.stdout.write(r.stdout);

@@ -7,21 +7,25 @@ export interface CliResult {
   stderr: string;
 }
 
-const USAGE = 'usage: work-server account create <name> | work-server account list';
+const USAGE = 'usage: work-server account create <name> | account disable <name> | account list';
 
 /**
- * `work-server account create <name>` / `account list` against the database at `dbPath` (the server may be running:
+ * `work-server account create <name>` / `account disable <name>` / `account list` against the database at `dbPath` (the server may be running:
  * SQLite WAL + busy timeout). `create` prints the new account's id, account key and weak key once, as JSON; only
  * their sha256 digests are stored.
  */
 export function accountCommand(args: string[], dbPath: string, now = Date.now()): CliResult {
   const [verb, name, ...rest] = args;
-  if (!((verb === 'create' && name && !rest.length) || (verb === 'list' && !name))) return { code: 2, stdout: '', stderr: `${USAGE}\n` };
+  if (!(((verb === 'create' || verb === 'disable') && name && !rest.length) || (verb === 'list' && !name))) return { code: 2, stdout: '', stderr: `${USAGE}\n` };
   const db = openDatabase(dbPath);
   try {
     const accounts = new Accounts(db);
     if (verb === 'list') return { code: 0, stdout: accounts.list().map((a) => JSON.stringify(a) + '\n').join(''), stderr: '' };
     try {
+      if (verb === 'disable') {
+        const d = accounts.disable(name, now);
+        return { code: 0, stdout: `${JSON.stringify({ ...d, disabled: true })}\n`, stderr: `account ${d.id} "${d.name}" disabled: its keys are refused from now on\n` };
+      }
       const created = accounts.create(name, now);
       return {
         code: 0,

@@ -11,6 +11,7 @@ export interface AccountRow {
   account_key_hash: string;
   weak_key_hash: string;
   created_ms: number;
+  disabled_ms: number | null;
 }
 
 export interface CreatedAccount {
@@ -63,31 +64,45 @@ export class Accounts {
     })();
   }
 
+  /**
+   * `work-server account disable <name>`: its keys stop working at once (401); its hosts' in-progress instances
+   * time out and are reissued; results already validated stay. Account 1 follows WORK_ACCOUNT_KEY: rotate that.
+   */
+  disable(name: string, now = Date.now()): { id: number; name: string } {
+    const row = this.db.prepare('SELECT id FROM account WHERE name = ?').get(name) as { id: number } | undefined;
+    if (!row) throw new RangeError(`no account "${name}"`);
+    if (row.id === BOOTSTRAP_ACCOUNT_ID) throw new RangeError(`account ${BOOTSTRAP_ACCOUNT_ID} is WORK_ACCOUNT_KEY's: rotate that Secret instead`);
+    this.db.prepare('UPDATE account SET disabled_ms = COALESCE(disabled_ms, ?) WHERE id = ?').run(now, row.id);
+    return { id: row.id, name };
+  }
+
   count(): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM account').get() as { n: number }).n;
   }
 
   /** Accounts with their hosts and credit (no key material): the summary page and `account list`. */
-  list(): Array<{ id: number; name: string; created_ms: number; hosts: number; credit: number }> {
-    return this.db
+  list(): Array<{ id: number; name: string; created_ms: number; disabled: boolean; hosts: number; credit: number }> {
+    const rows = this.db
       .prepare(
-        `SELECT a.id, a.name, a.created_ms, COUNT(h.id) AS hosts, COALESCE(SUM(h.total_credit), 0) AS credit
+        `SELECT a.id, a.name, a.created_ms, a.disabled_ms, COUNT(h.id) AS hosts, COALESCE(SUM(h.total_credit), 0) AS credit
          FROM account a LEFT JOIN host h ON h.user_id = a.id GROUP BY a.id ORDER BY a.id`,
       )
-      .all() as Array<{ id: number; name: string; created_ms: number; hosts: number; credit: number }>;
+      .all() as Array<{ id: number; name: string; created_ms: number; disabled_ms: number | null; hosts: number; credit: number }>;
+    return rows.map(({ disabled_ms, ...a }) => ({ ...a, disabled: disabled_ms !== null }));
   }
 
   /** The account whose account key or weak key is `presented`, else a 401 `unauthorized`. */
   authenticate(presented: string): number {
-    const rows = this.db.prepare('SELECT id, account_key_hash, weak_key_hash FROM account').all() as AccountRow[];
-    let found = 0;
+    const rows = this.db.prepare('SELECT id, account_key_hash, weak_key_hash, disabled_ms FROM account').all() as AccountRow[];
+    let found: AccountRow | undefined;
     for (const r of rows) {
       // no early exit: every account's two digests are compared
       const a = secretMatchesHash(presented, r.account_key_hash);
       const w = secretMatchesHash(presented, r.weak_key_hash);
-      if ((a || w) && !found) found = r.id;
+      if ((a || w) && !found) found = r;
     }
     if (!found) throw unauthorized();
-    return found;
+    if (found.disabled_ms !== null) throw unauthorized(`account ${found.id} is disabled`);
+    return found.id;
   }
 }

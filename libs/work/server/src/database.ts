@@ -46,7 +46,7 @@ const MIGRATIONS: string[] = [
   `
   CREATE TABLE account (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, account_key_hash TEXT NOT NULL UNIQUE,
-    weak_key_hash TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL
+    weak_key_hash TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL, disabled_ms INTEGER
   );
   ALTER TABLE host ADD COLUMN authenticator_hash TEXT;
   ALTER TABLE result ADD COLUMN user_id INTEGER;

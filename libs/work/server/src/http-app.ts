@@ -44,6 +44,8 @@ export function createWorkServerApp(opts: WorkServerAppOptions): express.Express
     return (req: Request, res: Response) => {
       const refuse = (status: number, error: string, reason: string) => {
         rpcs?.inc({ endpoint: name, status });
+        // refused credentials and rate limits at info (who is knocking), schema errors at debug
+        logger[status === 400 ? 'debug' : 'info']({ endpoint: name, status, error, reason, remote: req.socket.remoteAddress }, 'request refused');
         res.status(status).json({ error, reason });
       };
       try {

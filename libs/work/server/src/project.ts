@@ -66,7 +66,6 @@ export const DEFAULT_PROJECT_OPTIONS: Omit<ProjectOptions, 'accountKey'> = {
   creditDivisor: 1e6,
 };
 
-
 interface ResultRow {
   id: number;
   name: string;
@@ -471,7 +470,7 @@ export class WorkProject {
       hosts: count('SELECT COUNT(*) AS n FROM host'),
       /** what one quorum vote is: an account (several accounts) or a host (one account) */
       quorum_counts: this.multiAccount() ? ('accounts' as const) : ('hosts' as const),
-      accounts: this.accounts.list().map((a) => ({ id: a.id, name: a.name, hosts: a.hosts, credit: a.credit })),
+      accounts: this.accounts.list().map((a) => ({ id: a.id, name: a.name, disabled: a.disabled, hosts: a.hosts, credit: a.credit })),
       ranges_done: ranges,
       numbers_done: ranges.reduce((a, r) => a + (r.hi - r.lo), 0),
       primes_counted: primes,

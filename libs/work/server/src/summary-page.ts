@@ -10,7 +10,7 @@ export function renderSummaryPage(s: ProjectSummary): string {
     .map((c) => `<tr><td>π(${esc(num(c.x))})</td><td>${esc(num(c.known))}</td><td>${c.computed === null ? 'pending' : esc(num(c.computed))}</td><td>${c.ok === null ? '…' : c.ok ? '✔ match' : '✘ MISMATCH'}</td></tr>`)
     .join('');
   const accounts = s.accounts
-    .map((a) => `<tr><td>${esc(a.id)}</td><td style="text-align:left">${esc(a.name)}</td><td>${esc(num(a.hosts))}</td><td>${esc(num(a.credit))}</td></tr>`)
+    .map((a) => `<tr><td>${esc(a.id)}</td><td style="text-align:left">${esc(a.name)}${a.disabled ? ' (disabled)' : ''}</td><td>${esc(num(a.hosts))}</td><td>${esc(num(a.credit))}</td></tr>`)
     .join('');
   const ranges = s.ranges_done.map((r) => `<li>[${esc(num(r.lo))}, ${esc(num(r.hi))})</li>`).join('') || '<li>none yet</li>';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="10">

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { weakKey } from '@livelab/work-protocol';
 import { Accounts, SCHEMA_VERSION, TokenBuckets, WorkProject, accountCommand, migrationText, openDatabase } from '../src';
-import { ACCOUNT_KEY, compute, host, makeProject, request as sched } from './helpers';
+import { ACCOUNT_KEY, compute, dump, host, makeProject, request as sched } from './helpers';
 
 describe('accounts', () => {
   const dirs: string[] = [];
@@ -16,7 +16,7 @@ describe('accounts', () => {
   };
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-  it('account create prints the keys once, stores only digests, and the keys work', async () => {
+  it('account create prints the keys once, stores only digests, the keys work; account disable stops them', async () => {
     const p = makeProject({}, tmp());
     try {
       const r = accountCommand(['create', 'alice'], p.dbPath);
@@ -41,6 +41,22 @@ describe('accounts', () => {
       const list = accountCommand(['list'], p.dbPath).stdout.trim().split('\n').map((l) => JSON.parse(l));
       expect(list.map((a: { id: number; name: string; hosts: number }) => [a.id, a.name, a.hosts])).toEqual([[1, 'default', 0], [2, 'alice', 2]]);
       expect(p.project.summary().quorum_counts).toBe('accounts');
+
+      // disable: both keys refused at once (a fresh host and an attached one), nothing changes; account 1 cannot be disabled
+      const hostOfAlice = (await request(p.app).post('/v1/attach').send({ authenticator: alice.weak_key, host })).body;
+      expect(accountCommand(['disable', 'alice'], p.dbPath)).toMatchObject({ code: 0, stderr: expect.stringMatching(/disabled: its keys are refused/) });
+      const before = dump(p.db);
+      for (const key of [alice.account_key, alice.weak_key]) {
+        const res = await request(p.app).post('/v1/attach').send({ authenticator: key, host });
+        expect([res.status, res.body]).toEqual([401, { error: 'unauthorized', reason: 'account 2 is disabled' }]);
+      }
+      const rpc = await request(p.app).post('/v1/scheduler').send(sched(hostOfAlice, { work_req_seconds: 10 }, alice.weak_key));
+      expect(rpc.status).toBe(401);
+      expect(dump(p.db)).toBe(before);
+      expect(accountCommand(['disable', 'default'], p.dbPath)).toMatchObject({ code: 2, stderr: expect.stringMatching(/rotate that Secret instead/) });
+      expect(accountCommand(['disable', 'nobody'], p.dbPath).code).toBe(2);
+      expect(p.project.summary().accounts.map((a) => [a.name, a.disabled])).toEqual([['default', false], ['alice', true]]);
+      expect((await request(p.app).get('/')).text).toContain('alice (disabled)');
     } finally {
       p.cleanup();
     }

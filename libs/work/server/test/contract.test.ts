@@ -120,7 +120,7 @@ describe('work server /v1 contract', () => {
     const page = await request(p.app).get('/');
     expect(page.text).toContain('π(1,000,000)');
     expect(page.text).toContain('<td style="text-align:left">default</td>');
-    expect(s.body.accounts).toEqual([{ id: 1, name: 'default', hosts: 0, credit: 0 }]);
+    expect(s.body.accounts).toEqual([{ id: 1, name: 'default', disabled: false, hosts: 0, credit: 0 }]);
     expect(s.body.quorum_counts).toBe('hosts');
     expect((await request(p.app).get('/healthz')).status).toBe(200);
     expect((await request(p.app).get('/metrics')).text).toContain('work_server_rpcs_total');
