@@ -30,13 +30,14 @@ describe('work server + clients as real processes', () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  it('one server and three clients of three accounts (one faulty) count the primes below 10^7 and match π', async () => {
+  it('one server and three accounts (one faulty, running two hosts) count the primes below 10^7 and match π', async () => {
     const dir = tmp();
     // `work-server account create` before the server starts: the quorum then counts accounts
     const keys = Object.fromEntries(['faulty', 'a', 'b'].map((name) => [name, createAccount(dir, name).weak_key]));
     const server = run(SERVER_JS, serverEnv(dir, { WORK_RANGE_HI: '10000000', WORK_UNIT_SPAN: '3000000', WORK_CUSHION: '6' }), dir);
     const port = (await server.waitFor('work server listening'))['port'] as number;
-    const faulty = run(CLIENT_JS, clientEnv(port, join(dir, 'faulty'), { WORK_FAULT_CORRUPT_RESULTS: 'true', WORK_ACCOUNT_KEY: keys['faulty'] }), dir);
+    // the faulty account attaches two hosts (a Sybil): they agree on every wrong result, but they are one vote
+    const faultyHosts = ['faulty', 'faulty-2'].map((d) => run(CLIENT_JS, clientEnv(port, join(dir, d), { WORK_FAULT_CORRUPT_RESULTS: 'true', WORK_ACCOUNT_KEY: keys['faulty'] }), dir));
     for (const name of ['a', 'b']) run(CLIENT_JS, clientEnv(port, join(dir, name), { WORK_ACCOUNT_KEY: keys[name] }), dir);
     await pollUntil('all workunits validated', async () => (await summary(port)).complete, 60_000);
     const s = await summary(port);
@@ -45,10 +46,11 @@ describe('work server + clients as real processes', () => {
       { x: 1e6, known: 78_498, computed: 78_498, ok: true },
       { x: 1e7, known: 664_579, computed: 664_579, ok: true },
     ]);
-    // the faulty host's results were all rejected
-    const tasksDone = faulty.lines.filter((l) => l['msg'] === 'task finished').length;
+    // the faulty hosts' results were all rejected, and never did both get an instance of the same workunit
+    const units = faultyHosts.map((h) => h.lines.filter((l) => l['msg'] === 'task finished').map((l) => String(l['task']).replace(/_\d+$/, '')));
     const invalid = s.results.filter((r) => r.validate_state === 'invalid').reduce((a, r) => a + r.n, 0);
-    expect(tasksDone).toBeGreaterThanOrEqual(1);
+    expect(units.flat().length).toBeGreaterThanOrEqual(1);
+    expect(units[0].filter((u) => units[1].includes(u))).toEqual([]);
     expect(invalid).toBeGreaterThanOrEqual(1);
     expect(s.quorum_counts).toBe('accounts');
     expect(s.accounts.find((a) => a.name === 'faulty')?.credit).toBe(0);
