@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync, fchmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ReportedResultSchema, TaskSchema } from '@livelab/work-protocol';
@@ -69,6 +69,7 @@ export class StateStore {
     writeFileSync(tmp, JSON.stringify(state), { mode: 0o600 });
     const fd = openSync(tmp, 'r');
     try {
+      fchmodSync(fd, 0o600); // also when a stale temp file from before had other bits
       fsyncSync(fd);
     } finally {
       closeSync(fd);
