@@ -73,18 +73,23 @@ const isLoopback = (ip: string) => /^(::ffff:)?127\.|^::1$/.test(ip.replace(/:\d
 
 export type RefusedKind = 'publish' | 'play' | 'protocol' | 'timeout' | 'limit';
 
-/** At most one log line per second per kind under a flood; the rest are counted into the next line. */
+/**
+ * Under a flood, at most one log line per second per kind and address; the rest are counted into the next line
+ * (and always in the metrics).
+ */
 class ThrottledWarn {
   private readonly last = new Map<string, { at: number; suppressed: number }>();
   constructor(private readonly log: Logger) {}
-  warn(kind: string, fields: Record<string, unknown>, msg: string) {
+  warn(kind: string, fields: Record<string, unknown> & { ip: string }, msg: string) {
     const now = Date.now();
-    const l = this.last.get(kind);
+    const key = `${kind}|${fields.ip}`;
+    if (this.last.size > 10_000) this.last.clear();
+    const l = this.last.get(key);
     if (l && now - l.at < 1000) {
       l.suppressed++;
       return;
     }
-    this.last.set(kind, { at: now, suppressed: 0 });
+    this.last.set(key, { at: now, suppressed: 0 });
     this.log.warn({ ...fields, ...(l?.suppressed ? { suppressedSinceLast: l.suppressed } : {}) }, msg);
   }
 }

@@ -40,6 +40,7 @@ describe.each([
   it('closes that connection, counts it, and nothing else notices', async () => {
     const before = await packager.metric('livelab_packager_refused_total', 'kind="protocol"');
     const seg = (await packager.lastSegment('good')) as number;
+    const logged = packager.logs.length;
     const c = await RawRtmp.open(packager.rtmpPort);
     await c.handshake();
     for (const m of messages) c.send(m);
@@ -47,8 +48,22 @@ describe.each([
     await new Promise((r) => setTimeout(r, 200));
     expect(packager.exit).toBeUndefined();
     expect(await packager.metric('livelab_packager_refused_total', 'kind="protocol"')).toBe(before + 1);
-    expect(packager.logs.some((l) => l['msg'] === 'rtmp protocol error' && typeof l['reason'] === 'string')).toBe(true);
+    const line = packager.logs.slice(logged).find((l) => l['msg'] === 'rtmp protocol error');
+    expect(line).toMatchObject({ level: 'warn', ip: '127.0.0.1', reason: expect.any(String) });
     await new Promise((r) => setTimeout(r, 1500));
     expect(await packager.lastSegment('good')).toBeGreaterThan(seg);
   });
+});
+
+it('refuses RTMP playback on the public port (counted as play), and the stream plays on', async () => {
+  const before = await packager.metric('livelab_packager_refused_total', 'kind="play"');
+  const seg = (await packager.lastSegment('good')) as number;
+  const c = await RawRtmp.open(packager.rtmpPort);
+  await c.handshake();
+  c.send(command(connectCmd()));
+  c.send(chunkMessage({ cid: 8, type: 20, streamId: 1, payload: cmd(amf0.str('play'), amf0.num(4), amf0.null(), amf0.str('good')) }));
+  expect(await c.closedWithin(2000)).toBe(true);
+  expect(await packager.metric('livelab_packager_refused_total', 'kind="play"')).toBe(before + 1);
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(await packager.lastSegment('good')).toBeGreaterThan(seg);
 });
