@@ -10,8 +10,8 @@
 // data messages at all, ≤ maxChunkStreams chunk stream states, one connect with a tcUrl ≤ 2048 characters,
 // ≤ 8 createStream — so all we ever write to it is ~4 KiB (handshake and answers). node-media-server's session is only created at the first
 // valid connect, and then holds the canonical connect (≤ 2.2 KiB) in its command buffer (+1 KiB). Worst case:
-// 64 KiB held here + ~3 KiB there + the session and socket objects; measured ≤ 113 KiB retained per connection
-// (test/rtmp-limits.test.ts).
+// 64 KiB held here + ~3 KiB there + the session and socket objects: ≤ 128 KiB, measured 87-108 KiB retained per
+// connection after a full GC (test/rtmp-limits.test.ts).
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { AmfError, amfObject, decodeAmf0, encodeAmf0, isAmfObject, type AmfObject, type AmfValue } from './rtmp-amf';
