@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { configOrExit, createLogger, env, installGracefulShutdown, loadConfig } from '@livelab/service-kit';
 import { checkFfmpeg } from '@livelab/media-ffmpeg';
-import { Packager } from '@livelab/media-packaging';
+import { DEFAULT_RTMP_LIMITS, Packager } from '@livelab/media-packaging';
 import { playerRouter } from '@livelab/media-player';
 
 const schema = z.object({
@@ -13,6 +13,16 @@ const schema = z.object({
   PUBLISH_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
   DASH_TARGET_LATENCY_MS: env.int(800, { min: 200, max: 30_000 }),
   PUBLIC_BASE_URL: z.url({ message: 'expected an absolute URL like http://10.0.0.50:8080' }).optional(),
+  // What an RTMP peer may make the packager hold, and for how long (README: RTMP limits).
+  RTMP_HANDSHAKE_TIMEOUT_MS: env.int(DEFAULT_RTMP_LIMITS.handshakeTimeoutMs, { min: 100, max: 60_000 }),
+  RTMP_PUBLISH_TIMEOUT_MS: env.int(DEFAULT_RTMP_LIMITS.publishTimeoutMs, { min: 500, max: 120_000 }),
+  RTMP_IDLE_TIMEOUT_MS: env.int(DEFAULT_RTMP_LIMITS.idleTimeoutMs, { min: 1000, max: 600_000 }),
+  RTMP_MAX_CHUNK_SIZE: env.int(DEFAULT_RTMP_LIMITS.maxChunkSize, { min: 128, max: 0xffffff }),
+  RTMP_MAX_CHUNK_STREAMS: env.int(DEFAULT_RTMP_LIMITS.maxChunkStreams, { min: 4, max: 1024 }),
+  RTMP_MAX_COMMAND_BYTES: env.int(DEFAULT_RTMP_LIMITS.maxCommandBytes, { min: 4096, max: 1 << 20 }),
+  RTMP_MAX_MEDIA_BYTES: env.int(DEFAULT_RTMP_LIMITS.maxMediaBytes, { min: 65_536, max: 0xffffff }),
+  RTMP_MAX_CONNECTIONS: env.int(DEFAULT_RTMP_LIMITS.maxConnections, { min: 1, max: 100_000 }),
+  RTMP_MAX_CONNECTIONS_PER_ADDRESS: env.int(DEFAULT_RTMP_LIMITS.maxConnectionsPerAddress, { min: 1, max: 100_000 }),
   LOG_LEVEL: env.logLevel(),
 });
 
@@ -35,6 +45,17 @@ async function main() {
     pageRouter: playerRouter(),
     publicBaseUrl: config.PUBLIC_BASE_URL?.replace(/\/$/, ''),
     dashTargetLatencyMs: config.DASH_TARGET_LATENCY_MS,
+    rtmpLimits: {
+      handshakeTimeoutMs: config.RTMP_HANDSHAKE_TIMEOUT_MS,
+      publishTimeoutMs: config.RTMP_PUBLISH_TIMEOUT_MS,
+      idleTimeoutMs: config.RTMP_IDLE_TIMEOUT_MS,
+      maxChunkSize: config.RTMP_MAX_CHUNK_SIZE,
+      maxChunkStreams: config.RTMP_MAX_CHUNK_STREAMS,
+      maxCommandBytes: config.RTMP_MAX_COMMAND_BYTES,
+      maxMediaBytes: config.RTMP_MAX_MEDIA_BYTES,
+      maxConnections: config.RTMP_MAX_CONNECTIONS,
+      maxConnectionsPerAddress: config.RTMP_MAX_CONNECTIONS_PER_ADDRESS,
+    },
   });
   await packager.start({ rtmpPort: config.RTMP_PORT, httpPort: config.HTTP_PORT });
   logger.info({ ffmpeg: ffmpeg.version, page: `http://localhost:${config.HTTP_PORT}/` }, 'packager ready');

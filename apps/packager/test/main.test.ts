@@ -14,6 +14,9 @@ describe('packager configuration', () => {
     [{ PUBLISH_KEY: 'short' }, /^packager: invalid PUBLISH_KEY="short": must be at least 8 characters$/],
     [{ LOG_LEVEL: 'loud' }, /^packager: invalid LOG_LEVEL="loud": expected one of fatal, error/],
     [{ PUBLIC_BASE_URL: 'not a url' }, /^packager: invalid PUBLIC_BASE_URL="not a url": expected an absolute URL/],
+    [{ RTMP_MAX_CONNECTIONS_PER_ADDRESS: '0' }, /^packager: invalid RTMP_MAX_CONNECTIONS_PER_ADDRESS="0": must be >= 1$/],
+    [{ RTMP_HANDSHAKE_TIMEOUT_MS: 'soon' }, /^packager: invalid RTMP_HANDSHAKE_TIMEOUT_MS="soon": expected an integer$/],
+    [{ RTMP_MAX_MEDIA_BYTES: '99999999' }, /^packager: invalid RTMP_MAX_MEDIA_BYTES="99999999": must be <= 16777215$/],
   ])('%j stops the start with one clear line', (env, message) => {
     const r = run(env);
     expect(r.status).toBe(2);

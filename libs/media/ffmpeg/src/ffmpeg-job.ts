@@ -14,29 +14,28 @@ export interface FfmpegJobSpec {
 export interface FfmpegExit {
   code: number | null;
   signal: string | null;
+  /** stop() had to SIGKILL it: q and SIGINT did not end it within the grace. */
+  killed?: boolean;
   /** The last lines ffmpeg wrote to stderr: the reason it stopped, usually. */
   stderrTail: string[];
   runMs: number;
 }
 
-export interface FfmpegProgress {
-  frames?: number;
-  currentFps?: number;
-  currentKbps?: number;
-  timemark?: string;
-}
-
 const STDERR_TAIL_LINES = 20;
 
 /**
- * One ffmpeg child process. Events: 'spawn' (commandLine), 'stderr' (line), 'progress' (FfmpegProgress),
- * 'exit' (FfmpegExit). Exactly one 'exit' per start(), also when ffmpeg could not be spawned (code null).
+ * One ffmpeg child process. Events: 'spawn' (commandLine), 'stderr' (line), 'exit' (FfmpegExit). Exactly one
+ * 'exit' per start(), also when ffmpeg could not be spawned (code null).
+ *
+ * No 'progress' events, on purpose: a 'progress' listener makes fluent-ffmpeg run `ffprobe` on the first input to
+ * learn its duration, and on a live RTMP input that probe child waits for media for ever (issue 11).
  */
 export class FfmpegRun extends EventEmitter {
   private proc?: ChildProcess;
   private readonly tail: string[] = [];
   private startedAt = 0;
   private exited = false;
+  private killed = false;
   private exitPromise?: Promise<FfmpegExit>;
 
   constructor(
@@ -62,7 +61,7 @@ export class FfmpegRun extends EventEmitter {
       const finish = (code: number | null, signal: string | null) => {
         if (this.exited) return;
         this.exited = true;
-        const exit: FfmpegExit = { code, signal, stderrTail: [...this.tail], runMs: Date.now() - this.startedAt };
+        const exit: FfmpegExit = { code, signal, stderrTail: [...this.tail], runMs: Date.now() - this.startedAt, ...(this.killed ? { killed: true } : {}) };
         this.emit('exit', exit);
         resolve(exit);
       };
@@ -89,7 +88,6 @@ export class FfmpegRun extends EventEmitter {
         if (this.tail.length > STDERR_TAIL_LINES) this.tail.shift();
         this.emit('stderr', line);
       });
-      cmd.on('progress', (p: FfmpegProgress) => this.emit('progress', p));
       cmd.on('error', (err: Error) => {
         // Spawn failures (ENOENT) never reach 'start'; exits are handled by the process 'exit' listener.
         if (!this.proc) {
@@ -103,7 +101,12 @@ export class FfmpegRun extends EventEmitter {
     return this.exitPromise;
   }
 
-  /** Asks ffmpeg to finish ('q' on stdin, then SIGINT so muxers write trailers), SIGKILL after `graceMs`. */
+  /**
+   * Asks ffmpeg to finish so muxers write their trailers: 'q' on stdin (read between packets), then SIGINT twice.
+   * ffmpeg 5.1 aborts a blocking input read (an RTMP input gone quiet) only from the second signal on — its
+   * interrupt callback is `received_nb_signals > transcode_init_done` — so one SIGINT never ended a remux whose
+   * publisher had left. SIGKILL after `graceMs` is the last resort; the exit then says `killed: true`.
+   */
   async stop(graceMs = 3000): Promise<FfmpegExit | undefined> {
     if (!this.exitPromise) return undefined;
     const proc = this.proc;
@@ -113,11 +116,17 @@ export class FfmpegRun extends EventEmitter {
       } catch {
         /* stdin already closed */
       }
-      const sigint = setTimeout(() => proc.kill('SIGINT'), Math.min(500, graceMs / 2));
-      const sigkill = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+      const step = Math.min(300, graceMs / 4);
+      const timers = [
+        setTimeout(() => proc.kill('SIGINT'), step),
+        setTimeout(() => proc.kill('SIGINT'), 2 * step),
+        setTimeout(() => {
+          this.killed = true;
+          proc.kill('SIGKILL');
+        }, graceMs),
+      ];
       const exit = await this.exitPromise;
-      clearTimeout(sigint);
-      clearTimeout(sigkill);
+      timers.forEach(clearTimeout);
       return exit;
     }
     return this.exitPromise;

@@ -21,13 +21,15 @@ export interface SupervisedFfmpegOptions {
 /**
  * A supervised ffmpeg child: restarts with exponential backoff and jitter (default 0.5 s doubling to 10 s),
  * logs every spawn, exit and restart as one JSON line with the stderr tail that explains it.
- * Events: 'spawn' (commandLine), 'stderr' (line), 'progress' (p), 'exit' (FfmpegExit & { restartInMs? }).
+ * Events: 'spawn' (commandLine), 'stderr' (line), 'exit' (FfmpegExit & { restartInMs? }); an exit with
+ * `killed: true` was a SIGKILL after the stop grace (counted in `kills`).
  */
 export class SupervisedFfmpeg extends EventEmitter {
   private current?: FfmpegRun;
   private restartTimer?: NodeJS.Timeout;
   private stopped = true;
   private restartCount = 0;
+  private killCount = 0;
   private readonly backoff: Backoff;
   private readonly log: Logger;
 
@@ -44,6 +46,11 @@ export class SupervisedFfmpeg extends EventEmitter {
 
   get restarts(): number {
     return this.restartCount;
+  }
+
+  /** Stops that needed SIGKILL. */
+  get kills(): number {
+    return this.killCount;
   }
 
   get running(): boolean {
@@ -78,7 +85,6 @@ export class SupervisedFfmpeg extends EventEmitter {
       this.emit('spawn', commandLine);
     });
     run.on('stderr', (line: string) => this.emit('stderr', line));
-    run.on('progress', (p) => this.emit('progress', p));
     void run.start().then((exit) => this.onExit(run, exit));
   }
 
@@ -90,7 +96,10 @@ export class SupervisedFfmpeg extends EventEmitter {
     const restartInMs = willRestart ? this.backoff.next() : undefined;
     const reason = redactSecrets(exit.stderrTail.slice(-3).join(' | '));
     const fields = { code: exit.code, signal: exit.signal, runMs: exit.runMs, restartInMs, reason };
-    if (this.stopped) this.log.info(fields, 'ffmpeg stopped');
+    if (exit.killed) {
+      this.killCount++;
+      this.log.warn(fields, 'ffmpeg did not stop on q or SIGINT within the grace: killed');
+    } else if (this.stopped) this.log.info(fields, 'ffmpeg stopped');
     else if (willRestart) this.log.warn(fields, 'ffmpeg exited, restarting with backoff');
     else this.log.info(fields, 'ffmpeg exited');
     this.emit('exit', { ...exit, stderrTail: exit.stderrTail.map(redactSecrets), restartInMs });

@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@livelab/service-kit';
-import { checkFfmpeg, parseFrameRate, probe, runFfmpeg, SupervisedFfmpeg, type FfmpegExit } from '../src';
+import { checkFfmpeg, FfmpegRun, parseFrameRate, probe, runFfmpeg, SupervisedFfmpeg, type FfmpegExit } from '../src';
 
 jest.setTimeout(60_000);
 
@@ -70,6 +71,62 @@ describe('runFfmpeg + probe (real ffmpeg)', () => {
     );
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(exit.runMs).toBeGreaterThanOrEqual(1000);
+  });
+});
+
+describe('FfmpegRun.stop: a clean end, SIGKILL only as the last resort', () => {
+  it('ends a running job on q (exit 0, not killed)', async () => {
+    const run = new FfmpegRun({ globalOptions: quiet, inputs: [{ ...lavfiVideo(600), options: ['-re', '-f', 'lavfi'] }], output: '-', outputOptions: ['-f', 'null'] });
+    void run.start();
+    await waitFor(run, 'spawn');
+    await new Promise((r) => setTimeout(r, 1000));
+    const exit = await run.stop(3000);
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    expect(exit?.killed).toBeUndefined();
+  });
+
+  it('ends a job blocked on a live input gone quiet — what a remux sees when its publisher stalls — without SIGKILL', async () => {
+    // A TCP "live" FLV source that sends one second of media and then nothing, keeping the connection open:
+    // ffmpeg has started muxing and sits in a blocking read, where 'q' is never read and one SIGINT is not enough.
+    const flv = join(dir, 'one.flv');
+    await runFfmpeg({ globalOptions: quiet, inputs: [lavfiVideo(1)], output: flv, outputOptions: ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-f', 'flv'] });
+    const sockets: Socket[] = [];
+    const server: Server = createServer((s) => {
+      sockets.push(s);
+      s.on('error', () => undefined);
+      s.write(readFileSync(flv));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    const out = join(dir, 'quiet.nut');
+    const run = new FfmpegRun({ globalOptions: quiet, inputs: [{ source: `tcp://127.0.0.1:${port}`, options: ['-analyzeduration', '500000', '-probesize', '65536', '-f', 'flv'] }], output: out, outputOptions: ['-c', 'copy', '-f', 'nut'] });
+    void run.start();
+    try {
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(run.running).toBe(true);
+      const started = Date.now();
+      const exit = await run.stop(3000);
+      // With one SIGINT (the old stop) this run was SIGKILLed at the grace: seen failing with killed: true.
+      expect(exit?.killed).toBeUndefined();
+      expect(exit?.signal).toBeNull();
+      expect(typeof exit?.code).toBe('number'); // ffmpeg's own exit
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      server.close();
+    }
+  });
+
+  it('SIGKILLs what ignores q and SIGINT, and says so', async () => {
+    // A wedged ffmpeg: stopped with SIGSTOP, it handles neither q nor SIGINT; only SIGKILL ends it.
+    const run = new FfmpegRun({ globalOptions: quiet, inputs: [{ ...lavfiVideo(600), options: ['-re', '-f', 'lavfi'] }], output: '-', outputOptions: ['-f', 'null'] });
+    void run.start();
+    await waitFor(run, 'spawn');
+    process.kill(run.pid as number, 'SIGSTOP');
+    const started = Date.now();
+    const exit = await run.stop(1000);
+    expect(exit).toMatchObject({ signal: 'SIGKILL', killed: true });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
   });
 });
 

@@ -7,3 +7,4 @@ export { CmafStore, type LiveTimeline } from './cmaf-store';
 export { mediaPlaylist, multivariantPlaylist, type Mode } from './hls-playlists';
 export { dashManifest } from './dash-manifest';
 export { MEDIA_FILE_PATTERN, parseMediaFile, contentType, cacheControl, type MediaKind } from './media-files';
+export { DEFAULT_RTMP_LIMITS, type RtmpLimits } from './rtmp-guard';

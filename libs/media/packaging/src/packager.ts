@@ -13,7 +13,8 @@ import {
   type Logger,
   type Registry,
 } from '@livelab/service-kit';
-import { RTMP_APP, RtmpIngest, type PublishInfo } from './rtmp-ingest';
+import { RtmpIngest, type PublishInfo } from './rtmp-ingest';
+import type { RtmpLimits } from './rtmp-guard';
 import { StreamPackager } from './stream-packager';
 import { CmafStore, type Segment, type Track } from './cmaf-store';
 import { CmafUploadServer } from './cmaf-upload-server';
@@ -33,6 +34,8 @@ export interface PackagerOptions {
   registry?: Registry;
   /** Low-latency DASH target, ms (the MPD's ServiceDescription). */
   dashTargetLatencyMs?: number;
+  /** What an RTMP peer may make us hold and for how long (DEFAULT_RTMP_LIMITS). */
+  rtmpLimits?: Partial<RtmpLimits>;
 }
 
 export interface StreamSummary {
@@ -59,6 +62,7 @@ export class Packager {
   private readonly uploads: CmafUploadServer;
   private readonly streams = new Map<string, StreamPackager>();
   private readonly viewers = new Map<string, Map<string, number>>(); // stream → client → last seen
+  private readonly ending = new Set<Promise<void>>(); // streams whose remux is stopping
   private http?: Server;
   private rtmpPort?: number;
   private stopping = false;
@@ -68,6 +72,7 @@ export class Packager {
     bytesOut: Counter;
     requests: Counter;
     restarts: Counter;
+    kills: Counter;
     refused: Counter;
     publishes: Counter;
   };
@@ -76,6 +81,8 @@ export class Packager {
     this.registry = opts.registry ?? createMetricsRegistry('packager');
     const r = [this.registry];
     const ingestBytes = () => this.ingest?.bytesIn() ?? 0;
+    const rtmpConnections = () => this.ingest?.connections ?? 0;
+    const rtmpHeld = () => this.ingest?.heldBytes() ?? 0;
     this.m = {
       live: new Gauge({ name: 'livelab_packager_live_streams', help: 'Streams currently playable', registers: r }),
       bytesIn: new Gauge({
@@ -89,11 +96,33 @@ export class Packager {
       bytesOut: new Counter({ name: 'livelab_packager_http_bytes_out_total', help: 'Media bytes sent to players', labelNames: ['kind'], registers: r }),
       requests: new Counter({ name: 'livelab_packager_media_requests_total', help: 'Media requests by kind and status', labelNames: ['kind', 'status'], registers: r }),
       restarts: new Counter({ name: 'livelab_packager_ffmpeg_restarts_total', help: 'Remux ffmpeg restarts', labelNames: ['stream'], registers: r }),
-      refused: new Counter({ name: 'livelab_packager_refused_total', help: 'Refused RTMP publishers and players', labelNames: ['kind'], registers: r }),
+      kills: new Counter({ name: 'livelab_packager_ffmpeg_kills_total', help: 'Remux ffmpegs that had to be SIGKILLed: q and SIGINT did not end them within the grace', registers: r }),
+      refused: new Counter({
+        name: 'livelab_packager_refused_total',
+        help: 'Refused RTMP publishers and players (publish, play), connections closed for a protocol error or a timeout, and connections refused at a limit',
+        labelNames: ['kind'],
+        registers: r,
+      }),
       publishes: new Counter({ name: 'livelab_packager_publishes_total', help: 'Accepted RTMP publishes', registers: r }),
     };
+    new Gauge({
+      name: 'livelab_packager_rtmp_connections',
+      help: 'Open RTMP connections (publishers, remux reads, and not yet authorised peers)',
+      registers: r,
+      collect() {
+        this.set(rtmpConnections());
+      },
+    });
+    new Gauge({
+      name: 'livelab_packager_rtmp_held_bytes',
+      help: 'Bytes RTMP connections hold in unfinished messages and handshakes',
+      registers: r,
+      collect() {
+        this.set(rtmpHeld());
+      },
+    });
     this.uploads = new CmafUploadServer(opts.logger);
-    this.ingest = new RtmpIngest({ publishKey: opts.publishKey, logger: opts.logger, stallTimeoutMs: opts.stallTimeoutMs });
+    this.ingest = new RtmpIngest({ publishKey: opts.publishKey, logger: opts.logger, stallTimeoutMs: opts.stallTimeoutMs, limits: opts.rtmpLimits });
     this.ingest.on('publish', (p: PublishInfo) => void this.onPublish(p));
     this.ingest.on('unpublish', (name: string) => void this.endStream(name));
     this.ingest.on('refused', (r: { kind: string }) => this.m.refused.inc({ kind: r.kind }));
@@ -120,6 +149,8 @@ export class Packager {
     this.health.setDraining();
     await this.ingest.stop();
     await Promise.all([...this.streams.keys()].map((n) => this.endStream(n)));
+    // Stopping the ingest ended every publish, which started those streams' stops: wait for their remuxes.
+    await Promise.all([...this.ending]);
     await this.uploads.stop();
     if (this.http) await closeServer(this.http, 3000);
   }
@@ -157,13 +188,14 @@ export class Packager {
     const store = new CmafStore({ firstNumber: Math.floor(p.since.getTime() / 1000) });
     const stream = new StreamPackager({
       name: p.name,
-      input: `rtmp://127.0.0.1:${this.rtmpPort}/${RTMP_APP}/${p.name}`,
+      input: this.ingest.playUrl(p.name),
       uploadBaseUrl: this.uploads.register(p.name, store),
       store,
       logger: this.opts.logger.child({ stream: p.name }),
     });
     stream.on('live', () => this.updateLiveGauge());
     stream.on('restart', () => this.m.restarts.inc({ stream: p.name }));
+    stream.on('killed', () => this.m.kills.inc());
     this.streams.set(p.name, stream);
     stream.start();
   }
@@ -174,8 +206,13 @@ export class Packager {
     this.streams.delete(name); // offline at once; files go as soon as ffmpeg has stopped
     this.viewers.delete(name);
     this.updateLiveGauge();
-    await s.stop();
-    this.uploads.unregister(name, s.store);
+    const done = s.stop().then(() => this.uploads.unregister(name, s.store));
+    this.ending.add(done);
+    try {
+      await done;
+    } finally {
+      this.ending.delete(done);
+    }
   }
 
   private updateLiveGauge() {

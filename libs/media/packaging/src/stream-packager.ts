@@ -4,7 +4,7 @@
 // playable.
 import { EventEmitter } from 'node:events';
 import type { Logger } from '@livelab/service-kit';
-import { cmafPackagingJob, SupervisedFfmpeg } from '@livelab/media-ffmpeg';
+import { cmafPackagingJob, SupervisedFfmpeg, type FfmpegExit } from '@livelab/media-ffmpeg';
 import { CmafStore, type LiveTimeline, type Track } from './cmaf-store';
 
 export type StreamState = 'starting' | 'live' | 'ended';
@@ -24,7 +24,7 @@ export interface StreamPackagerOptions {
   backoff?: { baseMs: number; capMs: number };
 }
 
-/** Events: 'live' when first playable, 'restart' (exit) after a remux crash. */
+/** Events: 'live' when first playable, 'restart' (exit) after a remux crash, 'killed' when a stop needed SIGKILL. */
 export class StreamPackager extends EventEmitter {
   state: StreamState = 'starting';
   readonly since = new Date();
@@ -41,7 +41,8 @@ export class StreamPackager extends EventEmitter {
       () => cmafPackagingJob({ input: opts.input, uploadBaseUrl: opts.uploadBaseUrl, segmentSeconds: opts.segmentSeconds, chunkSeconds: opts.chunkSeconds }),
       { logger: opts.logger, restart: true, backoff: opts.backoff ?? { baseMs: 300, capMs: 5000 }, stableAfterMs: 10_000 },
     );
-    this.ffmpeg.on('exit', (e) => {
+    this.ffmpeg.on('exit', (e: FfmpegExit) => {
+      if (e.killed) this.emit('killed', e);
       if (this.state === 'ended') return;
       this.store.beginRun();
       this.emit('restart', e);

@@ -310,7 +310,8 @@ describe('low-latency delivery (LL-HLS parts, LL-DASH chunked segments)', () => 
 
   it('answers 503 (retry) when a blocked part does not come within 3 target durations, and recovers', async () => {
     // Freeze this stream's remux (not the publisher): the stream stays live but no part arrives.
-    const pids = execFileSync('pgrep', ['-f', `rtmp://127.0.0.1:${rtmpPort}/live/ll -`], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    // The remux reads from the loopback-only listener with the play token (the publisher's URL has ?key=).
+    const pids = execFileSync('pgrep', ['-f', `rtmp://127\\.0\\.0\\.1:[0-9]+/live/ll\\?token=`], { encoding: 'utf8' }).trim().split('\n').map(Number);
     expect(pids.length).toBe(1);
     const now = await get('media_0-ll.m3u8').expect(200);
     const [msn, part] = lastPart(now.text);

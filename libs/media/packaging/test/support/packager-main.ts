@@ -1,0 +1,17 @@
+// A real packager in its own process, for tests that must see it survive (or not) and measure its memory.
+// Options come as JSON in PACKAGER_TEST_OPTIONS; JSON logs go to stdout like the app's.
+import { createLogger } from '@livelab/service-kit';
+import { Packager, type PackagerOptions } from '../../src';
+
+const extra = JSON.parse(process.env['PACKAGER_TEST_OPTIONS'] ?? '{}') as Partial<PackagerOptions>;
+const logger = createLogger('packager', process.env['LOG_LEVEL'] ?? 'info');
+const packager = new Packager({ publishKey: 'hostile-test-key', logger, stallTimeoutMs: 2000, ...extra });
+void packager.start({ rtmpPort: 0, httpPort: 0, host: process.env['PACKAGER_TEST_HOST'] ?? '127.0.0.1' });
+// Tests that measure what is retained (not garbage not yet collected) ask for a full GC first (node --expose-gc).
+const gc = (globalThis as { gc?: () => void }).gc;
+process.on('SIGUSR2', () => {
+  gc?.();
+  const m = process.memoryUsage();
+  logger.info({ rss: m.rss, heapUsed: m.heapUsed, external: m.external, gc: !!gc }, 'memory');
+});
+process.on('SIGTERM', () => void packager.stop().then(() => process.exit(0)));
