@@ -5,3 +5,5 @@ export { identityFromEnv, interfaceIps } from './identity';
 export { formatRequest, formatWhoamiText, formatWhoamiJson, type Identity } from './request-echo';
 export { canonicalHeaderKey, parseGoDuration, parseGoBool, goRemoteAddr, goLogTime } from './go-compat';
 export { dataStream, dataByteAt, dataLength, DATA_UNITS } from './data-pattern';
+export { runWhoami } from './run';
+export { attachWebSocketEcho, closeWebSockets, upgradePath, DEFAULT_WS_MAX_PAYLOAD } from './websocket-echo';

@@ -4,11 +4,12 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import express, { type Request, type Response } from 'express';
-import { WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import { Counter, createMetricsRegistry, HealthState, opsRouter, type Logger, type Registry } from '@livelab/service-kit';
 import { formatWhoamiJson, formatWhoamiText, type Identity } from './request-echo';
 import { goLogTime, goRemoteAddr, parseGoBool, parseGoDuration } from './go-compat';
 import { DATA_UNITS, dataLength, dataStream } from './data-pattern';
+import { attachWebSocketEcho, DEFAULT_WS_MAX_PAYLOAD } from './websocket-echo';
 
 export interface WhoamiConfig {
   identity: Identity;
@@ -24,7 +25,11 @@ export interface WhoamiConfig {
   accessLog?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
   registry?: Registry;
+  /** Largest WebSocket message on /echo, bytes (default 1 MiB); a bigger one closes that connection (1009). */
+  wsMaxPayloadBytes?: number;
 }
+
+const ignoreError = () => undefined;
 
 /** Largest wait honoured by ?wait= (a DoS guard; traefik has none). */
 const MAX_WAIT_MS = 60_000;
@@ -169,8 +174,9 @@ export function createWhoamiApp(config: WhoamiConfig, health: HealthState, regis
     if (req.method === 'POST') {
       const body = (await readBody(req, 4096)).toString('utf8').trim();
       const code = /^-?\d+$/.test(body) ? Number(body) : NaN;
-      if (!Number.isInteger(code) || code < 100 || code > 999) {
-        res.status(400).type('text/plain').send(`health status must be a JSON integer from 100 to 999, got ${JSON.stringify(body.slice(0, 50))}\n`);
+      // 1xx is not a final answer and Node/Go refuse codes outside 100–999: only 200–599 can be stored.
+      if (!Number.isInteger(code) || code < 200 || code > 599) {
+        res.status(400).type('text/plain').send(`health status must be a JSON integer from 200 to 599, got ${JSON.stringify(body.slice(0, 50))}\n`);
         return;
       }
       healthStatus = code;
@@ -242,15 +248,12 @@ export function createWhoamiServer(config: WhoamiConfig): WhoamiServer {
       )
     : createHttpServer(handler);
 
-  const websockets = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
-  server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://x').pathname !== '/echo') {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    websockets.handleUpgrade(req, socket, head, (ws) => {
-      ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
-    });
+  // Node's HTTP server handles errors on the sockets it reads; this listener covers a socket once it is upgraded.
+  server.on('connection', (socket) => socket.on('error', ignoreError));
+  const websockets = attachWebSocketEcho(server as Server, {
+    maxPayload: config.wsMaxPayloadBytes ?? DEFAULT_WS_MAX_PAYLOAD,
+    logger: config.logger,
+    registry,
   });
   return { server: server as Server, health, registry, websockets };
 }

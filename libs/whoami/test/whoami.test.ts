@@ -297,6 +297,9 @@ describe('flags', () => {
     expect(parseWhoamiFlags(['-port', '9000', '--name=y', '--verbose', '--allow-env'], {})).toMatchObject({ port: 9000, name: 'y', verbose: true, allowEnv: true });
     expect(parseWhoamiFlags([], {}).port).toBe(80);
     expect(parseWhoamiFlags(['--data-max', '512MB'], {}).dataMaxBytes).toBe(512 * 1024 * 1024);
+    expect(parseWhoamiFlags([], {}).wsMaxPayloadBytes).toBe(1024 * 1024);
+    expect(parseWhoamiFlags(['-ws-max-payload', '64KB'], {}).wsMaxPayloadBytes).toBe(64 * 1024);
+    expect(parseWhoamiFlags([], { WHOAMI_WS_MAX_PAYLOAD: '2MB' }).wsMaxPayloadBytes).toBe(2 * 1024 * 1024);
   });
 
   it.each([
@@ -306,6 +309,7 @@ describe('flags', () => {
     [['--cert', '/nope.crt', '--key', '/nope.key'], /--cert \/nope\.crt: file not found/],
     [['--bogus'], /Unknown option '--bogus'/],
     [['--data-max', 'lots'], /invalid --data-max="lots"/],
+    [['--ws-max-payload', 'big'], /invalid --ws-max-payload="big"/],
   ])('%j → one clear line', (argv, message) => {
     expect(() => parseWhoamiFlags(argv, {})).toThrow(ConfigError);
     expect(() => parseWhoamiFlags(argv, {})).toThrow(message);
