@@ -28,7 +28,7 @@ export const WHOAMI_USAGE = `Usage: whoami [flags]
   --allow-env            allow ?env=true to show the environment (WHOAMI_ALLOW_ENV; off: it holds secrets)
   --data-max <size>      largest /data body, e.g. 1GB (WHOAMI_DATA_MAX, default 1GB)
   --ws-max-payload <size> largest WebSocket message on /echo, e.g. 1MB (WHOAMI_WS_MAX_PAYLOAD, default 1MB)
-  --allowed-origins <o>  CORS origins for /api (WHOAMI_ALLOWED_ORIGINS, default *)
+  --allowed-origins <o>  CORS origins for /api (WHOAMI_ALLOWED_ORIGINS; default none, as traefik/whoami)
   --help                 this text`;
 
 function parseSize(text: string, what: string): number {
@@ -99,7 +99,7 @@ export function parseWhoamiFlags(argv: string[], env: NodeJS.ProcessEnv = proces
       (values['ws-max-payload'] as string | undefined) ?? (env['WHOAMI_WS_MAX_PAYLOAD'] || '1MB'),
       values['ws-max-payload'] ? '--ws-max-payload' : 'WHOAMI_WS_MAX_PAYLOAD',
     ),
-    allowedOrigins: (values['allowed-origins'] as string | undefined) ?? (env['WHOAMI_ALLOWED_ORIGINS'] || '*'),
+    allowedOrigins: (values['allowed-origins'] as string | undefined) ?? (env['WHOAMI_ALLOWED_ORIGINS'] || ''),
     help: values['help'] === true,
   };
 }

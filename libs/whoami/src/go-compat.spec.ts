@@ -1,5 +1,5 @@
 import { canonicalHeaderKey, goHeaders, goRemoteAddr, parseGoBool, parseGoDuration } from './go-compat';
-import { dataByteAt, dataLength } from './data-pattern';
+import { dataByteAt, dataChunkAt } from './data-pattern';
 
 describe('Go compatibility helpers', () => {
   it.each([
@@ -42,11 +42,16 @@ describe('Go compatibility helpers', () => {
   });
 
   it('makes the traefik /data pattern', () => {
-    const body = (n: number) => Buffer.from(Array.from({ length: dataLength(n) }, (_, i) => dataByteAt(i, n))).toString();
-    expect(body(0)).toBe('');
-    expect(body(1)).toBe('');
+    const body = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => dataByteAt(i, n))).toString();
     expect(body(2)).toBe('||');
     expect(body(5)).toBe('|ABC|');
     expect(body(30)).toBe('|ABCDEFGHIJKLMNOPQRSTUVWXYZ-A|');
+  });
+
+  it('slices of the pattern match it byte for byte, across block boundaries', () => {
+    const size = 200_000;
+    const whole = Buffer.from(Array.from({ length: size }, (_, i) => dataByteAt(i, size)));
+    for (const [pos, n] of [[0, 512], [512, 32768], [65_000, 60_000], [size - 10, 10], [1, 1]])
+      expect(dataChunkAt(pos, n, size).equals(whole.subarray(pos, pos + n))).toBe(true);
   });
 });

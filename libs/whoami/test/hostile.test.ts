@@ -22,11 +22,14 @@ async function expectStillServing() {
 }
 
 describe('upgrade requests whose target is not a URL', () => {
-  it.each([['//['], ['http://[bad/echo']])('GET %s with Upgrade: websocket → 400 with a reason, process up', async (target) => {
-    const { head, conn } = await rawRequest(child.port, upgradeRequest(target));
-    expect(head).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
-    await conn.closed;
-    expect(conn.received().toString()).toMatch(/invalid request target/);
+  // Answered as traefik/whoami answers them (corpus cases upgrade-target-*): Go's ServeMux redirects //[ to its
+  // clean path; url.ParseRequestURI refuses http://[bad/echo with Go's plain 400.
+  it.each([
+    ['//[', /^HTTP\/1\.1 301 Moved Permanently\r\n[^]*\r\nLocation: \/%5B\r\n/],
+    ['http://[bad/echo', /^HTTP\/1\.1 400 Bad Request\r\nContent-Type: text\/plain; charset=utf-8\r\nConnection: close\r\n\r\n$/],
+  ])('GET %s with Upgrade: websocket → an HTTP answer, process up', async (target, answer) => {
+    const { head } = await rawRequest(child.port, upgradeRequest(target));
+    expect(head).toMatch(answer);
     await expectStillServing();
   });
 });
