@@ -90,33 +90,14 @@ class Scanner {
       return word === 'null' ? 'null' : 'bool';
     }
     if (c === 0x5b) {
-      this.i++;
-      this.ws();
-      if (this.peek() === 0x5d) {
-        this.i++;
-        return 'array';
-      }
-      for (;;) {
-        this.ws();
+      this.list(0x5d, 'after array element', () => {
         this.begin();
         this.value();
-        this.ws();
-        if (this.peek() === 0x2c) this.i++;
-        else if (this.peek() === 0x5d) {
-          this.i++;
-          return 'array';
-        } else this.fail('after array element');
-      }
+      });
+      return 'array';
     }
     if (c === 0x7b) {
-      this.i++;
-      this.ws();
-      if (this.peek() === 0x7d) {
-        this.i++;
-        return 'object';
-      }
-      for (;;) {
-        this.ws();
+      this.list(0x7d, 'after object key:value pair', () => {
         if (this.peek() !== 0x22) this.fail('looking for beginning of object key string');
         this.value();
         this.ws();
@@ -125,15 +106,29 @@ class Scanner {
         this.ws();
         this.begin();
         this.value();
-        this.ws();
-        if (this.peek() === 0x2c) this.i++;
-        else if (this.peek() === 0x7d) {
-          this.i++;
-          return 'object';
-        } else this.fail('after object key:value pair');
-      }
+      });
+      return 'object';
     }
     this.fail('looking for beginning of value');
+  }
+  /** An array or object body after its opening byte: elements separated by commas up to `close`. */
+  list(close: number, after: string, element: () => void) {
+    this.i++;
+    this.ws();
+    if (this.peek() === close) {
+      this.i++;
+      return;
+    }
+    for (;;) {
+      this.ws();
+      element();
+      this.ws();
+      if (this.peek() === 0x2c) this.i++;
+      else if (this.peek() === close) {
+        this.i++;
+        return;
+      } else this.fail(after);
+    }
   }
   begin() {
     const c = this.peek();

@@ -174,9 +174,10 @@ function queryUnescape(s: string): string | null {
 }
 
 /** URL.Query(): Go's ParseQuery (pairs with ';' or a bad escape are dropped). */
-export function goQuery(rawQuery: string): Map<string, string[]> {
+const NO_QUERY: ReadonlyMap<string, string[]> = new Map();
+export function goQuery(rawQuery: string): ReadonlyMap<string, string[]> {
+  if (rawQuery === '') return NO_QUERY;
   const m = new Map<string, string[]>();
-  if (rawQuery === '') return m;
   for (const pair of rawQuery.split('&')) {
     if (pair === '' || pair.includes(';')) continue;
     const eq = pair.indexOf('=');
@@ -190,10 +191,11 @@ export function goQuery(rawQuery: string): Map<string, string[]> {
   return m;
 }
 /** Values.Get */
-export const queryGet = (q: Map<string, string[]>, key: string) => q.get(key)?.[0] ?? '';
+export const queryGet = (q: ReadonlyMap<string, string[]>, key: string) => q.get(key)?.[0] ?? '';
 
 /** ServeMux's cleanPath. */
 export function cleanPath(p: string): string {
+  if (p[0] === '/' && !/\/\/|\/\.\.?(\/|$)/.test(p)) return p; // already clean (the common case)
   if (p === '') return '/';
   if (p[0] !== '/') p = `/${p}`;
   const parts: string[] = [];

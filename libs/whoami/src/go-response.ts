@@ -101,6 +101,9 @@ export function detectContentType(p: Buffer): string {
   return 'text/plain; charset=utf-8';
 }
 
+/** A header value that needs no newline replacement or trimming. */
+const CLEAN_VALUE = /^(?:[^\s\r\n](?:[^\r\n]*[^\s\r\n])?)?$/;
+
 /** Go's http.Header: canonical keys, several values each. */
 export class GoHeader extends Map<string, string[]> {
   override set(key: string, value: string[] | string): this {
@@ -117,7 +120,7 @@ export class GoHeader extends Map<string, string[]> {
     let out = '';
     for (const key of [...this.keys()].sort()) {
       if (exclude?.has(key)) continue;
-      for (const v of this.get(key) ?? []) out += `${key}: ${v.replace(/[\r\n]/g, ' ').replace(/^[ \t]+|[ \t]+$/g, '')}\r\n`;
+      for (const v of this.get(key) ?? []) out += `${key}: ${CLEAN_VALUE.test(v) ? v : v.replace(/[\r\n]/g, ' ').replace(/^[ \t]+|[ \t]+$/g, '')}\r\n`;
     }
     return out;
   }
@@ -152,7 +155,6 @@ export class GoResponse {
   private wroteHeader = false;
   private handlerDone = false;
   private chunking = false;
-  private snapshot?: GoHeader;
 
   constructor(
     readonly info: GoConnInfo,
@@ -168,7 +170,7 @@ export class GoResponse {
       if (/^\d+$/.test(cl)) this.contentLength = Number(cl);
       else this.header.del('Content-Length');
     }
-    this.snapshot = new GoHeader(this.header);
+    // Go snapshots the header map here; our handlers never touch it after WriteHeader, so the map itself is it.
   }
 
   /** ResponseWriter.Write, through Go's 2048-byte buffer (a write larger than the free space of an empty buffer goes straight through). */
@@ -259,7 +261,7 @@ export class GoResponse {
     this.wroteHeader = true;
     const { info } = this;
     const isHEAD = info.method === 'HEAD';
-    const header = this.snapshot ?? new GoHeader(this.header);
+    const header = this.header;
     const code = this.status;
     const te = header.get1('Transfer-Encoding');
     const hasTE = te !== '';

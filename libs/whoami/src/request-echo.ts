@@ -46,6 +46,7 @@ export function formatRequest(r: GoRequest, body: Buffer): Buffer {
 
 /** The identity lines of `/`, one string per Fprintln (each is one Write in Go). */
 const fixedLines = new WeakMap<Identity, string[]>();
+const remoteLines = new WeakMap<Socket, string>();
 export function identityLines(id: Identity, socket: Socket): string[] {
   let lines = fixedLines.get(id);
   if (!lines) {
@@ -58,7 +59,12 @@ export function identityLines(id: Identity, socket: Socket): string[] {
     if (id.podIp) lines.push(`PodIP: ${id.podIp}\n`);
     fixedLines.set(id, lines);
   }
-  return [...lines, `RemoteAddr: ${goRemoteAddr(socket.remoteAddress, socket.remotePort)}\n`];
+  let remote = remoteLines.get(socket);
+  if (!remote) {
+    remote = `RemoteAddr: ${goRemoteAddr(socket.remoteAddress, socket.remotePort)}\n`;
+    remoteLines.set(socket, remote); // one per connection (keep-alive asks again and again)
+  }
+  return [...lines, remote];
 }
 
 /** `?env=true` lines: os.Environ() order, one Fprintln each. */

@@ -79,7 +79,7 @@ interface Ctx {
   req: IncomingMessage;
   r: GoRequest;
   w: GoResponse;
-  query: Map<string, string[]>;
+  query: ReadonlyMap<string, string[]>;
 }
 
 export interface WhoamiServer {
@@ -106,32 +106,38 @@ export function createWhoamiServer(config: WhoamiConfig): WhoamiServer {
   const wantsEnv = (c: Ctx) => parseGoBool(queryGet(c.query, 'env')) === true;
   const refuseEnv = (c: Ctx) => goError(c.w, ENV_REFUSED, 403);
 
-  async function whoamiHandler(c: Ctx) {
+  /** `/` and every other path: wait if asked, read the body, echo (synchronously when there is neither). */
+  function whoamiHandler(c: Ctx): void | Promise<void> {
     echoes.inc();
     const wait = queryGet(c.query, 'wait');
-    if (wait !== '') {
-      const ms = parseGoDuration(wait);
-      if (ms !== null && ms > 0) await new Promise((r) => setTimeout(r, Math.min(ms, MAX_WAIT_MS)));
-    }
-    const showEnv = wantsEnv(c);
-    if (showEnv && !config.allowEnv) return refuseEnv(c);
+    const ms = wait === '' ? null : parseGoDuration(wait);
+    if ((ms !== null && ms > 0) || c.r.contentLength !== 0) return waitThenEcho(c, ms);
+    echo(c, EMPTY);
+  }
+  async function waitThenEcho(c: Ctx, ms: number | null) {
+    if (ms !== null && ms > 0) await new Promise((r) => setTimeout(r, Math.min(ms, MAX_WAIT_MS)));
     let body: Buffer = EMPTY;
-    if (c.r.contentLength !== 0) {
+    if (c.r.contentLength !== 0 && !(wantsEnv(c) && !config.allowEnv)) {
       try {
         body = await readBody(c.req);
       } catch (e) {
         return goError(c.w, (e as Error).message, 413);
       }
     }
+    echo(c, body);
+  }
+  function echo(c: Ctx, body: Buffer) {
+    const showEnv = wantsEnv(c);
+    if (showEnv && !config.allowEnv) return refuseEnv(c);
     const { w } = c;
     const lines = identityLines(config.identity, c.req.socket);
     const text = formatRequest(c.r, body);
     const envText = showEnv ? envLines(env) : [];
-    const parts = [Buffer.from(lines.join('')), text, Buffer.from(envText.join(''))];
-    const total = parts[0].length + text.length + parts[2].length;
+    const head = Buffer.from(lines.join(''));
+    const total = head.length + text.length + (showEnv ? Buffer.byteLength(envText.join('')) : 0);
     if (total <= 2048) {
       // Fits Go's buffer: one Content-Length answer whatever the writes were.
-      w.write(Buffer.concat(parts, total));
+      w.write(showEnv ? Buffer.concat([head, text, Buffer.from(envText.join(''))]) : Buffer.concat([head, text], total));
       return w.end();
     }
     // Go's write sequence: one Write per Fprintln, then Request.Write's own 4096-byte bufio.Writer (WriteString always
@@ -336,7 +342,7 @@ function checkHost(req: IncomingMessage, proto11 = true, method = 'GET'): string
   const hosts = hostCount(req);
   const value = req.headers.host ?? '';
   if (proto11 && hosts === 0 && method !== 'CONNECT') return 'missing required Host header';
-  if (hosts === 1 && !/^[\x21-\x7e\x80-\xff]*$/.test(value.replace(/[ \t]/g, '')) ) return 'malformed Host header';
+  if (hosts === 1 && !/^[\t\x20-\x7e\x80-\xff]*$/.test(value)) return 'malformed Host header';
   return undefined;
 }
 
