@@ -221,9 +221,22 @@ export class GoResponse {
     for (;;) {
       const p = read(readSize);
       if (!p) return;
-      if (!this.write(p)) await new Promise((r) => this.res.once('drain', r));
+      if (!this.write(p)) await this.drained();
       if (this.res.destroyed) return;
     }
+  }
+
+  /** Resolves when the socket takes more, or when the client went away (then the copy stops). */
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.res.off('drain', done);
+        this.res.off('close', done);
+        resolve();
+      };
+      this.res.on('drain', done);
+      this.res.on('close', done);
+    });
   }
 
   /** The handler returned: finishRequest. */

@@ -4,6 +4,7 @@
 // reading), reading from that client stops; it resumes once the queue has drained to half.
 import { ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { Counter, type Logger, type Registry } from '@livelab/service-kit';
 import { cleanPath, goRequest, type GoRequest } from './go-request';
@@ -49,7 +50,8 @@ function serveOnSocket(server: Server, req: IncomingMessage, socket: Socket, hea
       return;
     }
     if (head.length) socket.unshift(head);
-    server.emit('connection', socket);
+    // Back to the HTTP server's parser (over TLS, the socket is already decrypted: its 'secureConnection').
+    server.emit(socket instanceof TLSSocket ? 'secureConnection' : 'connection', socket);
   });
   serveHttp(req, res);
 }

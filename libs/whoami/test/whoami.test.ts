@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -285,6 +286,21 @@ describe('TLS', () => {
     const { port } = await start({ tls: { cert: join(dir, 'server.crt'), key: join(dir, 'server.key') } });
     expect(await get(port, { ca: read('ca.crt') })).toEqual({ status: 200, body: '1' });
     await expect(get(port, { ca: read('ca.crt'), maxVersion: 'TLSv1.1', minVersion: 'TLSv1' })).rejects.toThrow();
+  });
+
+  it('answers an upgrade request that is not a WebSocket handshake as HTTP, and keeps the TLS connection', async () => {
+    const { port } = await start({ tls: { cert: join(dir, 'server.crt'), key: join(dir, 'server.key') } });
+    const socket = tlsConnect({ host: '127.0.0.1', port, ca: read('ca.crt') });
+    let got = '';
+    socket.on('data', (d) => (got += d.toString('latin1')));
+    await new Promise((r) => socket.once('secureConnect', r));
+    socket.write('GET /other HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+    const deadline = Date.now() + 5000;
+    while (!got.includes('GET /other') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    socket.write('GET /bench HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n');
+    await new Promise((r) => socket.once('end', r));
+    expect(got).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*GET \/other HTTP\/1\.1\r\n[^]*HTTP\/1\.1 200 OK\r\nContent-Type: text\/plain\r\n[^]*\r\n\r\n1$/);
+    socket.destroy();
   });
 
   it('with a CA, requires a client certificate signed by it (mutual TLS)', async () => {
