@@ -352,6 +352,11 @@ export function goBadRequest(res: ServerResponse, status = '400 Bad Request', de
   const text = detail ? `${status}: ${detail}` : status;
   const r = res as NodeResponse;
   r[GO_CLOSE] = true;
+  if (res.req?.method === 'HEAD') {
+    // Go writes these bytes straight to the connection, body included even for HEAD; Node would drop the body.
+    res.socket?.end(`HTTP/1.1 ${text}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${text}`);
+    return;
+  }
   r.sendDate = false;
   r.writeHead(Number(status.slice(0, 3)), { 'Content-Length': String(Buffer.byteLength(text)), Connection: 'close' });
   r._header = `HTTP/1.1 ${text}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n`;
@@ -361,9 +366,12 @@ export function goBadRequest(res: ServerResponse, status = '400 Bad Request', de
 /** The same, on a socket Node's parser gave up on. */
 export const GO_BAD_REQUEST_RAW = 'HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request';
 
-export function goConnInfo(req: IncomingMessage, close: boolean): GoConnInfo {
+/**
+ * `close` is Request.Close (every Connection value counts); Go's wantsClose and wantsHttp10KeepAlive look at the
+ * first Connection header only (Header.get).
+ */
+export function goConnInfo(req: IncomingMessage, close: boolean, firstConnection: string): GoConnInfo {
   const proto11 = req.httpVersionMajor > 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1);
-  const conn = String(req.headers.connection ?? '');
-  const wants10KeepAlive = req.httpVersionMajor === 1 && req.httpVersionMinor === 0 && /(^|[ ,])keep-alive($|[ ,])/i.test(conn);
-  return { method: req.method ?? 'GET', proto11, wantsClose: close || /(^|[ ,])close($|[ ,])/i.test(conn), wants10KeepAlive };
+  const wants10KeepAlive = req.httpVersionMajor === 1 && req.httpVersionMinor === 0 && /(^|[ ,])keep-alive($|[ ,])/i.test(firstConnection);
+  return { method: req.method ?? 'GET', proto11, wantsClose: close || /(^|[ ,])close($|[ ,])/i.test(firstConnection), wants10KeepAlive };
 }

@@ -276,7 +276,7 @@ export function createWhoamiServer(config: WhoamiConfig): WhoamiServer {
     if (!r || hostCount(req) > 1) return goBadRequest(res);
     const hostError = checkHost(req, r.proto11, r.method);
     if (hostError) return goBadRequest(res, '400 Bad Request', hostError);
-    const w = new GoResponse(goConnInfo(req, r.close), res);
+    const w = new GoResponse(goConnInfo(req, r.close, r.header.get1('Connection')), res);
     if (accessLog)
       res.on('finish', () =>
         accessLog(`${goRemoteAddr(req.socket.remoteAddress, req.socket.remotePort)} - - [${goLogTime()}] "${req.method} ${r.path} HTTP/${req.httpVersion}" - -`),
