@@ -36,7 +36,11 @@ const request = fc.record({
     ),
     { maxLength: 5 },
   ),
-  body: fc.oneof(fc.constant(''), fc.constantFrom('503', '200', 'abc', '[]', ' 201 '), fc.stringMatching(/^[ -~]{0,30}$/)),
+  body: fc.oneof(fc.constant(''), fc.constantFrom('503', '200', 'abc', '[]', ' 201 '), fc.stringMatching(/^[ -~]{0,30}$/), fc.integer({ min: 1500, max: 9000 }).map((n) => 'b'.repeat(n))),
+  chunked: fc.boolean(),
+  upgrade: fc.constantFrom(false, false, false, true),
+  /** A second request on the same connection (no Connection: close on the first). */
+  twice: fc.boolean(),
 });
 
 const waitForPort = async (port: number) => {
@@ -46,6 +50,21 @@ const waitForPort = async (port: number) => {
   }
   throw new Error(`nothing listens on ${port}`);
 };
+
+/** The chunk sizes of a chunked answer (where two answers differ only in their framing). */
+function chunkSizes(text: string): string {
+  const start = text.indexOf('\r\n\r\n');
+  if (start < 0 || !/\r\nTransfer-Encoding: chunked\r\n/.test(text.slice(0, start + 2))) return '';
+  const sizes: number[] = [];
+  for (let p = start + 4; p < text.length; ) {
+    const end = text.indexOf('\r\n', p);
+    const n = parseInt(text.slice(p, end), 16);
+    if (!(n > 0)) break;
+    sizes.push(n);
+    p = end + 2 + n + 2;
+  }
+  return ` chunks [${sizes.join(', ')}]`;
+}
 
 async function main() {
   if (!REF || hostname() !== 'whoami-ref' || Object.keys(networkInterfaces()).some((i) => i !== 'lo')) {
@@ -62,17 +81,27 @@ async function main() {
   await waitForPort(OUR_PORT);
   let differences = 0;
   for (const r of fc.sample(request, { numRuns: RUNS, seed: SEED })) {
-    const lines = [`${r.method} ${r.route}${r.extraPath}${r.query} ${r.proto}`, 'Host: fuzz.test', ...r.headers.map(([k, v]) => `${k}: ${v}`)];
-    if (r.body) lines.push(`Content-Length: ${r.body.length}`);
-    lines.push('Connection: close');
-    const text = `${lines.join('\r\n')}\r\n\r\n${r.body}`;
+    const build = (last: boolean) => {
+      const lines = [`${r.method} ${r.route}${r.extraPath}${r.query} ${r.proto}`, 'Host: fuzz.test', ...r.headers.map(([k, v]) => `${k}: ${v}`)];
+      if (r.upgrade) lines.push('Upgrade: websocket', 'Connection: Upgrade');
+      let body = r.body;
+      if (r.body && r.chunked && r.proto === 'HTTP/1.1') {
+        lines.push('Transfer-Encoding: chunked');
+        body = `${r.body.length.toString(16)}\r\n${r.body}\r\n0\r\n\r\n`;
+      } else if (r.body) lines.push(`Content-Length: ${r.body.length}`);
+      if (last) lines.push('Connection: close');
+      return `${lines.join('\r\n')}\r\n\r\n${body}`;
+    };
     const head = r.method === 'HEAD';
-    const [a, b] = [await runSteps(REF_PORT, [{ send: text, head }]), await runSteps(OUR_PORT, [{ send: text, head }])];
+    const steps = r.twice ? [{ send: build(false), head }, { send: build(true), head }] : [{ send: build(true), head }];
+    const text = steps.map((x) => x.send).join('');
+    const [a, b] = [await runSteps(REF_PORT, steps), await runSteps(OUR_PORT, steps)];
     // Both must leave /health at 200 for the next request.
     for (const port of [REF_PORT, OUR_PORT]) await runSteps(port, [{ send: 'POST /health HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nConnection: close\r\n\r\n200' }]);
-    if (normalise(a.received) !== normalise(b.received)) {
+    if (normalise(a.received) !== normalise(b.received) || a.closed !== b.closed) {
       differences++;
-      process.stdout.write(`--- ${JSON.stringify(text)}\nreference: ${JSON.stringify(normalise(a.received).slice(0, 600))}\nours:      ${JSON.stringify(normalise(b.received).slice(0, 600))}\n`);
+      const show = (o: { received: string; closed: boolean }) => `${JSON.stringify(normalise(o.received).slice(0, 700))}${o.closed ? ' (closed)' : ''}${chunkSizes(o.received)}`;
+      process.stdout.write(`--- ${JSON.stringify(text.slice(0, 700))}\nreference: ${show(a)}\nours:      ${show(b)}\n`);
     }
   }
   process.stdout.write(`${differences} of ${RUNS} requests answered differently (seed ${SEED})\n`);

@@ -140,10 +140,7 @@ const bodyAllowedForStatus = (code: number) => !((code >= 100 && code <= 199) ||
 const BUFFER = 2048; // bufferBeforeChunkingSize
 const SNIFF = 512;
 
-/** Set on a ServerResponse once Go's framing is decided: whether Go closes the connection after it. */
-export const GO_CLOSE = Symbol('goCloseAfterReply');
-
-type NodeResponse = ServerResponse & { _header: string | null; [GO_CLOSE]?: boolean };
+type NodeResponse = ServerResponse & { _header: string | null };
 
 export class GoResponse {
   readonly header = new GoHeader();
@@ -153,6 +150,10 @@ export class GoResponse {
   private buf: Buffer[] = [];
   private buffered = 0;
   private wroteHeader = false;
+  /** After the head is written: whether Go closes the connection after this answer (closeAfterReply). */
+  closeAfterReply = false;
+  /** Bytes of the request body the handler has not read yet (Go discards them, or closes from 256 KiB on). */
+  unreadBody: () => number = () => 0;
   private handlerDone = false;
   private chunking = false;
 
@@ -226,6 +227,11 @@ export class GoResponse {
     }
   }
 
+  /** Whether the head went out (chunkWriter.wroteHeader). */
+  get headWritten(): boolean {
+    return this.wroteHeader;
+  }
+
   /** Resolves when the socket takes more, or when the client went away (then the copy stops). */
   private drained(): Promise<void> {
     return new Promise((resolve) => {
@@ -282,7 +288,7 @@ export class GoResponse {
     let setContentType = '';
     let setConnection = '';
     let setTE = '';
-    let closeAfterReply = false;
+    let closeAfterReply = this.closeAfterReply;
     if (this.handlerDone && !hasTE && bodyAllowedForStatus(code) && header.get1('Content-Length') === '' && (!isHEAD || p.length > 0)) {
       this.contentLength = p.length;
       setContentLength = String(p.length);
@@ -308,6 +314,13 @@ export class GoResponse {
       header.delete('Transfer-Encoding');
     }
     if (this.chunking) header.delete('Content-Length');
+    if (!closeAfterReply && this.unreadBody() >= 256 * 1024) {
+      // maxPostHandlerReadBytes: too much to discard, the connection closes instead (requestTooLarge).
+      closeAfterReply = true;
+      header.delete('Connection');
+      setConnection = 'close';
+    }
+    this.closeAfterReply = closeAfterReply;
     if (closeAfterReply && !/(^|[ ,])close($|[ ,])/i.test(header.get1('Connection'))) {
       header.delete('Connection');
       if (info.proto11) setConnection = 'close';
@@ -326,7 +339,6 @@ export class GoResponse {
     if (closeAfterReply || (!hasCL && !this.chunking && !isHEAD && bodyAllowedForStatus(code))) framing['Connection'] = 'close';
     else this.res.removeHeader('Connection');
     const res = this.res as NodeResponse;
-    res[GO_CLOSE] = closeAfterReply || framing['Connection'] === 'close';
     res.sendDate = false;
     res.writeHead(code, framing);
     res._header = head;
@@ -351,7 +363,6 @@ export function goError(w: GoResponse, message: string, code: number): void {
 export function goBadRequest(res: ServerResponse, status = '400 Bad Request', detail = ''): void {
   const text = detail ? `${status}: ${detail}` : status;
   const r = res as NodeResponse;
-  r[GO_CLOSE] = true;
   if (res.req?.method === 'HEAD') {
     // Go writes these bytes straight to the connection, body included even for HEAD; Node would drop the body.
     res.socket?.end(`HTTP/1.1 ${text}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${text}`);

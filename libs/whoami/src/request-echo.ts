@@ -21,6 +21,18 @@ const hasToken = (v: string, token: string) => v.split(',').some((t) => t.trim()
 
 /** The request as Go's (*http.Request).Write prints it (latin1 bytes: what arrived is what is printed). */
 export function formatRequest(r: GoRequest, body: Buffer): Buffer {
+  const headBytes = formatRequestHead(r, body.length);
+  if (r.contentLength === -1) {
+    const parts: Buffer[] = [headBytes];
+    if (body.length) parts.push(Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n'));
+    parts.push(Buffer.from('0\r\n\r\n'));
+    return Buffer.concat(parts);
+  }
+  return body.length ? Buffer.concat([headBytes, body]) : headBytes;
+}
+
+/** The head Request.Write prints (request line, Host, User-Agent, Connection, length, sorted headers, blank line). */
+export function formatRequestHead(r: GoRequest, bodyLength: number): Buffer {
   // cleanHost: the Host up to a space or a slash.
   const host = r.host.replace(/[ /].*$/s, '');
   let head = `${r.method || 'GET'} ${r.requestURI} HTTP/1.1\r\nHost: ${host}\r\n`;
@@ -29,19 +41,12 @@ export function formatRequest(r: GoRequest, body: Buffer): Buffer {
   if (userAgent !== '') head += `User-Agent: ${userAgent}\r\n`;
   if (r.close && !hasToken(r.header.get1('Connection'), 'close')) head += 'Connection: close\r\n';
   // transferWriter.shouldSendContentLength: outgoingLength() is 0 without a body, -1 chunked, else the length.
-  const length = r.contentLength === -1 ? -1 : body.length;
+  const length = r.contentLength === -1 ? -1 : bodyLength;
   if (length === -1) head += 'Transfer-Encoding: chunked\r\n';
   else if (length > 0 || r.method === 'POST' || r.method === 'PUT' || r.method === 'PATCH') head += `Content-Length: ${length}\r\n`;
   head += r.header.text(EXCLUDED);
   head += '\r\n';
-  const headBytes = Buffer.from(head, 'latin1');
-  if (length === -1) {
-    const parts: Buffer[] = [headBytes];
-    if (body.length) parts.push(Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n'));
-    parts.push(Buffer.from('0\r\n\r\n'));
-    return Buffer.concat(parts);
-  }
-  return body.length ? Buffer.concat([headBytes, body]) : headBytes;
+  return Buffer.from(head, 'latin1');
 }
 
 /** The identity lines of `/`, one string per Fprintln (each is one Write in Go). */

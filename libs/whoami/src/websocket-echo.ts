@@ -2,13 +2,11 @@
 // connection — ws answers with the close code (1002, 1007, 1009) — and is counted; the process never notices.
 // Backpressure: while more than `highWaterBytes` of echoes wait to be written (a client that sends without
 // reading), reading from that client stops; it resumes once the queue has drained to half.
-import { ServerResponse, type IncomingMessage, type Server } from 'node:http';
+import { IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { Counter, type Logger, type Registry } from '@livelab/service-kit';
 import { cleanPath, goRequest, type GoRequest } from './go-request';
-import { GO_CLOSE } from './go-response';
 
 export const DEFAULT_WS_MAX_PAYLOAD = 1024 * 1024;
 
@@ -18,8 +16,6 @@ export interface EchoOptions {
   highWaterBytes?: number;
   logger: Logger;
   registry: Registry;
-  /** The plain HTTP handler, for upgrade requests that are not a WebSocket handshake on /echo. */
-  serveHttp: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 const ignore = () => undefined;
@@ -35,25 +31,32 @@ export function gorillaRefusal(r: GoRequest): { status: number } | undefined {
   return undefined;
 }
 
+/** A WebSocket handshake for /echo that gorilla accepts (Go's clean path, GET, the tokens, a valid key). */
+export function isEchoHandshake(req: IncomingMessage): boolean {
+  const r = goRequest(req);
+  return !!r && r.path === '/echo' && cleanPath(r.path) === r.path && !gorillaRefusal(r);
+}
+
+/** The IncomingMessage Node is about to route, seen from its constructor (see routeUpgradesAsHttp). */
+let routing: IncomingMessage | undefined;
+export class TrackedIncomingMessage extends IncomingMessage {
+  constructor(socket: Socket) {
+    super(socket);
+    routing = this; // eslint-disable-line @typescript-eslint/no-this-alias
+  }
+}
+
 /**
- * Serve an upgrade request that is not a WebSocket handshake for /echo as the plain HTTP request it is to Go,
- * then give the connection back to the HTTP server (Go keeps it alive).
+ * Go answers every request with Upgrade headers that is not a WebSocket handshake for /echo as plain HTTP (body,
+ * keep-alive and all). Node hands such requests to the 'upgrade' listener whenever one exists, asking
+ * `server.listenerCount('upgrade')` right after parsing their head (parserOnIncoming): answer 0 for those, so Node
+ * parses them as the plain requests they are. The server must be created with `IncomingMessage:
+ * TrackedIncomingMessage` (its constructor runs for that same request, synchronously, just before).
  */
-function serveOnSocket(server: Server, req: IncomingMessage, socket: Socket, head: Buffer, serveHttp: (req: IncomingMessage, res: ServerResponse) => void) {
-  const res = new ServerResponse(req);
-  res.assignSocket(socket);
-  req.push(null); // Node gave the bytes after the head to the upgrade: the request has no body of its own
-  res.once('finish', () => {
-    res.detachSocket(socket);
-    if (res.getHeader('Connection') === 'close' || (res as ServerResponse & { [GO_CLOSE]?: boolean })[GO_CLOSE]) {
-      socket.end();
-      return;
-    }
-    if (head.length) socket.unshift(head);
-    // Back to the HTTP server's parser (over TLS, the socket is already decrypted: its 'secureConnection').
-    server.emit(socket instanceof TLSSocket ? 'secureConnection' : 'connection', socket);
-  });
-  serveHttp(req, res);
+export function routeUpgradesAsHttp(server: Server): void {
+  const count = server.listenerCount.bind(server);
+  server.listenerCount = ((event: string | symbol, listener?: (...args: unknown[]) => void) =>
+    event === 'upgrade' && routing && !isEchoHandshake(routing) ? 0 : count(event, listener)) as Server['listenerCount'];
 }
 
 export function echoWithBackpressure(ws: WebSocket, highWaterBytes: number): void {
@@ -76,7 +79,7 @@ export function echoWithBackpressure(ws: WebSocket, highWaterBytes: number): voi
   });
 }
 
-/** Serve WebSocket upgrades on /echo for `server`; every other upgrade request is answered as plain HTTP. */
+/** Serve WebSocket upgrades on /echo for `server` (every other upgrade request is plain HTTP: routeUpgradesAsHttp). */
 export function attachWebSocketEcho(server: Server, options: EchoOptions): WebSocketServer {
   const highWater = Math.max(options.highWaterBytes ?? 1024 * 1024, options.maxPayload);
   const errors = new Counter({
@@ -86,12 +89,15 @@ export function attachWebSocketEcho(server: Server, options: EchoOptions): WebSo
   });
   // Like gorilla's Upgrader with no Subprotocols: never selects a subprotocol.
   const websockets = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload, handleProtocols: () => false });
+  routeUpgradesAsHttp(server);
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', ignore); // a reset during or after the handshake is that client's problem only
-    const r = goRequest(req);
-    if (!r || r.path !== '/echo' || cleanPath(r.path) !== r.path || gorillaRefusal(r)) return serveOnSocket(server, req, socket, head, options.serveHttp);
-    // gorilla closes a connection whose client sent data before the handshake's answer.
-    if (head.length) return socket.destroy();
+    // routeUpgradesAsHttp sends everything else to the HTTP handler; gorilla closes a connection whose client
+    // sent data before the handshake's answer.
+    if (!isEchoHandshake(req) || head.length) {
+      socket.destroy();
+      return;
+    }
     // ws checks the same handshake with exact values where gorilla looks for tokens: give it those.
     req.headers.upgrade = 'websocket';
     req.headers['sec-websocket-version'] = '13';

@@ -7,10 +7,10 @@ import type { Socket } from 'node:net';
 import express from 'express';
 import type { WebSocketServer } from 'ws';
 import { Counter, createMetricsRegistry, HealthState, opsRouter, type Logger, type Registry } from '@livelab/service-kit';
-import { envLines, formatRequest, formatWhoamiJson, identityLines, type Identity } from './request-echo';
+import { envLines, formatRequest, formatRequestHead, formatWhoamiJson, identityLines, type Identity } from './request-echo';
 import { goLogTime, goRemoteAddr, parseGoBool, parseGoDuration } from './go-compat';
 import { dataChunkAt } from './data-pattern';
-import { attachWebSocketEcho, DEFAULT_WS_MAX_PAYLOAD, gorillaRefusal } from './websocket-echo';
+import { attachWebSocketEcho, DEFAULT_WS_MAX_PAYLOAD, gorillaRefusal, TrackedIncomingMessage } from './websocket-echo';
 import { GO_BAD_REQUEST_RAW, goBadRequest, goConnInfo, goError, goRespond, GoResponse, httpDate } from './go-response';
 import { cleanPath, goQuery, goRequest, queryGet, type GoRequest } from './go-request';
 import { decodeGoInt } from './go-json';
@@ -135,16 +135,61 @@ export function createWhoamiServer(config: WhoamiConfig): WhoamiServer {
     const envText = showEnv ? envLines(env) : [];
     const head = Buffer.from(lines.join(''));
     const total = head.length + text.length + (showEnv ? Buffer.byteLength(envText.join('')) : 0);
-    if (total <= 2048) {
-      // Fits Go's buffer: one Content-Length answer whatever the writes were.
+    if (total <= 2048 && c.r.contentLength < 512) {
+      // Fits Go's buffer: one Content-Length answer whatever the writes were (a sized body of 512 bytes or more
+      // goes through ReadFrom, which flushes after sniffing: chunked, see echoSizedBody).
       w.write(showEnv ? Buffer.concat([head, text, Buffer.from(envText.join(''))]) : Buffer.concat([head, text], total));
       return w.end();
     }
     // Go's write sequence: one Write per Fprintln, then Request.Write's own 4096-byte bufio.Writer (WriteString always
     // goes through the buffer, so it flushes in 4096-byte pieces).
     for (const line of lines) w.write(line);
+    if (c.r.contentLength > 0) return echoSizedBody(c, body, envText);
     for (let i = 0; i < text.length; i += 4096) w.write(text.subarray(i, i + 4096));
     for (const line of envText) w.write(line);
+    w.end();
+  }
+
+  /**
+   * A request with a Content-Length body: Request.Write flushes its head (one Write), then io.Copy of the body
+   * lands in (*response).ReadFrom, whose reads come from the connection's 4096-byte bufio.Reader (what is left
+   * of its first fill after the request head, then direct reads). Modelled for a request that arrived whole.
+   */
+  async function echoSizedBody(c: Ctx, body: Buffer, envText: string[]) {
+    const { w } = c;
+    const head = formatRequestHead(c.r, body.length);
+    for (let i = 0; i < head.length; i += 4096) w.write(head.subarray(i, i + 4096));
+    let buffered = Math.max(0, Math.min(4096, rawHeadLength(c.req) + body.length) - rawHeadLength(c.req));
+    let pos = 0;
+    let headBefore = w.headWritten;
+    let discarded = false;
+    w.unreadBody = () => body.length - pos;
+    await w.copyFrom((max) => {
+      if (!headBefore && w.headWritten) {
+        headBefore = true;
+        // Writing the head, Go's server (chunkWriter.writeHeader) discards what is left of a request body on a
+        // connection it keeps (under 256 KiB; from there on it closes instead): the copy's next read fails, and
+        // whoami's http.Error prints the error after what was echoed. traefik/whoami v1.11.0 does exactly this.
+        const unread = body.length - pos;
+        if (!w.closeAfterReply && unread > 0 && unread < 256 * 1024) {
+          discarded = true;
+          return null;
+        }
+      }
+      const left = body.length - pos;
+      if (left === 0) return null;
+      let n: number;
+      if (buffered > 0) n = Math.min(max, buffered, left);
+      else if (max >= 4096) n = Math.min(max, left);
+      else {
+        buffered = Math.min(4096, left);
+        n = Math.min(max, buffered);
+      }
+      buffered -= Math.min(buffered, n);
+      return body.subarray(pos, (pos += n));
+    });
+    if (discarded) w.write('http: invalid Read on closed Body\n');
+    else for (const line of envText) w.write(line);
     w.end();
   }
 
@@ -238,7 +283,7 @@ export function createWhoamiServer(config: WhoamiConfig): WhoamiServer {
 
   function echoHandler(c: Ctx) {
     requests.inc({ route: 'echo' });
-    // A valid handshake never gets here (Node hands it to the 'upgrade' listener): answer as gorilla refuses.
+    // A valid handshake never gets here (it goes to the 'upgrade' listener): answer as gorilla refuses.
     const refusal = gorillaRefusal(c.r) ?? { status: 400 };
     c.w.header.set('Sec-Websocket-Version', '13');
     goError(c.w, refusal.status === 405 ? 'Method Not Allowed' : 'Bad Request', refusal.status);
@@ -277,6 +322,7 @@ export function createWhoamiServer(config: WhoamiConfig): WhoamiServer {
     const hostError = checkHost(req, r.proto11, r.method);
     if (hostError) return goBadRequest(res, '400 Bad Request', hostError);
     const w = new GoResponse(goConnInfo(req, r.close, r.header.get1('Connection')), res);
+    if (r.contentLength > 0) w.unreadBody = () => (req.readableEnded ? 0 : r.contentLength);
     if (accessLog)
       res.on('finish', () =>
         accessLog(`${goRemoteAddr(req.socket.remoteAddress, req.socket.remotePort)} - - [${goLogTime()}] "${req.method} ${r.path} HTTP/${req.httpVersion}" - -`),
@@ -307,10 +353,11 @@ export function createWhoamiServer(config: WhoamiConfig): WhoamiServer {
           key: readFileSync(config.tls.key),
           minVersion: 'TLSv1.2',
           ...(config.tls.ca ? { ca: readFileSync(config.tls.ca), requestCert: true, rejectUnauthorized: true } : {}),
+          IncomingMessage: TrackedIncomingMessage,
         },
         handler,
       )
-    : createHttpServer({ requireHostHeader: false }, handler);
+    : createHttpServer({ requireHostHeader: false, IncomingMessage: TrackedIncomingMessage }, handler);
   (server as Server & { requireHostHeader?: boolean }).requireHostHeader = false;
   // Go never sends 100 Continue here (whoami reads the body only after writing to the buffer): neither do we.
   server.on('checkContinue', handler);
@@ -327,7 +374,6 @@ export function createWhoamiServer(config: WhoamiConfig): WhoamiServer {
     maxPayload: config.wsMaxPayloadBytes ?? DEFAULT_WS_MAX_PAYLOAD,
     logger: config.logger,
     registry,
-    serveHttp: handler,
   });
   return { server: server as Server, health, registry, websockets };
 }
@@ -344,6 +390,13 @@ function checkHost(req: IncomingMessage, proto11 = true, method = 'GET'): string
   if (proto11 && hosts === 0 && method !== 'CONNECT') return 'missing required Host header';
   if (hosts === 1 && !/^[\t\x20-\x7e\x80-\xff]*$/.test(value)) return 'malformed Host header';
   return undefined;
+}
+
+/** The request head's length as it arrived (request line, headers, blank line; Node keeps no raw copy). */
+function rawHeadLength(req: IncomingMessage): number {
+  let n = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`.length + 2;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) n += req.rawHeaders[i].length + req.rawHeaders[i + 1].length + 4;
+  return n;
 }
 
 /** ServeMux's redirect to the clean path (http.Redirect, 301). */
