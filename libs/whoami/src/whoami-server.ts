@@ -36,6 +36,9 @@ export interface WhoamiConfig {
 
 const ignoreError = () => undefined;
 const EMPTY = Buffer.alloc(0);
+const CRLF = Buffer.from('\r\n');
+/** What whoami's http.Error prints when Request.Write's body read fails after Go discarded the body. */
+const BODY_CLOSED = 'http: invalid Read on closed Body\n';
 
 /** Largest wait honoured by ?wait= (a DoS guard; traefik has none). */
 const MAX_WAIT_MS = 60_000;
@@ -145,9 +148,44 @@ export function createWhoamiServer(config: WhoamiConfig): WhoamiServer {
     // goes through the buffer, so it flushes in 4096-byte pieces).
     for (const line of lines) w.write(line);
     if (c.r.contentLength > 0) return echoSizedBody(c, body, envText);
+    if (c.r.contentLength === -1) {
+      if (echoChunkedBody(c, body)) for (const line of envText) w.write(line);
+      else w.write(BODY_CLOSED);
+      return w.end();
+    }
     for (let i = 0; i < text.length; i += 4096) w.write(text.subarray(i, i + 4096));
     for (const line of envText) w.write(line);
     w.end();
+  }
+
+  /**
+   * A chunked request body: Request.Write flushes its head, then io.Copy (32 KiB reads; a body that arrived whole
+   * comes back in one read per 32 KiB) into a chunkedWriter over its own 4096-byte bufio.Writer: the chunk size line
+   * and the data are Writes (a Write larger than an empty buffer goes straight through), the CRLFs WriteStrings.
+   */
+  function echoChunkedBody(c: Ctx, body: Buffer): boolean {
+    const { w } = c;
+    const head = formatRequestHead(c.r, body.length);
+    for (let i = 0; i < head.length; i += 4096) w.write(head.subarray(i, i + 4096));
+    const bw = new GoBufioWriter(4096, (p) => w.write(p));
+    // Once the answer's head is out on a connection Go keeps, the rest of the body was discarded: the next read
+    // fails (see echoSizedBody) and Request.Write stops without its terminating chunk.
+    const discarded = () => w.headWritten && !w.closeAfterReply;
+    for (let i = 0; i < body.length; i += 32 * 1024) {
+      if (discarded()) return false;
+      const data = body.subarray(i, i + 32 * 1024);
+      bw.write(Buffer.from(`${data.length.toString(16)}\r\n`));
+      bw.write(data);
+      bw.writeString(CRLF);
+      bw.flush(); // FlushAfterChunkWriter
+    }
+    // The read that returned the data also saw the end when the terminating chunk was already in the connection's
+    // buffer (the data came through a buffer fill, not a direct read); otherwise it takes one more read.
+    if (!chunkedEndInSameRead(rawHeadLength(c.req), body.length) && discarded()) return false;
+    bw.writeString(Buffer.from('0\r\n'));
+    bw.writeString(CRLF);
+    bw.flush();
+    return true;
   }
 
   /**
@@ -188,7 +226,7 @@ export function createWhoamiServer(config: WhoamiConfig): WhoamiServer {
       buffered -= Math.min(buffered, n);
       return body.subarray(pos, (pos += n));
     });
-    if (discarded) w.write('http: invalid Read on closed Body\n');
+    if (discarded) w.write(BODY_CLOSED);
     else for (const line of envText) w.write(line);
     w.end();
   }
@@ -390,6 +428,63 @@ function checkHost(req: IncomingMessage, proto11 = true, method = 'GET'): string
   if (proto11 && hosts === 0 && method !== 'CONNECT') return 'missing required Host header';
   if (hosts === 1 && !/^[\t\x20-\x7e\x80-\xff]*$/.test(value)) return 'malformed Host header';
   return undefined;
+}
+
+/** Go's bufio.Writer: Write bypasses an empty buffer for data larger than it; WriteString always copies through. */
+class GoBufioWriter {
+  private buf: Buffer[] = [];
+  private n = 0;
+  constructor(
+    private readonly size: number,
+    private readonly sink: (p: Buffer) => void,
+  ) {}
+  write(p: Buffer): void {
+    while (p.length > this.size - this.n) {
+      if (this.n === 0) {
+        this.sink(p);
+        return;
+      }
+      p = this.fill(p);
+    }
+    this.append(p);
+  }
+  writeString(p: Buffer): void {
+    while (p.length > this.size - this.n) p = this.fill(p);
+    this.append(p);
+  }
+  flush(): void {
+    if (this.n === 0) return;
+    const out = Buffer.concat(this.buf, this.n);
+    this.buf = [];
+    this.n = 0;
+    this.sink(out);
+  }
+  private fill(p: Buffer): Buffer {
+    const k = this.size - this.n;
+    this.append(p.subarray(0, k));
+    this.flush();
+    return p.subarray(k);
+  }
+  private append(p: Buffer): void {
+    if (!p.length) return;
+    this.buf.push(p);
+    this.n += p.length;
+  }
+}
+
+/**
+ * Whether Go's chunkedReader returns io.EOF with the data of a one-chunk body of `size` bytes (up to 32 KiB) that
+ * arrived whole after a head of `headLength` bytes: the connection's bufio.Reader (4096 bytes) holds the start;
+ * the rest of the data comes by a direct read when it is 4096 bytes or more (the end then stays unread), by a
+ * buffer fill otherwise (which brings the 7-byte end along when it fits).
+ */
+function chunkedEndInSameRead(headLength: number, size: number): boolean {
+  if (size > 32 * 1024) return false;
+  const sizeLine = size.toString(16).length + 2;
+  const inBuffer = Math.max(0, Math.min(4096, headLength + sizeLine + size + 7) - headLength);
+  if (inBuffer >= sizeLine + size + 7) return true;
+  const rest = size - Math.max(0, inBuffer - sizeLine);
+  return rest > 0 && rest < 4096 && rest + 7 <= 4096;
 }
 
 /** The request head's length as it arrived (request line, headers, blank line; Node keeps no raw copy). */

@@ -63,6 +63,11 @@ const main: Case[] = [
   { name: 'post-body-512-keepalive', steps: [{ send: req('POST', '/big', [H, 'Content-Length: 1000'], 'x'.repeat(1000)) }, get('/after')] },
   one('post-body-512-close', { send: req('POST', '/big', [H, 'Content-Length: 1000', 'Connection: close'], 'y'.repeat(1000)) }),
   one('post-body-511', { send: req('POST', '/small', [H, 'Content-Length: 511', 'Connection: close'], 'z'.repeat(511)) }),
+  // A chunked body of 7000 bytes: its end stays unread after a direct read, and is discarded with the answer's head.
+  { name: 'post-chunked-7000-keepalive', steps: [{ send: req('POST', '/c', [H, 'Transfer-Encoding: chunked'], `1b58\r\n${'c'.repeat(7000)}\r\n0\r\n\r\n`) }, get('/after')] },
+  // 3000 bytes: the rest comes with a buffer fill that brings the end along.
+  { name: 'post-chunked-3000-keepalive', steps: [{ send: req('POST', '/c', [H, 'Transfer-Encoding: chunked'], `bb8\r\n${'d'.repeat(3000)}\r\n0\r\n\r\n`) }, get('/after')] },
+  one('post-chunked-7000-close', { send: req('POST', '/c', [H, 'Transfer-Encoding: chunked', 'Connection: close'], `1b58\r\n${'e'.repeat(7000)}\r\n0\r\n\r\n`) }),
   one('post-chunked-body', { send: req('POST', '/chunked', [H, 'Transfer-Encoding: chunked', 'Connection: close'], '5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n') }),
   one('post-empty-body', { send: req('POST', '/empty', [H, 'Content-Length: 0', 'Connection: close']) }),
   one('post-no-length', { send: req('POST', '/nolength', close) }),
