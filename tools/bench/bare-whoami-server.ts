@@ -1,7 +1,7 @@
 // The comparison arm of the whoami benchmark: a bare node:http server doing the same work as whoami for
 // `/bench` ("1") and `/` (the same echo text, from the same formatter), without express.
 import { createServer } from 'node:http';
-import { formatWhoamiText, identityFromEnv } from '@livelab/whoami-core';
+import { formatWhoamiText, goRequest, identityFromEnv } from '@livelab/whoami-core';
 
 const identity = identityFromEnv(undefined);
 const port = Number(process.argv[2] ?? 18090);
@@ -14,7 +14,9 @@ createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    const body = formatWhoamiText(identity, req, Buffer.concat(chunks));
+    const r = goRequest(req);
+    if (!r) return res.writeHead(400).end();
+    const body = formatWhoamiText(identity, r, req.socket, Buffer.concat(chunks));
     res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(body.length) });
     res.end(body);
   });

@@ -13,6 +13,7 @@ export interface WhoamiFlags {
   verbose: boolean;
   allowEnv: boolean;
   dataMaxBytes: number;
+  wsMaxPayloadBytes: number;
   allowedOrigins: string;
   help: boolean;
 }
@@ -26,7 +27,8 @@ export const WHOAMI_USAGE = `Usage: whoami [flags]
   --verbose              access log in traefik's format
   --allow-env            allow ?env=true to show the environment (WHOAMI_ALLOW_ENV; off: it holds secrets)
   --data-max <size>      largest /data body, e.g. 1GB (WHOAMI_DATA_MAX, default 1GB)
-  --allowed-origins <o>  CORS origins for /api (WHOAMI_ALLOWED_ORIGINS, default *)
+  --ws-max-payload <size> largest WebSocket message on /echo, e.g. 1MB (WHOAMI_WS_MAX_PAYLOAD, default 1MB)
+  --allowed-origins <o>  CORS origins for /api (WHOAMI_ALLOWED_ORIGINS; default none, as traefik/whoami)
   --help                 this text`;
 
 function parseSize(text: string, what: string): number {
@@ -60,6 +62,7 @@ export function parseWhoamiFlags(argv: string[], env: NodeJS.ProcessEnv = proces
         verbose: { type: 'boolean' },
         'allow-env': { type: 'boolean' },
         'data-max': { type: 'string' },
+        'ws-max-payload': { type: 'string' },
         'allowed-origins': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -92,7 +95,11 @@ export function parseWhoamiFlags(argv: string[], env: NodeJS.ProcessEnv = proces
     verbose: values['verbose'] === true,
     allowEnv: values['allow-env'] === true || bool(env['WHOAMI_ALLOW_ENV'], 'WHOAMI_ALLOW_ENV'),
     dataMaxBytes: parseSize((values['data-max'] as string | undefined) ?? (env['WHOAMI_DATA_MAX'] || '1GB'), values['data-max'] ? '--data-max' : 'WHOAMI_DATA_MAX'),
-    allowedOrigins: (values['allowed-origins'] as string | undefined) ?? (env['WHOAMI_ALLOWED_ORIGINS'] || '*'),
+    wsMaxPayloadBytes: parseSize(
+      (values['ws-max-payload'] as string | undefined) ?? (env['WHOAMI_WS_MAX_PAYLOAD'] || '1MB'),
+      values['ws-max-payload'] ? '--ws-max-payload' : 'WHOAMI_WS_MAX_PAYLOAD',
+    ),
+    allowedOrigins: (values['allowed-origins'] as string | undefined) ?? (env['WHOAMI_ALLOWED_ORIGINS'] || ''),
     help: values['help'] === true,
   };
 }

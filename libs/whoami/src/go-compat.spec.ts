@@ -1,5 +1,6 @@
 import { canonicalHeaderKey, goHeaders, goRemoteAddr, parseGoBool, parseGoDuration } from './go-compat';
-import { dataByteAt, dataLength } from './data-pattern';
+import { dataByteAt, dataChunkAt } from './data-pattern';
+import { decodeGoInt } from './go-json';
 
 describe('Go compatibility helpers', () => {
   it.each([
@@ -42,11 +43,37 @@ describe('Go compatibility helpers', () => {
   });
 
   it('makes the traefik /data pattern', () => {
-    const body = (n: number) => Buffer.from(Array.from({ length: dataLength(n) }, (_, i) => dataByteAt(i, n))).toString();
-    expect(body(0)).toBe('');
-    expect(body(1)).toBe('');
+    const body = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => dataByteAt(i, n))).toString();
     expect(body(2)).toBe('||');
     expect(body(5)).toBe('|ABC|');
     expect(body(30)).toBe('|ABCDEFGHIJKLMNOPQRSTUVWXYZ-A|');
   });
+
+  it('slices of the pattern match it byte for byte, across block boundaries', () => {
+    const size = 200_000;
+    const whole = Buffer.from(Array.from({ length: size }, (_, i) => dataByteAt(i, size)));
+    for (const [pos, n] of [[0, 512], [512, 32768], [65_000, 60_000], [size - 10, 10], [1, 1]])
+      expect(dataChunkAt(pos, n, size).equals(whole.subarray(pos, pos + n))).toBe(true);
+  });
+});
+
+describe("Go's json.Decoder into an int (POST /health)", () => {
+  it.each([
+    ['200', { value: 200 }],
+    [' \n 418 trailing', { value: 418 }],
+    ['', { error: 'EOF' }],
+    ['-', { error: 'unexpected EOF' }],
+    ['abc', { error: "invalid character 'a' looking for beginning of value" }],
+    ['1.x', { error: "invalid character 'x' after decimal point in numeric literal" }],
+    ['1e+', { error: 'unexpected EOF' }],
+    ['"200"', { error: 'json: cannot unmarshal string into Go value of type int' }],
+    ['[1,]', { error: "invalid character ']' looking for beginning of value" }],
+    ['{"a" 1}', { error: "invalid character '1' after object key" }],
+    ['{"a":1}', { error: 'json: cannot unmarshal object into Go value of type int' }],
+    ['[1 2]', { error: "invalid character '2' after array element" }],
+    ['tru', { error: 'unexpected EOF' }],
+    ['trx', { error: "invalid character 'x' in literal true (expecting 'u')" }],
+    ['2.5', { error: 'json: cannot unmarshal number 2.5 into Go value of type int' }],
+    ['null', { value: 0 }],
+  ])('%j → %j', (body, expected) => expect(decodeGoInt(Buffer.from(body))).toEqual(expected));
 });

@@ -1,7 +1,15 @@
 // Small pieces of Go's net/http behaviour that traefik/whoami's output inherits, reimplemented.
 
 /** Go's textproto.CanonicalMIMEHeaderKey: "x-forwarded-for" → "X-Forwarded-For"; invalid keys unchanged. */
+const canonicalCache = new Map<string, string>();
 export function canonicalHeaderKey(key: string): string {
+  const cached = canonicalCache.get(key);
+  if (cached !== undefined) return cached;
+  const canonical = canonicalize(key);
+  if (canonicalCache.size < 4096) canonicalCache.set(key, canonical); // header names repeat: a bounded cache
+  return canonical;
+}
+function canonicalize(key: string): string {
   if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(key)) return key;
   let upper = true;
   let out = '';
