@@ -34,10 +34,19 @@ if (process.argv[2] === 'weak-key') {
 if (process.argv[2] === 'account') {
   // `node main.js account create|disable <name>` / `account list`: accounts live in the database at WORK_DB_PATH
   const dbPath = configOrExit(() => loadConfig(z.object({ WORK_DB_PATH: env.string('./work.db') })), 'work-server').WORK_DB_PATH;
-  const r = accountCommand(process.argv.slice(3), dbPath);
-  process.stdout.write(r.stdout);
-  process.stderr.write(r.stderr);
-  process.exit(r.code);
+  void accountCommand(process.argv.slice(3), dbPath).then(
+    (r) => {
+      process.stdout.write(r.stdout);
+      process.stderr.write(r.stderr);
+      process.exit(r.code);
+    },
+    (err: Error) => {
+      process.stderr.write(`work-server: ${err.message}\n`);
+      process.exit(1);
+    },
+  );
+} else {
+  startServer();
 }
 
 function readSecretOrConfigError(name: string): string {
@@ -49,37 +58,39 @@ function readSecretOrConfigError(name: string): string {
   }
 }
 
-const cfg = configOrExit(() => loadConfig(schema), 'work-server');
-const accountKey = readSecretOrConfigError('WORK_ACCOUNT_KEY');
-const logger = createLogger('work-server', cfg.LOG_LEVEL);
+function startServer(): void {
+  const cfg = configOrExit(() => loadConfig(schema), 'work-server');
+  const accountKey = readSecretOrConfigError('WORK_ACCOUNT_KEY');
+  const logger = createLogger('work-server', cfg.LOG_LEVEL);
 
-void (async () => {
-  try {
-    const server = await startWorkServer({
-      dbPath: cfg.WORK_DB_PATH,
-      port: cfg.HTTP_PORT,
-      logger,
-      backendIntervalMs: cfg.WORK_BACKEND_INTERVAL_MS,
-      project: {
-        accountKey,
-        rangeLo: cfg.WORK_RANGE_LO,
-        rangeHi: cfg.WORK_RANGE_HI,
-        unitSpan: cfg.WORK_UNIT_SPAN,
-        minQuorum: cfg.WORK_MIN_QUORUM,
-        targetNResults: cfg.WORK_TARGET_NRESULTS,
-        maxErrorResults: cfg.WORK_MAX_ERROR_RESULTS,
-        maxTotalResults: cfg.WORK_MAX_TOTAL_RESULTS,
-        delayBoundS: cfg.WORK_DELAY_BOUND_S,
-        cushion: cfg.WORK_CUSHION,
-        requestDelayS: cfg.WORK_REQUEST_DELAY_S,
-        attachBurst: cfg.WORK_ATTACH_BURST,
-        attachRefillS: cfg.WORK_ATTACH_REFILL_S,
-      },
-    });
-    installGracefulShutdown(logger, [{ name: 'http+db', run: () => server.close() }]);
-  } catch (err) {
-    logger.fatal({ err }, 'work server failed to start');
-    process.stderr.write(`work-server: ${(err as Error).message}\n`);
-    process.exit(1);
-  }
-})();
+  void (async () => {
+    try {
+      const server = await startWorkServer({
+        dbPath: cfg.WORK_DB_PATH,
+        port: cfg.HTTP_PORT,
+        logger,
+        backendIntervalMs: cfg.WORK_BACKEND_INTERVAL_MS,
+        project: {
+          accountKey,
+          rangeLo: cfg.WORK_RANGE_LO,
+          rangeHi: cfg.WORK_RANGE_HI,
+          unitSpan: cfg.WORK_UNIT_SPAN,
+          minQuorum: cfg.WORK_MIN_QUORUM,
+          targetNResults: cfg.WORK_TARGET_NRESULTS,
+          maxErrorResults: cfg.WORK_MAX_ERROR_RESULTS,
+          maxTotalResults: cfg.WORK_MAX_TOTAL_RESULTS,
+          delayBoundS: cfg.WORK_DELAY_BOUND_S,
+          cushion: cfg.WORK_CUSHION,
+          requestDelayS: cfg.WORK_REQUEST_DELAY_S,
+          attachBurst: cfg.WORK_ATTACH_BURST,
+          attachRefillS: cfg.WORK_ATTACH_REFILL_S,
+        },
+      });
+      installGracefulShutdown(logger, [{ name: 'http+db', run: () => server.close() }]);
+    } catch (err) {
+      logger.fatal({ err }, 'work server failed to start');
+      process.stderr.write(`work-server: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
+  })();
+}

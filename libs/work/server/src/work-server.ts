@@ -1,8 +1,9 @@
 import { createServer } from 'node:http';
 import { HealthState, closeServer, createMetricsRegistry, listen, type Logger } from '@livelab/service-kit';
-import { openDatabase } from './database';
+import { openSqliteDatabase } from './storage/sqlite-database';
 import { createWorkServerApp, workMetrics } from './http-app';
-import { WorkProject, type ProjectOptions } from './project';
+import { WorkProject } from './project';
+import type { ProjectOptions } from './project-options';
 
 export interface StartWorkServerOptions {
   dbPath: string;
@@ -24,30 +25,37 @@ export interface WorkServerHandle {
 
 /** Open the database, start the back-end timer and the HTTP server. */
 export async function startWorkServer(o: StartWorkServerOptions): Promise<WorkServerHandle> {
-  const db = openDatabase(o.dbPath);
+  const db = openSqliteDatabase(o.dbPath);
   const registry = createMetricsRegistry('work-server');
   const m = workMetrics(registry);
-  const project = new WorkProject(db, o.project, {
+  const project = await WorkProject.open(db, o.project, {
     onReport: (outcome, disposition) => m.reports.inc({ outcome, disposition }),
     onValidated: (state, n) => m.validated.inc({ state }, n),
     onAssimilated: () => m.assimilated.inc(),
   });
-  project.runBackend();
+  await project.runBackend();
   const health = new HealthState();
-  health.addReadinessCheck('database', () => db.open || 'database closed');
+  health.addReadinessCheck('database', async () => {
+    await db.ping();
+    return true;
+  });
   const app = createWorkServerApp({ project, health, registry, logger: o.logger, bodyLimitBytes: o.bodyLimitBytes });
   const server = createServer(app);
-  const timer = setInterval(() => {
+  let pass: Promise<void> | undefined;
+  const backendPass = async () => {
     try {
-      const { timedOut } = project.runBackend();
+      const { timedOut } = await project.runBackend();
       if (timedOut) {
         m.timedOut.inc(timedOut);
         o.logger.info({ timedOut }, 'results past deadline marked no-reply');
       }
-      m.primes.set(project.summary().primes_counted);
+      m.primes.set((await project.summary()).primes_counted);
     } catch (err) {
       o.logger.error({ err }, 'back-end pass failed');
     }
+  };
+  const timer = setInterval(() => {
+    pass ??= backendPass().finally(() => (pass = undefined));
   }, o.backendIntervalMs ?? 5000);
   timer.unref();
   const port = await listen(server, o.port, o.host);
@@ -60,7 +68,8 @@ export async function startWorkServer(o: StartWorkServerOptions): Promise<WorkSe
       health.setDraining();
       clearInterval(timer);
       await closeServer(server, 3000);
-      db.close();
+      await pass;
+      await db.close();
     },
   };
 }
