@@ -1,13 +1,14 @@
 // work-server: BOINC-style project server (composition only; logic in @livelab/work-server-core).
 import { configOrExit, createLogger, env, installGracefulShutdown, loadConfig } from '@livelab/service-kit';
 import { readSecret, weakKey } from '@livelab/work-protocol';
-import { BOOTSTRAP_ACCOUNT_ID, DEFAULT_PROJECT_OPTIONS, accountCommand, startWorkServer } from '@livelab/work-server-core';
+import { BOOTSTRAP_ACCOUNT_ID, DEFAULT_PROJECT_OPTIONS, accountCommand, startWorkServer, type WorkDatabaseConfig } from '@livelab/work-server-core';
 import { z } from 'zod';
 
 const d = DEFAULT_PROJECT_OPTIONS;
 const schema = z.object({
   HTTP_PORT: env.port(8090),
   WORK_DB_PATH: env.string('./work.db'),
+  WORK_DATABASE_URL_FILE: z.string().optional(),
   LOG_LEVEL: env.logLevel(),
   WORK_RANGE_LO: env.int(d.rangeLo, { min: 0 }),
   WORK_RANGE_HI: env.int(d.rangeHi, { min: 1, max: 2 ** 40 }),
@@ -31,10 +32,24 @@ if (process.argv[2] === 'weak-key') {
   process.exit(0);
 }
 
+/**
+ * PostgreSQL when WORK_DATABASE_URL_FILE names a file holding its URL (a mounted Secret), else SQLite at WORK_DB_PATH.
+ * Either problem prints one line naming the variable and exits 2.
+ */
+function databaseConfig(): WorkDatabaseConfig {
+  const c = configOrExit(() => loadConfig(z.object({ WORK_DB_PATH: env.string('./work.db'), WORK_DATABASE_URL_FILE: z.string().optional() })), 'work-server');
+  if (c.WORK_DATABASE_URL_FILE === undefined) return { sqlitePath: c.WORK_DB_PATH };
+  const url = readSecretOrConfigError('WORK_DATABASE_URL');
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    process.stderr.write('work-server: WORK_DATABASE_URL_FILE must hold a postgres:// or postgresql:// URL\n');
+    process.exit(2);
+  }
+  return { postgresUrl: url };
+}
+
 if (process.argv[2] === 'account') {
-  // `node main.js account create|disable <name>` / `account list`: accounts live in the database at WORK_DB_PATH
-  const dbPath = configOrExit(() => loadConfig(z.object({ WORK_DB_PATH: env.string('./work.db') })), 'work-server').WORK_DB_PATH;
-  void accountCommand(process.argv.slice(3), dbPath).then(
+  // `node main.js account create|disable <name>` / `account list`: accounts live in the server's database
+  void accountCommand(process.argv.slice(3), databaseConfig()).then(
     (r) => {
       process.stdout.write(r.stdout);
       process.stderr.write(r.stderr);
@@ -60,13 +75,14 @@ function readSecretOrConfigError(name: string): string {
 
 function startServer(): void {
   const cfg = configOrExit(() => loadConfig(schema), 'work-server');
+  const database = databaseConfig();
   const accountKey = readSecretOrConfigError('WORK_ACCOUNT_KEY');
   const logger = createLogger('work-server', cfg.LOG_LEVEL);
 
   void (async () => {
     try {
       const server = await startWorkServer({
-        dbPath: cfg.WORK_DB_PATH,
+        database,
         port: cfg.HTTP_PORT,
         logger,
         backendIntervalMs: cfg.WORK_BACKEND_INTERVAL_MS,

@@ -26,7 +26,7 @@ describe('WorkClient in-process against a real work server', () => {
   const clients: WorkClient[] = [];
   beforeAll(async () => {
     server = await startWorkServer({
-      dbPath: join(dir, 'work.db'), port: 0, host: '127.0.0.1', logger: silentLogger(), backendIntervalMs: 100,
+      database: { sqlitePath: join(dir, 'work.db') }, port: 0, host: '127.0.0.1', logger: silentLogger(), backendIntervalMs: 100,
       project: { accountKey: KEY, rangeHi: 3e6, unitSpan: 1e6, cushion: 4, requestDelayS: 0.1 },
     });
   });

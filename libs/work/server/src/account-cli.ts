@@ -1,5 +1,5 @@
 import { Accounts } from './accounts';
-import { openSqliteDatabase } from './storage/sqlite-database';
+import { openWorkDatabase, type WorkDatabaseConfig } from './storage/open-database';
 
 export interface CliResult {
   code: number;
@@ -10,14 +10,14 @@ export interface CliResult {
 const USAGE = 'usage: work-server account create <name> | account disable <name> | account list';
 
 /**
- * `work-server account create <name>` / `account disable <name>` / `account list` against the database at `dbPath` (the server may be running:
- * SQLite WAL + busy timeout). `create` prints the new account's id, account key and weak key once, as JSON; only
+ * `work-server account create <name>` / `account disable <name>` / `account list` against the server's database (the server may be
+ * running: SQLite WAL + busy timeout, or PostgreSQL). `create` prints the new account's id, account key and weak key once, as JSON; only
  * their sha256 digests are stored.
  */
-export async function accountCommand(args: string[], dbPath: string, now = Date.now()): Promise<CliResult> {
+export async function accountCommand(args: string[], database: WorkDatabaseConfig, now = Date.now()): Promise<CliResult> {
   const [verb, name, ...rest] = args;
   if (!(((verb === 'create' || verb === 'disable') && name && !rest.length) || (verb === 'list' && !name))) return { code: 2, stdout: '', stderr: `${USAGE}\n` };
-  const db = openSqliteDatabase(dbPath);
+  const db = await openWorkDatabase(database);
   try {
     const accounts = new Accounts(db);
     if (verb === 'list') return { code: 0, stdout: (await accounts.list()).map((a) => JSON.stringify(a) + '\n').join(''), stderr: '' };

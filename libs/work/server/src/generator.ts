@@ -14,8 +14,10 @@ export async function createInstance({ q }: WorkContext, wuId: number): Promise<
  */
 export async function generateWork(ctx: WorkContext): Promise<void> {
   const { q, opts: o } = ctx;
+  // cheap check first; the lock on next_lo is taken only when there is work to create
+  if ((await q.countUnsent()) >= o.cushion) return;
+  let nextLo = Number(await q.lockMeta('next_lo'));
   let unsent = await q.countUnsent();
-  let nextLo = Number(await q.getMeta('next_lo'));
   const start = nextLo;
   while (unsent < o.cushion && nextLo < o.rangeHi) {
     let hi = Math.min(nextLo + o.unitSpan, o.rangeHi);

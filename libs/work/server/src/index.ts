@@ -2,6 +2,9 @@
 export type { SqlDatabase, SqlExecutor, SqlDialect, SqlValue } from './storage/sql-database';
 export { openSqliteDatabase, SqliteDatabase } from './storage/sqlite-database';
 export { SQLITE_MIGRATIONS } from './storage/sqlite-migrations';
+export { openPostgresDatabase, PostgresDatabase } from './storage/postgres-database';
+export { POSTGRES_MIGRATIONS } from './storage/postgres-migrations';
+export { openWorkDatabase, describeDatabase, type WorkDatabaseConfig } from './storage/open-database';
 export { ProtocolError } from './errors';
 export { TokenBuckets } from './token-bucket';
 export { DEFAULT_PROJECT_OPTIONS, type ProjectOptions, type ProjectEvents } from './project-options';

@@ -90,9 +90,18 @@ export class WorkStatements {
     readonly dialect: SqlDialect,
   ) {}
 
+  /** Row locks for PostgreSQL, where replicas run transactions concurrently (SQLite runs one at a time). */
+  private get forUpdate(): string {
+    return this.dialect === 'postgres' ? ' FOR UPDATE' : '';
+  }
+
   // meta
   async getMeta(key: string): Promise<string | undefined> {
     return (await this.db.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [key]))?.value;
+  }
+  /** The value, locked until the transaction ends (the generator's `next_lo`: one generator at a time). */
+  async lockMeta(key: string): Promise<string | undefined> {
+    return (await this.db.get<{ value: string }>(`SELECT value FROM meta WHERE key = ?${this.forUpdate}`, [key]))?.value;
   }
   async setMeta(key: string, value: string): Promise<void> {
     await this.db.run('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [key, value]);
@@ -243,8 +252,9 @@ export class WorkStatements {
   }
 
   // workunits
-  async workunit(id: number): Promise<WorkunitRow | undefined> {
-    return this.db.get<WorkunitRow>('SELECT * FROM workunit WHERE id = ?', [id]);
+  /** The workunit, locked until the transaction ends (one transitioner per workunit at a time). */
+  async lockWorkunit(id: number): Promise<WorkunitRow | undefined> {
+    return this.db.get<WorkunitRow>(`SELECT * FROM workunit WHERE id = ?${this.forUpdate}`, [id]);
   }
   async workunitName(id: number): Promise<string | undefined> {
     return (await this.db.get<{ name: string }>('SELECT name FROM workunit WHERE id = ?', [id]))?.name;

@@ -11,7 +11,7 @@ import { countVotes, validate, type ValidatorOptions } from './validator';
  */
 export async function transition(ctx: WorkContext, wuId: number, votesBy: ValidatorOptions['votesBy']): Promise<void> {
   const { q, events } = ctx;
-  const wu = await q.workunit(wuId);
+  const wu = await q.lockWorkunit(wuId);
   if (!wu) return;
   const results = await q.resultsOfWorkunit(wuId);
   const credit = (wu.hi - wu.lo) / ctx.opts.creditDivisor;

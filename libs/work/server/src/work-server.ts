@@ -1,12 +1,12 @@
 import { createServer } from 'node:http';
 import { HealthState, closeServer, createMetricsRegistry, listen, type Logger } from '@livelab/service-kit';
-import { openSqliteDatabase } from './storage/sqlite-database';
+import { describeDatabase, openWorkDatabase, type WorkDatabaseConfig } from './storage/open-database';
 import { createWorkServerApp, workMetrics } from './http-app';
 import { WorkProject } from './project';
 import type { ProjectOptions } from './project-options';
 
 export interface StartWorkServerOptions {
-  dbPath: string;
+  database: WorkDatabaseConfig;
   port: number;
   host?: string;
   logger: Logger;
@@ -25,7 +25,7 @@ export interface WorkServerHandle {
 
 /** Open the database, start the back-end timer and the HTTP server. */
 export async function startWorkServer(o: StartWorkServerOptions): Promise<WorkServerHandle> {
-  const db = openSqliteDatabase(o.dbPath);
+  const db = await openWorkDatabase(o.database);
   const registry = createMetricsRegistry('work-server');
   const m = workMetrics(registry);
   const project = await WorkProject.open(db, o.project, {
@@ -59,7 +59,7 @@ export async function startWorkServer(o: StartWorkServerOptions): Promise<WorkSe
   }, o.backendIntervalMs ?? 5000);
   timer.unref();
   const port = await listen(server, o.port, o.host);
-  o.logger.info({ port, db: o.dbPath, range: project.opts.rangeLo + '-' + project.opts.rangeHi }, 'work server listening');
+  o.logger.info({ port, db: describeDatabase(o.database), range: project.opts.rangeLo + '-' + project.opts.rangeHi }, 'work server listening');
   return {
     port,
     project,

@@ -19,7 +19,7 @@ describe('accounts', () => {
   it('account create prints the keys once, stores only digests, the keys work; account disable stops them', async () => {
     const p = await makeProject({}, tmp());
     try {
-      const r = await accountCommand(['create', 'alice'], p.dbPath);
+      const r = await accountCommand(['create', 'alice'], { sqlitePath: p.dbPath });
       expect(r.code).toBe(0);
       const alice = JSON.parse(r.stdout) as { id: number; name: string; account_key: string; weak_key: string };
       expect(alice).toMatchObject({ id: 2, name: 'alice' });
@@ -35,16 +35,16 @@ describe('accounts', () => {
       }
       // a weak key with another account's id prefix is not that account's key
       expect((await request(p.app).post('/v1/attach').send({ authenticator: `1_${alice.weak_key.slice(2)}`, host })).status).toBe(401);
-      expect(await accountCommand(['create', 'alice'], p.dbPath)).toMatchObject({ code: 2, stderr: 'work-server: account "alice" exists already\n' });
-      expect((await accountCommand(['create', 'no spaces'], p.dbPath)).code).toBe(2);
-      expect(await accountCommand(['frobnicate'], p.dbPath)).toMatchObject({ code: 2, stderr: expect.stringMatching(/^usage: /) });
-      const list = (await accountCommand(['list'], p.dbPath)).stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(await accountCommand(['create', 'alice'], { sqlitePath: p.dbPath })).toMatchObject({ code: 2, stderr: 'work-server: account "alice" exists already\n' });
+      expect((await accountCommand(['create', 'no spaces'], { sqlitePath: p.dbPath })).code).toBe(2);
+      expect(await accountCommand(['frobnicate'], { sqlitePath: p.dbPath })).toMatchObject({ code: 2, stderr: expect.stringMatching(/^usage: /) });
+      const list = (await accountCommand(['list'], { sqlitePath: p.dbPath })).stdout.trim().split('\n').map((l) => JSON.parse(l));
       expect(list.map((a: { id: number; name: string; hosts: number }) => [a.id, a.name, a.hosts])).toEqual([[1, 'default', 0], [2, 'alice', 2]]);
       expect((await p.project.summary()).quorum_counts).toBe('accounts');
 
       // disable: both keys refused at once (a fresh host and an attached one), nothing changes; account 1 cannot be disabled
       const hostOfAlice = (await request(p.app).post('/v1/attach').send({ authenticator: alice.weak_key, host })).body;
-      expect(await accountCommand(['disable', 'alice'], p.dbPath)).toMatchObject({ code: 0, stderr: expect.stringMatching(/disabled: its keys are refused/) });
+      expect(await accountCommand(['disable', 'alice'], { sqlitePath: p.dbPath })).toMatchObject({ code: 0, stderr: expect.stringMatching(/disabled: its keys are refused/) });
       const before = await dump(p.db);
       for (const key of [alice.account_key, alice.weak_key]) {
         const res = await request(p.app).post('/v1/attach').send({ authenticator: key, host });
@@ -53,8 +53,8 @@ describe('accounts', () => {
       const rpc = await request(p.app).post('/v1/scheduler').send(sched(hostOfAlice, { work_req_seconds: 10 }, alice.weak_key));
       expect(rpc.status).toBe(401);
       expect(await dump(p.db)).toBe(before);
-      expect(await accountCommand(['disable', 'default'], p.dbPath)).toMatchObject({ code: 2, stderr: expect.stringMatching(/rotate that Secret instead/) });
-      expect((await accountCommand(['disable', 'nobody'], p.dbPath)).code).toBe(2);
+      expect(await accountCommand(['disable', 'default'], { sqlitePath: p.dbPath })).toMatchObject({ code: 2, stderr: expect.stringMatching(/rotate that Secret instead/) });
+      expect((await accountCommand(['disable', 'nobody'], { sqlitePath: p.dbPath })).code).toBe(2);
       expect((await p.project.summary()).accounts.map((a) => [a.name, a.disabled])).toEqual([['default', false], ['alice', true]]);
       expect((await request(p.app).get('/')).text).toContain('alice (disabled)');
     } finally {

@@ -1,10 +1,11 @@
 import request from 'supertest';
 import { weakKey } from '@livelab/work-protocol';
-import { ACCOUNT_KEY, compute, host, makeProject, request as sched, type HostCreds, type TestProject, theRow } from './helpers';
+import { ACCOUNT_KEY, BACKENDS, compute, host, makeProject, request as sched, type HostCreds, type TestProject, theRow, useBackend } from './helpers';
 
-describe('work server /v1 contract', () => {
+describe.each(BACKENDS)('work server /v1 contract on %s', (backend) => {
+  const db = useBackend(backend);
   let p: TestProject;
-  beforeEach(async () => (p = await makeProject()));
+  beforeEach(async () => (p = await makeProject({}, undefined, db)));
   afterEach(() => p.cleanup());
 
   async function attach(key = ACCOUNT_KEY): Promise<HostCreds> {

@@ -4,17 +4,46 @@ import { join } from 'node:path';
 import { HealthState, createMetricsRegistry, silentLogger } from '@livelab/service-kit';
 import { sieveRange } from '@livelab/work-sieve';
 import type { SchedulerRequest, Task } from '@livelab/work-protocol';
-import { createWorkServerApp, openSqliteDatabase, workMetrics, WorkProject, type ProjectOptions, type SqlDatabase } from '../src';
+import { createWorkServerApp, openWorkDatabase, workMetrics, WorkProject, type ProjectOptions, type SqlDatabase, type WorkDatabaseConfig } from '../src';
+import { startTestPostgres, type TestPostgres } from './postgres-server';
 
 export const ACCOUNT_KEY = 'test-account-key-0123456789abcdef';
+
+export const BACKENDS = ['sqlite', 'postgres'] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+/**
+ * A back end for the tests of one describe block: SQLite files in temp dirs, or databases of a real PostgreSQL
+ * started before the block and stopped after it.
+ */
+export function useBackend(kind: Backend): { database(dir: string): Promise<WorkDatabaseConfig> } {
+  let server: TestPostgres | undefined;
+  if (kind === 'postgres') {
+    beforeAll(async () => {
+      server = await startTestPostgres();
+    }, 60_000);
+    afterAll(() => server?.stop());
+  }
+  return {
+    async database(dir) {
+      if (kind === 'sqlite') return { sqlitePath: join(dir, 'work.db') };
+      if (!server) throw new Error('the test PostgreSQL is not running');
+      return { postgresUrl: await server.createDatabase() };
+    },
+  };
+}
 
 export interface TestProject {
   db: SqlDatabase; project: WorkProject; app: ReturnType<typeof createWorkServerApp>; registry: ReturnType<typeof createMetricsRegistry>; dir: string; dbPath: string; cleanup: () => Promise<void>;
 }
 
-export async function makeProject(opts: Partial<ProjectOptions> = {}, dir = mkdtempSync(join(tmpdir(), 'work-server-'))): Promise<TestProject> {
+export async function makeProject(
+  opts: Partial<ProjectOptions> = {},
+  dir = mkdtempSync(join(tmpdir(), 'work-server-')),
+  backend?: { database(dir: string): Promise<WorkDatabaseConfig> },
+): Promise<TestProject> {
   const dbPath = join(dir, 'work.db');
-  const db = openSqliteDatabase(dbPath);
+  const db = await openWorkDatabase(backend ? await backend.database(dir) : { sqlitePath: dbPath });
   const registry = createMetricsRegistry('work-server-test', false);
   const m = workMetrics(registry);
   const project = await WorkProject.open(db, { accountKey: ACCOUNT_KEY, rangeLo: 0, rangeHi: 1e6, unitSpan: 250_000, cushion: 4, ...opts }, {

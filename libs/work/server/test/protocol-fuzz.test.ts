@@ -109,7 +109,7 @@ describe('work protocol JSON, fuzzed over HTTP', () => {
 
   beforeAll(async () => {
     server = await startWorkServer({
-      dbPath: join(dir, 'work.db'), port: 0, host: '127.0.0.1', logger: silentLogger(), backendIntervalMs: 60_000,
+      database: { sqlitePath: join(dir, 'work.db') }, port: 0, host: '127.0.0.1', logger: silentLogger(), backendIntervalMs: 60_000,
       project: { accountKey: ACCOUNT_KEY, rangeHi: 1e6, unitSpan: 250_000, cushion: 4, attachBurst: 1000 },
     });
     url = `http://127.0.0.1:${server.port}`;

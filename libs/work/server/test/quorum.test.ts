@@ -1,10 +1,11 @@
-import { compute, corrupt, host, makeProject, request as sched, type HostCreds, type TestProject } from './helpers';
+import { BACKENDS, compute, corrupt, host, makeProject, request as sched, type HostCreds, type TestProject, useBackend } from './helpers';
 import type { Task } from '@livelab/work-protocol';
 
-describe('transitioner, validator and assimilator', () => {
+describe.each(BACKENDS)('transitioner, validator and assimilator on %s', (backend) => {
+  const db = useBackend(backend);
   let p: TestProject;
   let clock = 1_000_000;
-  beforeEach(async () => (p = await makeProject({ rangeHi: 1e6, unitSpan: 1e6, cushion: 2, delayBoundS: 60, now: () => clock })));
+  beforeEach(async () => (p = await makeProject({ rangeHi: 1e6, unitSpan: 1e6, cushion: 2, delayBoundS: 60, now: () => clock }, undefined, db)));
   afterEach(() => p.cleanup());
   const attach = (): Promise<HostCreds> => p.project.attach({ authenticator: 'test-account-key-0123456789abcdef', host, client_version: '' });
   const fetch = async (h: HostCreds): Promise<Task[]> => (await p.project.schedule(sched(h, { work_req_seconds: 1 }))).tasks;
