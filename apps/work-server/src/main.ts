@@ -21,6 +21,7 @@ const schema = z.object({
   WORK_CUSHION: env.int(d.cushion, { min: 1 }),
   WORK_REQUEST_DELAY_S: env.number(d.requestDelayS, { min: 0 }),
   WORK_BACKEND_INTERVAL_MS: env.int(5000, { min: 50 }),
+  WORK_LEASE_MS: env.int(10_000, { min: 300 }),
   WORK_ATTACH_BURST: env.int(d.attachBurst, { min: 1 }),
   WORK_ATTACH_REFILL_S: env.number(d.attachRefillS, { min: 0.001 }),
 });
@@ -86,6 +87,7 @@ function startServer(): void {
         port: cfg.HTTP_PORT,
         logger,
         backendIntervalMs: cfg.WORK_BACKEND_INTERVAL_MS,
+      leaseMs: cfg.WORK_LEASE_MS,
         project: {
           accountKey,
           rangeLo: cfg.WORK_RANGE_LO,

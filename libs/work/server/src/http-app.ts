@@ -23,6 +23,8 @@ export function workMetrics(registry: Registry) {
     assimilated: new Counter({ name: 'work_server_assimilated_workunits_total', help: 'Workunits with a stored canonical result', registers: [registry] }),
     timedOut: new Counter({ name: 'work_server_no_reply_results_total', help: 'Results that passed their deadline', registers: [registry] }),
     primes: new Gauge({ name: 'work_server_primes_counted', help: 'Primes in canonical results', registers: [registry] }),
+    leader: new Gauge({ name: 'work_server_daemon_lease_held', help: '1 while this replica holds the daemon lease (runs the periodic daemons)', registers: [registry] }),
+    leaseAcquired: new Counter({ name: 'work_server_daemon_lease_acquired_total', help: 'Times this replica took the daemon lease (start-up or handover)', registers: [registry] }),
   };
 }
 

@@ -12,5 +12,6 @@ export { WorkProject, type ProjectSummary } from './project';
 export { validate, countVotes, type ValidatorResult, type ValidatorOptions, type Verdict } from './validator';
 export { createWorkServerApp, workMetrics, type WorkServerAppOptions } from './http-app';
 export { startWorkServer, type WorkServerHandle, type StartWorkServerOptions } from './work-server';
+export { DaemonLease, type DaemonLeaseOptions } from './daemon-lease';
 export { Accounts, BOOTSTRAP_ACCOUNT_ID, type CreatedAccount } from './accounts';
 export { accountCommand, type CliResult } from './account-cli';

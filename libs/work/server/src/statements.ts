@@ -77,6 +77,14 @@ export interface ReportedOutcome {
   error: string | null;
 }
 
+export interface LeaseRow {
+  holder: string;
+  /** +1 at every change of holder */
+  epoch: number;
+  expires_ms: number;
+  acquired_ms: number;
+}
+
 const n = (row: { n: number } | undefined) => Number(row?.n ?? 0);
 
 /**
@@ -298,5 +306,25 @@ export class WorkStatements {
   }
   async canonicalRanges(): Promise<Array<{ lo: number; hi: number; count: number }>> {
     return this.db.all('SELECT lo, hi, count FROM canonical ORDER BY lo');
+  }
+
+  // the daemon lease
+  /** Take the lease `name` for `holder` if it is free, expired or already held by `holder` (then renewed); returns who holds it now. */
+  async tryLease(name: string, holder: string, nowMs: number, ttlMs: number): Promise<LeaseRow> {
+    await this.db.run(
+      `INSERT INTO lease(name, holder, expires_ms, epoch, acquired_ms) VALUES (?, ?, ?, 1, ?)
+       ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires_ms = excluded.expires_ms,
+         epoch = CASE WHEN lease.holder = excluded.holder THEN lease.epoch ELSE lease.epoch + 1 END,
+         acquired_ms = CASE WHEN lease.holder = excluded.holder THEN lease.acquired_ms ELSE excluded.acquired_ms END
+       WHERE lease.holder = excluded.holder OR lease.expires_ms <= ?`,
+      [name, holder, nowMs + ttlMs, nowMs, nowMs],
+    );
+    const row = await this.db.get<LeaseRow>('SELECT holder, epoch, expires_ms, acquired_ms FROM lease WHERE name = ?', [name]);
+    if (!row) throw new Error(`lease ${name} vanished`);
+    return { ...row, epoch: Number(row.epoch), expires_ms: Number(row.expires_ms), acquired_ms: Number(row.acquired_ms) };
+  }
+  /** Give the lease up now (graceful shutdown), so another replica takes it without waiting for the expiry. */
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.db.run('UPDATE lease SET expires_ms = 0 WHERE name = ? AND holder = ?', [name, holder]);
   }
 }

@@ -115,7 +115,7 @@ describe('schema migration from the version-1 database', () => {
 
       const db = openSqliteDatabase(path);
       expect(await db.schemaVersion()).toBe(SQLITE_MIGRATIONS.length);
-      expect(SQLITE_MIGRATIONS.length).toBe(2);
+      expect(SQLITE_MIGRATIONS.length).toBe(3);
       expect(await db.all('SELECT id, user_id FROM result ORDER BY id')).toEqual([{ id: 1, user_id: 1 }, { id: 2, user_id: 1 }]);
       expect(await db.get('SELECT authenticator_hash FROM host WHERE id = 7')).toEqual({ authenticator_hash: null });
       const project = await WorkProject.open(db, { accountKey: ACCOUNT_KEY, rangeHi: 1e6, unitSpan: 1e6 });
@@ -133,7 +133,7 @@ describe('schema migration from the version-1 database', () => {
       await db.close();
       // opening again is a no-op
       const again = openSqliteDatabase(path);
-      expect(await again.schemaVersion()).toBe(2);
+      expect(await again.schemaVersion()).toBe(SQLITE_MIGRATIONS.length);
       await again.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -46,4 +46,11 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX canonical_lo ON canonical(lo);
   `,
+  // 2: the daemon lease (one replica at a time runs the periodic daemons)
+  `
+  CREATE TABLE lease (
+    name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_ms BIGINT NOT NULL, epoch BIGINT NOT NULL,
+    acquired_ms BIGINT NOT NULL
+  );
+  `,
 ];

@@ -50,4 +50,11 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX result_wu_user ON result(workunit_id, user_id);
   CREATE INDEX host_user ON host(user_id);
   `,
+  // 3: the daemon lease (one replica runs the periodic daemons; with SQLite that is always the one process)
+  `
+  CREATE TABLE lease (
+    name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_ms INTEGER NOT NULL, epoch INTEGER NOT NULL,
+    acquired_ms INTEGER NOT NULL
+  );
+  `,
 ];
