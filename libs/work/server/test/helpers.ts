@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { HealthState, createMetricsRegistry, silentLogger } from '@livelab/service-kit';
 import { sieveRange } from '@livelab/work-sieve';
 import type { SchedulerRequest, Task } from '@livelab/work-protocol';
-import { createWorkServerApp, openWorkDatabase, workMetrics, WorkProject, type ProjectOptions, type SqlDatabase, type WorkDatabaseConfig } from '../src';
-import { startTestPostgres, type TestPostgres } from './postgres-server';
+import { createWorkServerApp, openWorkDatabase, startTestPostgres, workMetrics, WorkProject, type ProjectOptions, type SqlDatabase, type TestPostgres, type WorkDatabaseConfig } from '../src';
 
 export const ACCOUNT_KEY = 'test-account-key-0123456789abcdef';
 

@@ -1,7 +1,7 @@
 import { silentLogger } from '@livelab/service-kit';
-import { openPostgresDatabase, startWorkServer, POSTGRES_MIGRATIONS, WorkProject, type WorkServerHandle } from '../src';
+import { openPostgresDatabase, startTestPostgres, startWorkServer, POSTGRES_MIGRATIONS, WorkProject, type TestPostgres, type WorkServerHandle } from '../src';
 import { ACCOUNT_KEY, host, request as sched } from './helpers';
-import { startTestPostgres, type TestPostgres } from './postgres-server';
+
 
 describe('PostgreSQL back end', () => {
   let pg: TestPostgres | undefined;

@@ -31,7 +31,7 @@ export interface TestPostgres {
 }
 
 /**
- * A real PostgreSQL for the tests: `initdb` in a temp dir, `postgres` on a loopback port (no Unix socket outside
+ * A real PostgreSQL for the tests and benchmarks (not for production): `initdb` in a temp dir, `postgres` on a loopback port (no Unix socket outside
  * the temp dir), trust auth, as the unprivileged `postgres` user when the tests run as root. Stopped by `stop()`.
  */
 export async function startTestPostgres(): Promise<TestPostgres> {
