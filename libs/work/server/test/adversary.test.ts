@@ -1,16 +1,17 @@
 import request from 'supertest';
 import { weakKey, type Task } from '@livelab/work-protocol';
 import { Accounts } from '../src';
-import { ACCOUNT_KEY, compute, corrupt, dump, host, makeProject, request as sched, type HostCreds, type TestProject, theRow } from './helpers';
+import { ACCOUNT_KEY, BACKENDS, compute, corrupt, dump, host, makeProject, request as sched, type HostCreds, type TestProject, theRow, useBackend } from './helpers';
 
 /**
  * Issue 11: the quorum must stop an adversary, not only broken hosts. Each scenario below was an attack that worked
  * against the server before host authenticators and accounts.
  */
-describe('the server refuses Sybil and impersonation attacks', () => {
+describe.each(BACKENDS)('the server refuses Sybil and impersonation attacks on %s', (backend) => {
+  const db = useBackend(backend);
   let p: TestProject;
   let clock = 1_000_000;
-  beforeEach(async () => (p = await makeProject({ rangeHi: 1e6, unitSpan: 1e6, cushion: 2, now: () => clock })));
+  beforeEach(async () => (p = await makeProject({ rangeHi: 1e6, unitSpan: 1e6, cushion: 2, now: () => clock }, undefined, db)));
   afterEach(() => p.cleanup());
 
   async function attach(key: string, extra: object = {}): Promise<HostCreds> {
@@ -146,7 +147,7 @@ describe('the server refuses Sybil and impersonation attacks', () => {
 
   it('rate-limits attaches per account: 429 with Retry-After and a reason, other accounts unaffected', async () => {
     await p.cleanup();
-    p = await makeProject({ attachBurst: 2, attachRefillS: 30, now: () => clock });
+    p = await makeProject({ attachBurst: 2, attachRefillS: 30, now: () => clock }, undefined, db);
     const bob = await new Accounts(p.db).create('bob');
     await attach(ACCOUNT_KEY);
     await attach(ACCOUNT_KEY);

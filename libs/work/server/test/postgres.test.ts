@@ -1,5 +1,5 @@
 import { silentLogger } from '@livelab/service-kit';
-import { openPostgresDatabase, startTestPostgres, startWorkServer, POSTGRES_MIGRATIONS, WorkProject, type TestPostgres, type WorkServerHandle } from '../src';
+import { accountCommand, openPostgresDatabase, startTestPostgres, startWorkServer, POSTGRES_MIGRATIONS, WorkProject, type TestPostgres, type WorkServerHandle } from '../src';
 import { ACCOUNT_KEY, host, request as sched } from './helpers';
 
 
@@ -46,6 +46,16 @@ describe('PostgreSQL back end', () => {
       await Promise.all(dbs.map((db) => db.close()));
     }
   }, 60_000);
+
+  it('the account CLI works on the PostgreSQL database', async () => {
+    const database = { postgresUrl: await (pg as TestPostgres).createDatabase() };
+    const created = await accountCommand(['create', 'alice'], database);
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ id: 2, name: 'alice' });
+    expect(await accountCommand(['create', 'alice'], database)).toMatchObject({ code: 2, stderr: 'work-server: account "alice" exists already\n' });
+    const list = (await accountCommand(['list'], database)).stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: number; name: string; disabled: boolean });
+    expect(list.map((a) => [a.id, a.name, a.disabled])).toEqual([[2, 'alice', false]]);
+  });
 
   it('/readyz fails while the database is unreachable', async () => {
     server = await startWorkServer({
