@@ -57,6 +57,25 @@ describe('PostgreSQL back end', () => {
     expect(list.map((a) => [a.id, a.name, a.disabled])).toEqual([[2, 'alice', false]]);
   });
 
+  it('a replica shutting down releases the daemon lease: another takes it at its next renewal, not after the expiry', async () => {
+    const url = await (pg as TestPostgres).createDatabase();
+    const start = (replicaName: string) =>
+      startWorkServer({ database: { postgresUrl: url }, port: 0, host: '127.0.0.1', logger: silentLogger(), leaseMs: 3000, replicaName, project: { accountKey: ACCOUNT_KEY, rangeHi: 1e6 } });
+    const a = await start('a');
+    const b = await start('b');
+    try {
+      expect([a.lease.held, b.lease.held]).toEqual([true, false]);
+      const t0 = Date.now();
+      await a.close();
+      while (!b.lease.held && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
+      // b renews every second; without the release it would wait for the 3 s expiry
+      expect(b.lease.held).toBe(true);
+      expect(Date.now() - t0).toBeLessThan(2000);
+    } finally {
+      await b.close();
+    }
+  });
+
   it('/readyz fails while the database is unreachable', async () => {
     server = await startWorkServer({
       database: { postgresUrl: await (pg as TestPostgres).createDatabase() }, port: 0, host: '127.0.0.1', logger: silentLogger(), backendIntervalMs: 60_000,
