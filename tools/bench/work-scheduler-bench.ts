@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startTestPostgres } from '@livelab/work-server-core';
+import { startTestPostgres } from '@livelab/work-server-core/testing';
 import { sieveRange } from '@livelab/work-sieve';
 import type { AttachReply, ReportedResult, SchedulerReply } from '@livelab/work-protocol';
 

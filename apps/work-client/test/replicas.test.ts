@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { pollUntil } from '@livelab/service-kit';
-import { startTestPostgres, type TestPostgres } from '@livelab/work-server-core';
+import { startTestPostgres, type TestPostgres } from '@livelab/work-server-core/testing';
 import { CLIENT_JS, Proc, SERVER_JS, assertBuilt, clientEnv, serverEnv, summary } from './processes';
 
 jest.setTimeout(150_000);

@@ -4,7 +4,6 @@ export { openSqliteDatabase, SqliteDatabase } from './storage/sqlite-database';
 export { SQLITE_MIGRATIONS } from './storage/sqlite-migrations';
 export { openPostgresDatabase, PostgresDatabase } from './storage/postgres-database';
 export { POSTGRES_MIGRATIONS } from './storage/postgres-migrations';
-export { startTestPostgres, type TestPostgres } from './test-postgres';
 export { openWorkDatabase, describeDatabase, type WorkDatabaseConfig } from './storage/open-database';
 export { ProtocolError } from './errors';
 export { TokenBuckets } from './token-bucket';

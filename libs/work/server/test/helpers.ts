@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { HealthState, createMetricsRegistry, silentLogger } from '@livelab/service-kit';
 import { sieveRange } from '@livelab/work-sieve';
 import type { SchedulerRequest, Task } from '@livelab/work-protocol';
-import { createWorkServerApp, openWorkDatabase, startTestPostgres, workMetrics, WorkProject, type ProjectOptions, type SqlDatabase, type TestPostgres, type WorkDatabaseConfig } from '../src';
+import { createWorkServerApp, openWorkDatabase, workMetrics, WorkProject, type ProjectOptions, type SqlDatabase, type WorkDatabaseConfig } from '../src';
+import { startTestPostgres, type TestPostgres } from '../src/testing';
 
 export const ACCOUNT_KEY = 'test-account-key-0123456789abcdef';
 
@@ -21,7 +22,7 @@ export function useBackend(kind: Backend): { database(dir: string): Promise<Work
     beforeAll(async () => {
       server = await startTestPostgres();
     }, 60_000);
-    afterAll(() => server?.stop());
+    afterAll(() => server?.stop(), 30_000);
   }
   return {
     async database(dir) {

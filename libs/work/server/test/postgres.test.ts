@@ -1,7 +1,11 @@
 import { silentLogger } from '@livelab/service-kit';
-import { accountCommand, openPostgresDatabase, startTestPostgres, startWorkServer, POSTGRES_MIGRATIONS, WorkProject, type TestPostgres, type WorkServerHandle } from '../src';
+import { accountCommand, openPostgresDatabase, startWorkServer, POSTGRES_MIGRATIONS, WorkProject, type WorkServerHandle } from '../src';
+import { startTestPostgres, type TestPostgres } from '../src/testing';
 import { ACCOUNT_KEY, host, request as sched } from './helpers';
 
+
+// a real PostgreSQL on 2 shared cores: generous limits, the assertions are about behaviour, not speed
+jest.setTimeout(30_000);
 
 describe('PostgreSQL back end', () => {
   let pg: TestPostgres | undefined;

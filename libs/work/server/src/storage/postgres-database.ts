@@ -74,8 +74,17 @@ export class PostgresDatabase implements SqlDatabase {
     return Number(row?.v ?? 0);
   }
 
+  /** `SELECT 1` within 2 s: readiness must answer quickly also when the database hangs. */
   async ping(): Promise<void> {
-    await this.get('SELECT 1');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('database did not answer within 2 s')), 2000);
+    });
+    try {
+      await Promise.race([this.get('SELECT 1'), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async close(): Promise<void> {
