@@ -100,6 +100,7 @@ export async function summary(port: number) {
     quorum_counts: 'accounts' | 'hosts';
     accounts: Array<{ id: number; name: string; hosts: number; credit: number }>;
     primes_counted: number;
+    numbers_done: number;
     checks: Array<{ x: number; known: number; computed: number | null; ok: boolean | null }>;
     results: Array<{ server_state: string; outcome: string | null; validate_state: string; n: number }>;
   };

@@ -3,6 +3,7 @@ import {
   API_PREFIX,
   AttachReplySchema,
   ErrorReplySchema,
+  errorCodeOf,
   SchedulerReplySchema,
   type ErrorCode,
   type ReportedResult,
@@ -70,11 +71,28 @@ class RpcError extends Error {
   constructor(
     message: string,
     readonly status?: number,
-    /** the `error` code of the server's `{error, reason}` reply */
-    readonly code?: ErrorCode | string,
+    /** the `error` code of the server's `{error, reason}` reply (undefined: no reply, or a code this client does not know) */
+    readonly code?: ErrorCode,
     readonly retryAfterS?: number,
   ) {
     super(message);
+  }
+}
+
+/** What the client does about a refused request, decided by its code alone (never by the reason text). */
+export function reactionToError(code: ErrorCode | undefined): 'attach_again' | 'wait_retry_after' | 'back_off' {
+  switch (code) {
+    case 'unknown_host':
+      return 'attach_again';
+    case 'rate_limited':
+      return 'wait_retry_after';
+    case 'bad_request':
+    case 'unauthorized':
+    case 'not_found':
+    case 'payload_too_large':
+    case 'internal':
+    case undefined:
+      return 'back_off';
   }
 }
 
@@ -205,11 +223,12 @@ export class WorkClient {
     } catch (err) {
       let delay = this.backoff.next();
       const code = err instanceof RpcError ? err.code : undefined;
-      if (err instanceof RpcError && err.retryAfterS !== undefined) delay = Math.max(delay, err.retryAfterS * 1000);
+      const reaction = reactionToError(code);
+      if (reaction === 'wait_retry_after' && err instanceof RpcError && err.retryAfterS !== undefined) delay = Math.max(delay, err.retryAfterS * 1000);
       this.nextRpcAt = Date.now() + delay;
       this.m.rpcs.inc({ result: 'failed' });
       this.o.logger.warn({ err: (err as Error).message, code, retryInMs: delay, failures: this.backoff.attempts }, 'scheduler request failed, backing off');
-      if (code === 'unknown_host') await this.forgetHost('the server does not know this host');
+      if (reaction === 'attach_again') await this.forgetHost('the server does not know this host');
     }
   }
 
@@ -266,10 +285,13 @@ export class WorkClient {
     const text = await res.text();
     if (!res.ok) {
       let reason = text.slice(0, 200);
-      let code: string | undefined;
+      let code: ErrorCode | undefined;
       try {
         const e = ErrorReplySchema.safeParse(JSON.parse(text));
-        if (e.success) ({ reason, error: code } = e.data);
+        if (e.success) {
+          reason = e.data.reason;
+          code = errorCodeOf(e.data);
+        }
       } catch {
         /* not JSON */
       }

@@ -10,10 +10,10 @@ import { WorkClient, createControlApp, parseRunMode } from '../src';
 jest.setTimeout(60_000);
 const KEY = 'client-test-account-key-123';
 
-async function until<T>(probe: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
+async function until<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const v = probe();
+    const v = await probe();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -26,7 +26,7 @@ describe('WorkClient in-process against a real work server', () => {
   const clients: WorkClient[] = [];
   beforeAll(async () => {
     server = await startWorkServer({
-      dbPath: join(dir, 'work.db'), port: 0, host: '127.0.0.1', logger: silentLogger(), backendIntervalMs: 100,
+      database: { sqlitePath: join(dir, 'work.db') }, port: 0, host: '127.0.0.1', logger: silentLogger(), backendIntervalMs: 100,
       project: { accountKey: KEY, rangeHi: 3e6, unitSpan: 1e6, cushion: 4, requestDelayS: 0.1 },
     });
   });
@@ -50,8 +50,8 @@ describe('WorkClient in-process against a real work server', () => {
     faulty.start();
     await until(() => faulty.status().tasks.length > 0, 20_000, 'faulty client got work');
     for (const n of ['a', 'b']) makeClient(n).start();
-    await until(() => server.project.summary().complete, 45_000, 'range complete');
-    const s = server.project.summary();
+    await until(async () => (await server.project.summary()).complete, 45_000, 'range complete');
+    const s = await server.project.summary();
     expect(s.checks[0]).toEqual({ x: 1e6, known: 78_498, computed: 78_498, ok: true });
     expect(s.primes_counted).toBe(216_816); // π(3·10^6)
     const invalid = s.results.filter((r) => r.validate_state === 'invalid').reduce((a, r) => a + r.n, 0);

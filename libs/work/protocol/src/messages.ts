@@ -126,6 +126,41 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export const ErrorReplySchema = z.object({ error: z.string(), reason: z.string() });
 export type ErrorReply = z.infer<typeof ErrorReplySchema>;
 
+/** The HTTP status each error code is sent with. */
+export const ERROR_STATUS: { readonly [C in ErrorCode]: number } = {
+  bad_request: 400,
+  unauthorized: 401,
+  unknown_host: 401,
+  rate_limited: 429,
+  not_found: 404,
+  payload_too_large: 413,
+  internal: 500,
+};
+
+/** The code of an error reply, or undefined for a code this version does not know (a newer server's). */
+export function errorCodeOf(reply: ErrorReply): ErrorCode | undefined {
+  return (ERROR_CODES as readonly string[]).includes(reply.error) ? (reply.error as ErrorCode) : undefined;
+}
+
+/** A refusal with its code: the server throws it and answers `ERROR_STATUS[code] {error: code, reason}`. */
+export class ProtocolError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    reason: string,
+    /** seconds, sent as `Retry-After` */
+    readonly retryAfterS?: number,
+  ) {
+    super(reason);
+    this.name = 'ProtocolError';
+  }
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+  toReply(): ErrorReply {
+    return { error: this.code, reason: this.message };
+  }
+}
+
 const UINT64_MAX = '18446744073709551615';
 /** Is `s` a canonical decimal integer (no sign, no leading zero) below 2^64? Exact, no floating point. */
 export function isUint64Decimal(s: string): boolean {

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SchedulerRequestSchema, SieveOutputSchema, describeZodError, isUint64Decimal, newSecret, readSecret, secretMatchesHash, sha256Hex, weakKey } from './index';
+import { ERROR_CODES, ERROR_STATUS, ProtocolError, SchedulerRequestSchema, SieveOutputSchema, describeZodError, errorCodeOf, isUint64Decimal, newSecret, readSecret, secretMatchesHash, sha256Hex, weakKey } from './index';
 
 const base = {
   authenticator: 'k'.repeat(32),
@@ -74,5 +74,13 @@ describe('keys', () => {
     expect(() => readSecret('K', {})).toThrow('K (or K_FILE) is required and has no default');
     expect(() => readSecret('K', { K: 'a', K_FILE: 'b' })).toThrow('not both');
     expect(() => readSecret('K', { K_FILE: join(dir, 'missing') })).toThrow('ENOENT');
+  });
+
+  it('error codes: a status each, unknown codes are not guessed, ProtocolError carries code and reply', () => {
+    for (const code of ERROR_CODES) expect(ERROR_STATUS[code]).toBeGreaterThanOrEqual(400);
+    expect(errorCodeOf({ error: 'unknown_host', reason: 'x' })).toBe('unknown_host');
+    expect(errorCodeOf({ error: 'from_a_newer_server', reason: 'x' })).toBeUndefined();
+    const e = new ProtocolError('rate_limited', 'slow down', 30);
+    expect([e.status, e.retryAfterS, e.toReply()]).toEqual([429, 30, { error: 'rate_limited', reason: 'slow down' }]);
   });
 });

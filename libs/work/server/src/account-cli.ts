@@ -1,5 +1,5 @@
 import { Accounts } from './accounts';
-import { openDatabase } from './database';
+import { openWorkDatabase, type WorkDatabaseConfig } from './storage/open-database';
 
 export interface CliResult {
   code: number;
@@ -10,23 +10,23 @@ export interface CliResult {
 const USAGE = 'usage: work-server account create <name> | account disable <name> | account list';
 
 /**
- * `work-server account create <name>` / `account disable <name>` / `account list` against the database at `dbPath` (the server may be running:
- * SQLite WAL + busy timeout). `create` prints the new account's id, account key and weak key once, as JSON; only
+ * `work-server account create <name>` / `account disable <name>` / `account list` against the server's database (the server may be
+ * running: SQLite WAL + busy timeout, or PostgreSQL). `create` prints the new account's id, account key and weak key once, as JSON; only
  * their sha256 digests are stored.
  */
-export function accountCommand(args: string[], dbPath: string, now = Date.now()): CliResult {
+export async function accountCommand(args: string[], database: WorkDatabaseConfig, now = Date.now()): Promise<CliResult> {
   const [verb, name, ...rest] = args;
   if (!(((verb === 'create' || verb === 'disable') && name && !rest.length) || (verb === 'list' && !name))) return { code: 2, stdout: '', stderr: `${USAGE}\n` };
-  const db = openDatabase(dbPath);
+  const db = await openWorkDatabase(database);
   try {
     const accounts = new Accounts(db);
-    if (verb === 'list') return { code: 0, stdout: accounts.list().map((a) => JSON.stringify(a) + '\n').join(''), stderr: '' };
+    if (verb === 'list') return { code: 0, stdout: (await accounts.list()).map((a) => JSON.stringify(a) + '\n').join(''), stderr: '' };
     try {
       if (verb === 'disable') {
-        const d = accounts.disable(name, now);
+        const d = await accounts.disable(name, now);
         return { code: 0, stdout: `${JSON.stringify({ ...d, disabled: true })}\n`, stderr: `account ${d.id} "${d.name}" disabled: its keys are refused from now on\n` };
       }
-      const created = accounts.create(name, now);
+      const created = await accounts.create(name, now);
       return {
         code: 0,
         stdout: `${JSON.stringify(created)}\n`,
@@ -37,6 +37,6 @@ export function accountCommand(args: string[], dbPath: string, now = Date.now())
       throw err;
     }
   } finally {
-    db.close();
+    await db.close();
   }
 }

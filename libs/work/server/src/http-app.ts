@@ -23,6 +23,8 @@ export function workMetrics(registry: Registry) {
     assimilated: new Counter({ name: 'work_server_assimilated_workunits_total', help: 'Workunits with a stored canonical result', registers: [registry] }),
     timedOut: new Counter({ name: 'work_server_no_reply_results_total', help: 'Results that passed their deadline', registers: [registry] }),
     primes: new Gauge({ name: 'work_server_primes_counted', help: 'Primes in canonical results', registers: [registry] }),
+    leader: new Gauge({ name: 'work_server_daemon_lease_held', help: '1 while this replica holds the daemon lease (runs the periodic daemons)', registers: [registry] }),
+    leaseAcquired: new Counter({ name: 'work_server_daemon_lease_acquired_total', help: 'Times this replica took the daemon lease (start-up or handover)', registers: [registry] }),
   };
 }
 
@@ -40,56 +42,56 @@ export function createWorkServerApp(opts: WorkServerAppOptions): express.Express
    * Missing credentials are a 401 (before the schema is checked); then the schema (400 naming the field); then the
    * project authenticates and handles the request in one transaction (401/429 from a ProtocolError, nothing changed).
    */
-  function endpoint<S extends z.ZodType>(name: string, schema: S, needsHost: boolean, handle: (body: z.infer<S>) => unknown) {
-    return (req: Request, res: Response) => {
-      const refuse = (status: number, error: string, reason: string) => {
-        rpcs?.inc({ endpoint: name, status });
+  function endpoint<S extends z.ZodType>(name: string, schema: S, needsHost: boolean, handle: (body: z.infer<S>) => Promise<unknown>) {
+    return async (req: Request, res: Response, next: NextFunction) => {
+      const refuse = (err: ProtocolError) => {
+        rpcs?.inc({ endpoint: name, status: err.status });
         // refused credentials and rate limits at info (who is knocking), schema errors at debug
-        logger[status === 400 ? 'debug' : 'info']({ endpoint: name, status, error, reason, remote: req.socket.remoteAddress }, 'request refused');
-        res.status(status).json({ error, reason });
+        logger[err.code === 'bad_request' ? 'debug' : 'info']({ endpoint: name, status: err.status, error: err.code, reason: err.message, remote: req.socket.remoteAddress }, 'request refused');
+        if (err.retryAfterS !== undefined) res.set('Retry-After', String(err.retryAfterS));
+        res.status(err.status).json(err.toReply());
       };
       try {
         const body = req.body as Record<string, unknown> | null;
         if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
           if (typeof body['authenticator'] !== 'string') throw unauthorized('authenticator is required');
-          if (needsHost && typeof body['host_authenticator'] !== 'string') throw new ProtocolError(401, 'unknown_host', 'host_authenticator is required: attach first');
+          if (needsHost && typeof body['host_authenticator'] !== 'string') throw new ProtocolError('unknown_host', 'host_authenticator is required: attach first');
         }
         const parsed = schema.safeParse(body);
-        if (!parsed.success) return refuse(400, 'bad_request', describeZodError(parsed.error));
-        const reply = handle(parsed.data);
+        if (!parsed.success) throw new ProtocolError('bad_request', describeZodError(parsed.error));
+        const reply = await handle(parsed.data);
         rpcs?.inc({ endpoint: name, status: 200 });
         res.json(reply);
       } catch (err) {
-        if (!(err instanceof ProtocolError)) throw err;
-        if (err.retryAfterS !== undefined) res.set('Retry-After', String(err.retryAfterS));
-        refuse(err.status, err.code, err.message);
+        if (err instanceof ProtocolError) refuse(err);
+        else next(err);
       }
     };
   }
 
   app.post(`${API_PREFIX}/attach`, json, endpoint('attach', AttachRequestSchema, false, (b) => project.attach(b)));
   app.post(`${API_PREFIX}/scheduler`, json, endpoint('scheduler', SchedulerRequestSchema, true, (b) => project.schedule(b)));
-  app.get(`${API_PREFIX}/summary`, (_req, res) => {
-    res.set('Cache-Control', 'no-store').json(project.summary());
+  app.get(`${API_PREFIX}/summary`, (_req, res, next) => {
+    project.summary().then((s) => res.set('Cache-Control', 'no-store').json(s), next);
   });
-  app.get('/', (_req, res) => {
-    res.set('Cache-Control', 'no-store').type('html').send(renderSummaryPage(project.summary()));
+  app.get('/', (_req, res, next) => {
+    project.summary().then((s) => res.set('Cache-Control', 'no-store').type('html').send(renderSummaryPage(s)), next);
   });
   app.use(API_PREFIX, (req, res) => {
-    res.status(404).json({ error: 'not_found', reason: `no ${req.method} ${API_PREFIX}${req.path}` });
+    const err = new ProtocolError('not_found', `no ${req.method} ${API_PREFIX}${req.path}`);
+    res.status(err.status).json(err.toReply());
   });
 
   app.use((err: Error & { type?: string; status?: number }, _req: Request, res: Response, _next: NextFunction) => {
-    if (err.type === 'entity.too.large') {
-      res.status(413).json({ error: 'payload_too_large', reason: `request body over ${opts.bodyLimitBytes ?? 256 * 1024} bytes` });
-    } else if (err.type === 'entity.parse.failed') {
-      res.status(400).json({ error: 'bad_request', reason: `body is not valid JSON: ${err.message}` });
-    } else if (err.status && err.status >= 400 && err.status < 500) {
-      res.status(err.status).json({ error: 'bad_request', reason: err.message });
-    } else {
+    let refusal: ProtocolError;
+    if (err.type === 'entity.too.large') refusal = new ProtocolError('payload_too_large', `request body over ${opts.bodyLimitBytes ?? 256 * 1024} bytes`);
+    else if (err.type === 'entity.parse.failed') refusal = new ProtocolError('bad_request', `body is not valid JSON: ${err.message}`);
+    else if (err.status && err.status >= 400 && err.status < 500) refusal = new ProtocolError('bad_request', err.message);
+    else {
       logger.error({ err }, 'request failed');
-      res.status(500).json({ error: 'internal', reason: 'internal error' });
+      refusal = new ProtocolError('internal', 'internal error');
     }
+    res.status(refusal.status).json(refusal.toReply());
   });
   return app;
 }

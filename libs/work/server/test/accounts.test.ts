@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { weakKey } from '@livelab/work-protocol';
-import { Accounts, SCHEMA_VERSION, TokenBuckets, WorkProject, accountCommand, migrationText, openDatabase } from '../src';
+import { Accounts, SQLITE_MIGRATIONS, TokenBuckets, WorkProject, accountCommand, openSqliteDatabase } from '../src';
 import { ACCOUNT_KEY, compute, dump, host, makeProject, request as sched } from './helpers';
 
 describe('accounts', () => {
@@ -17,15 +17,15 @@ describe('accounts', () => {
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
   it('account create prints the keys once, stores only digests, the keys work; account disable stops them', async () => {
-    const p = makeProject({}, tmp());
+    const p = await makeProject({}, tmp());
     try {
-      const r = accountCommand(['create', 'alice'], p.dbPath);
+      const r = await accountCommand(['create', 'alice'], { sqlitePath: p.dbPath });
       expect(r.code).toBe(0);
       const alice = JSON.parse(r.stdout) as { id: number; name: string; account_key: string; weak_key: string };
       expect(alice).toMatchObject({ id: 2, name: 'alice' });
       expect(alice.weak_key).toBe(weakKey(2, alice.account_key));
       expect(r.stderr).toMatch(/neither can be shown again/);
-      const stored = JSON.stringify(p.db.prepare('SELECT * FROM account').all());
+      const stored = JSON.stringify(await p.db.all('SELECT * FROM account'));
       expect(stored).not.toContain(alice.account_key);
       expect(stored).not.toContain(alice.weak_key.slice(2));
       for (const key of [alice.account_key, alice.weak_key]) {
@@ -35,44 +35,44 @@ describe('accounts', () => {
       }
       // a weak key with another account's id prefix is not that account's key
       expect((await request(p.app).post('/v1/attach').send({ authenticator: `1_${alice.weak_key.slice(2)}`, host })).status).toBe(401);
-      expect(accountCommand(['create', 'alice'], p.dbPath)).toMatchObject({ code: 2, stderr: 'work-server: account "alice" exists already\n' });
-      expect(accountCommand(['create', 'no spaces'], p.dbPath).code).toBe(2);
-      expect(accountCommand(['frobnicate'], p.dbPath)).toMatchObject({ code: 2, stderr: expect.stringMatching(/^usage: /) });
-      const list = accountCommand(['list'], p.dbPath).stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(await accountCommand(['create', 'alice'], { sqlitePath: p.dbPath })).toMatchObject({ code: 2, stderr: 'work-server: account "alice" exists already\n' });
+      expect((await accountCommand(['create', 'no spaces'], { sqlitePath: p.dbPath })).code).toBe(2);
+      expect(await accountCommand(['frobnicate'], { sqlitePath: p.dbPath })).toMatchObject({ code: 2, stderr: expect.stringMatching(/^usage: /) });
+      const list = (await accountCommand(['list'], { sqlitePath: p.dbPath })).stdout.trim().split('\n').map((l) => JSON.parse(l));
       expect(list.map((a: { id: number; name: string; hosts: number }) => [a.id, a.name, a.hosts])).toEqual([[1, 'default', 0], [2, 'alice', 2]]);
-      expect(p.project.summary().quorum_counts).toBe('accounts');
+      expect((await p.project.summary()).quorum_counts).toBe('accounts');
 
       // disable: both keys refused at once (a fresh host and an attached one), nothing changes; account 1 cannot be disabled
       const hostOfAlice = (await request(p.app).post('/v1/attach').send({ authenticator: alice.weak_key, host })).body;
-      expect(accountCommand(['disable', 'alice'], p.dbPath)).toMatchObject({ code: 0, stderr: expect.stringMatching(/disabled: its keys are refused/) });
-      const before = dump(p.db);
+      expect(await accountCommand(['disable', 'alice'], { sqlitePath: p.dbPath })).toMatchObject({ code: 0, stderr: expect.stringMatching(/disabled: its keys are refused/) });
+      const before = await dump(p.db);
       for (const key of [alice.account_key, alice.weak_key]) {
         const res = await request(p.app).post('/v1/attach').send({ authenticator: key, host });
         expect([res.status, res.body]).toEqual([401, { error: 'unauthorized', reason: 'account 2 is disabled' }]);
       }
       const rpc = await request(p.app).post('/v1/scheduler').send(sched(hostOfAlice, { work_req_seconds: 10 }, alice.weak_key));
       expect(rpc.status).toBe(401);
-      expect(dump(p.db)).toBe(before);
-      expect(accountCommand(['disable', 'default'], p.dbPath)).toMatchObject({ code: 2, stderr: expect.stringMatching(/rotate that Secret instead/) });
-      expect(accountCommand(['disable', 'nobody'], p.dbPath).code).toBe(2);
-      expect(p.project.summary().accounts.map((a) => [a.name, a.disabled])).toEqual([['default', false], ['alice', true]]);
+      expect(await dump(p.db)).toBe(before);
+      expect(await accountCommand(['disable', 'default'], { sqlitePath: p.dbPath })).toMatchObject({ code: 2, stderr: expect.stringMatching(/rotate that Secret instead/) });
+      expect((await accountCommand(['disable', 'nobody'], { sqlitePath: p.dbPath })).code).toBe(2);
+      expect((await p.project.summary()).accounts.map((a) => [a.name, a.disabled])).toEqual([['default', false], ['alice', true]]);
       expect((await request(p.app).get('/')).text).toContain('alice (disabled)');
     } finally {
-      p.cleanup();
+      await p.cleanup();
     }
   });
 
-  it('account 1 follows WORK_ACCOUNT_KEY: a rotated key replaces the old one', () => {
+  it('account 1 follows WORK_ACCOUNT_KEY: a rotated key replaces the old one', async () => {
     const dir = tmp();
-    const db = openDatabase(join(dir, 'work.db'));
+    const db = openSqliteDatabase(join(dir, 'work.db'));
     try {
-      new WorkProject(db, { accountKey: ACCOUNT_KEY, rangeHi: 1e6 });
-      const rotated = new WorkProject(db, { accountKey: 'the-new-account-key-0123456789', rangeHi: 1e6 });
-      expect(() => rotated.attach({ authenticator: ACCOUNT_KEY, host, client_version: '' })).toThrow('unknown account key');
-      expect(rotated.attach({ authenticator: weakKey(1, 'the-new-account-key-0123456789'), host, client_version: '' }).user_id).toBe(1);
-      expect(new Accounts(db).count()).toBe(1);
+      await WorkProject.open(db, { accountKey: ACCOUNT_KEY, rangeHi: 1e6 });
+      const rotated = await WorkProject.open(db, { accountKey: 'the-new-account-key-0123456789', rangeHi: 1e6 });
+      await expect(rotated.attach({ authenticator: ACCOUNT_KEY, host, client_version: '' })).rejects.toThrow('unknown account key');
+      expect((await rotated.attach({ authenticator: weakKey(1, 'the-new-account-key-0123456789'), host, client_version: '' })).user_id).toBe(1);
+      expect(await new Accounts(db).count()).toBe(1);
     } finally {
-      db.close();
+      await db.close();
     }
   });
 
@@ -92,17 +92,17 @@ describe('accounts', () => {
 describe('schema migration from the version-1 database', () => {
   it('keeps shipped migrations frozen', () => {
     // editing a shipped migration breaks existing databases: append a new one instead
-    expect(createHash('sha256').update(migrationText(1)).digest('hex')).toBe(V1_SHA256);
+    expect(createHash('sha256').update(SQLITE_MIGRATIONS[0]).digest('hex')).toBe(V1_SHA256);
   });
 
-  it('upgrades a database written by the old server: data kept, old hosts must attach again, work goes on', () => {
+  it('upgrades a database written by the old server: data kept, old hosts must attach again, work goes on', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'work-migrate-'));
     const path = join(dir, 'work.db');
     try {
       // what the old server left behind: schema 1, one host with two tasks (one reported, one in progress)
-      const old = openDatabase(path, 1);
-      expect(old.pragma('user_version', { simple: true })).toBe(1);
-      old.exec(`
+      const old = openSqliteDatabase(path, 1);
+      expect(await old.schemaVersion()).toBe(1);
+      old.raw.exec(`
         INSERT INTO meta VALUES ('range', '0-1000000'), ('next_lo', '1000000');
         INSERT INTO host(id, user_id, name, cores, memory_mb, created_ms) VALUES (7, 1, 'old-host', 2, 1024, 1);
         INSERT INTO workunit(id, name, lo, hi, min_quorum, target_nresults, max_error_results, max_total_results, delay_bound_s, created_ms)
@@ -111,30 +111,30 @@ describe('schema migration from the version-1 database', () => {
           VALUES (1, 'sieve_0_1000000_0', 1, 'over', 'success', 7, 1, 9e15, 2, '${JSON.stringify(compute({ task_id: 'x', workunit: '', app: { name: 'sieve', version: 1 }, input: { lo: 0, hi: 1e6 }, deadline_ms: 0, est_seconds: 1 }).output)}', 1);
         INSERT INTO result(id, name, workunit_id, server_state, host_id, sent_ms, deadline_ms) VALUES (2, 'sieve_0_1000000_1', 1, 'in_progress', 7, 1, 9e15);
       `);
-      old.close();
+      await old.close();
 
-      const db = openDatabase(path);
-      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-      expect(SCHEMA_VERSION).toBe(2);
-      expect(db.prepare('SELECT id, user_id FROM result ORDER BY id').all()).toEqual([{ id: 1, user_id: 1 }, { id: 2, user_id: 1 }]);
-      expect(db.prepare('SELECT authenticator_hash FROM host WHERE id = 7').get()).toEqual({ authenticator_hash: null });
-      const project = new WorkProject(db, { accountKey: ACCOUNT_KEY, rangeHi: 1e6, unitSpan: 1e6 });
+      const db = openSqliteDatabase(path);
+      expect(await db.schemaVersion()).toBe(SQLITE_MIGRATIONS.length);
+      expect(SQLITE_MIGRATIONS.length).toBe(3);
+      expect(await db.all('SELECT id, user_id FROM result ORDER BY id')).toEqual([{ id: 1, user_id: 1 }, { id: 2, user_id: 1 }]);
+      expect(await db.get('SELECT authenticator_hash FROM host WHERE id = 7')).toEqual({ authenticator_hash: null });
+      const project = await WorkProject.open(db, { accountKey: ACCOUNT_KEY, rangeHi: 1e6, unitSpan: 1e6 });
       // nobody can claim the old host (it has no authenticator), not even with the account key
-      expect(() => project.schedule(sched({ host_id: 7, host_authenticator: '0'.repeat(64) }))).toThrow(/host 7 is unknown/);
-      expect(() => project.attach({ authenticator: ACCOUNT_KEY, host_id: 7, host_authenticator: '0'.repeat(64), host, client_version: '' })).not.toThrow();
+      await expect(project.schedule(sched({ host_id: 7, host_authenticator: '0'.repeat(64) }))).rejects.toThrow(/host 7 is unknown/);
+      await expect(project.attach({ authenticator: ACCOUNT_KEY, host_id: 7, host_authenticator: '0'.repeat(64), host, client_version: '' })).resolves.toBeDefined();
       // … its in-progress task times out and is reissued; a new host finishes the workunit
-      db.prepare("UPDATE result SET deadline_ms = 0 WHERE id = 2").run();
-      project.runBackend();
-      const fresh = project.attach({ authenticator: ACCOUNT_KEY, host, client_version: '' });
-      const [task] = project.schedule(sched(fresh, { work_req_seconds: 1 })).tasks;
+      await db.run('UPDATE result SET deadline_ms = 0 WHERE id = 2');
+      await project.runBackend();
+      const fresh = await project.attach({ authenticator: ACCOUNT_KEY, host, client_version: '' });
+      const [task] = (await project.schedule(sched(fresh, { work_req_seconds: 1 }))).tasks;
       expect(task.workunit).toBe('sieve_0_1000000');
-      project.schedule(sched(fresh, { results: [compute(task)] }));
-      expect(project.summary().checks[0]).toEqual({ x: 1e6, known: 78_498, computed: 78_498, ok: true });
-      db.close();
+      await project.schedule(sched(fresh, { results: [compute(task)] }));
+      expect((await project.summary()).checks[0]).toEqual({ x: 1e6, known: 78_498, computed: 78_498, ok: true });
+      await db.close();
       // opening again is a no-op
-      const again = openDatabase(path);
-      expect(again.pragma('user_version', { simple: true })).toBe(2);
-      again.close();
+      const again = openSqliteDatabase(path);
+      expect(await again.schemaVersion()).toBe(SQLITE_MIGRATIONS.length);
+      await again.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,16 +1,17 @@
 import request from 'supertest';
 import { weakKey, type Task } from '@livelab/work-protocol';
 import { Accounts } from '../src';
-import { ACCOUNT_KEY, compute, corrupt, dump, host, makeProject, request as sched, type HostCreds } from './helpers';
+import { ACCOUNT_KEY, BACKENDS, compute, corrupt, dump, host, makeProject, request as sched, type HostCreds, type TestProject, theRow, useBackend } from './helpers';
 
 /**
  * Issue 11: the quorum must stop an adversary, not only broken hosts. Each scenario below was an attack that worked
  * against the server before host authenticators and accounts.
  */
-describe('the server refuses Sybil and impersonation attacks', () => {
-  let p: ReturnType<typeof makeProject>;
+describe.each(BACKENDS)('the server refuses Sybil and impersonation attacks on %s', (backend) => {
+  const db = useBackend(backend);
+  let p: TestProject;
   let clock = 1_000_000;
-  beforeEach(() => (p = makeProject({ rangeHi: 1e6, unitSpan: 1e6, cushion: 2, now: () => clock })));
+  beforeEach(async () => (p = await makeProject({ rangeHi: 1e6, unitSpan: 1e6, cushion: 2, now: () => clock }, undefined, db)));
   afterEach(() => p.cleanup());
 
   async function attach(key: string, extra: object = {}): Promise<HostCreds> {
@@ -25,15 +26,15 @@ describe('the server refuses Sybil and impersonation attacks', () => {
     expect(res.status).toBe(200);
     return res.body.tasks;
   };
-  const rowOf = (taskId: string) => p.db.prepare('SELECT server_state, outcome, host_id, output FROM result WHERE name = ?').get(taskId) as {
+  const rowOf = async (taskId: string) => await theRow<{
     server_state: string; outcome: string | null; host_id: number | null; output: string | null;
-  };
+  }>(p.db, 'SELECT server_state, outcome, host_id, output FROM result WHERE name = ?', [taskId]);
 
   it('Sybil: one account attaching twice never gets both instances of a workunit, so its wrong result is not canonical', async () => {
     const accounts = new Accounts(p.db);
-    const mallory = accounts.create('mallory');
-    const alice = accounts.create('alice');
-    const carol = accounts.create('carol');
+    const mallory = await accounts.create('mallory');
+    const alice = await accounts.create('alice');
+    const carol = await accounts.create('carol');
     const m1 = await attach(mallory.weak_key);
     const m2 = await attach(mallory.weak_key);
     const [t1] = await fetchTasks(m1, mallory.weak_key);
@@ -46,15 +47,15 @@ describe('the server refuses Sybil and impersonation attacks', () => {
     expect(ta.workunit).toBe(t1.workunit);
     await rpc(a, alice.weak_key, { results: [compute(ta)] });
     // 1 account vs 1 account: no majority, and mallory still may not take the tie-breaker
-    expect(p.project.summary().workunits.done).toBe(0);
+    expect((await p.project.summary()).workunits.done).toBe(0);
     expect(await fetchTasks(m2, mallory.weak_key)).toEqual([]);
     const c = await attach(carol.weak_key);
     const [tc] = await fetchTasks(c, carol.weak_key);
     await rpc(c, carol.weak_key, { results: [compute(tc)] });
-    const s = p.project.summary();
+    const s = await p.project.summary();
     expect(s.checks[0]).toEqual({ x: 1e6, known: 78_498, computed: 78_498, ok: true });
-    expect(rowOf(t1.task_id)).toMatchObject({ outcome: 'success' });
-    expect((p.db.prepare('SELECT validate_state FROM result WHERE name = ?').get(t1.task_id) as { validate_state: string }).validate_state).toBe('invalid');
+    expect(await rowOf(t1.task_id)).toMatchObject({ outcome: 'success' });
+    expect((await p.db.get<{ validate_state: string }>('SELECT validate_state FROM result WHERE name = ?', [t1.task_id]))?.validate_state).toBe('invalid');
     expect(s.accounts.map((x) => [x.name, x.credit])).toEqual([['default', 0], ['mallory', 0], ['alice', 1], ['carol', 1]]);
   });
 
@@ -67,9 +68,9 @@ describe('the server refuses Sybil and impersonation attacks', () => {
     expect(t2.workunit).toBe(t1.workunit);
     await rpc(h1, ACCOUNT_KEY, { results: [corrupt(t1)] });
     // … then a second account appears: the second identical wrong result must not make a quorum
-    const bob = new Accounts(p.db).create('bob');
+    const bob = await new Accounts(p.db).create('bob');
     await rpc(h2, ACCOUNT_KEY, { results: [corrupt(t2)] });
-    expect(p.project.summary().workunits.done).toBe(0);
+    expect((await p.project.summary()).workunits.done).toBe(0);
     const b = await attach(bob.weak_key);
     const [tb] = await fetchTasks(b, bob.weak_key);
     expect(tb.workunit).toBe(t1.workunit);
@@ -79,8 +80,8 @@ describe('the server refuses Sybil and impersonation attacks', () => {
     const victim = await attach(ACCOUNT_KEY);
     const attacker = await attach(weakKey(1, ACCOUNT_KEY));
     const [task] = await fetchTasks(victim, ACCOUNT_KEY);
-    const other = new Accounts(p.db).create('other');
-    const before = dump(p.db);
+    const other = await new Accounts(p.db).create('other');
+    const before = await dump(p.db);
     const forged = { ...corrupt(task) };
     const attempts = [
       { ...victim, host_authenticator: attacker.host_authenticator },
@@ -110,12 +111,12 @@ describe('the server refuses Sybil and impersonation attacks', () => {
     const otherKeyOnVictim = await request(p.app).post('/v1/scheduler').send(sched(victim, { results: [forged] }, other.weak_key));
     expect(otherKeyOnVictim.status).toBe(401);
     expect(otherKeyOnVictim.body.error).toBe('unknown_host');
-    expect(dump(p.db)).toBe(before);
+    expect(await dump(p.db)).toBe(before);
     // the honest report still counts
     const honest = await rpc(victim, ACCOUNT_KEY, { results: [compute(task)] });
     expect(honest.status).toBe(200);
     expect(honest.body.acks).toEqual([task.task_id]);
-    expect(JSON.parse(rowOf(task.task_id).output ?? 'null')).toEqual(compute(task).output);
+    expect(JSON.parse((await rowOf(task.task_id)).output ?? 'null')).toEqual(compute(task).output);
   });
 
   it('attach with another host id but the wrong host authenticator creates a new host; the victim keeps its own', async () => {
@@ -136,26 +137,26 @@ describe('the server refuses Sybil and impersonation attacks', () => {
     expect(res.status).toBe(200);
     expect(res.body.acks).toEqual([task.task_id]);
     expect(res.body.messages).toContainEqual({ level: 'warning', text: `report for ${task.task_id} refused: not sent to this host` });
-    expect(rowOf(task.task_id)).toMatchObject({ server_state: 'in_progress', outcome: null, host_id: honest.host_id });
+    expect(await rowOf(task.task_id)).toMatchObject({ server_state: 'in_progress', outcome: null, host_id: honest.host_id });
     expect(await p.registry.getSingleMetricAsString('work_server_reports_total')).toMatch(/disposition="refused"[^}]*\} 1$/m);
     const ok = await rpc(honest, ACCOUNT_KEY, { results: [compute(task)] });
     expect(ok.body.acks).toEqual([task.task_id]);
-    expect(rowOf(task.task_id)).toMatchObject({ server_state: 'over', outcome: 'success' });
-    expect(JSON.parse(rowOf(task.task_id).output ?? 'null')).toEqual(compute(task).output);
+    expect(await rowOf(task.task_id)).toMatchObject({ server_state: 'over', outcome: 'success' });
+    expect(JSON.parse((await rowOf(task.task_id)).output ?? 'null')).toEqual(compute(task).output);
   });
 
   it('rate-limits attaches per account: 429 with Retry-After and a reason, other accounts unaffected', async () => {
-    p.cleanup();
-    p = makeProject({ attachBurst: 2, attachRefillS: 30, now: () => clock });
-    const bob = new Accounts(p.db).create('bob');
+    await p.cleanup();
+    p = await makeProject({ attachBurst: 2, attachRefillS: 30, now: () => clock }, undefined, db);
+    const bob = await new Accounts(p.db).create('bob');
     await attach(ACCOUNT_KEY);
     await attach(ACCOUNT_KEY);
-    const before = dump(p.db);
+    const before = await dump(p.db);
     const res = await request(p.app).post('/v1/attach').send({ authenticator: ACCOUNT_KEY, host });
     expect(res.status).toBe(429);
     expect(res.headers['retry-after']).toBe('30');
     expect(res.body).toEqual({ error: 'rate_limited', reason: 'too many attaches for account 1 (2 at once, then 1 per 30 s): retry in 30 s' });
-    expect(dump(p.db)).toBe(before);
+    expect(await dump(p.db)).toBe(before);
     await attach(bob.weak_key);
     clock += 30_000;
     await attach(ACCOUNT_KEY);

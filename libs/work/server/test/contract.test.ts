@@ -1,10 +1,11 @@
 import request from 'supertest';
 import { weakKey } from '@livelab/work-protocol';
-import { ACCOUNT_KEY, compute, host, makeProject, request as sched, type HostCreds } from './helpers';
+import { ACCOUNT_KEY, BACKENDS, compute, host, makeProject, request as sched, type HostCreds, type TestProject, theRow, useBackend } from './helpers';
 
-describe('work server /v1 contract', () => {
-  let p: ReturnType<typeof makeProject>;
-  beforeEach(() => (p = makeProject()));
+describe.each(BACKENDS)('work server /v1 contract on %s', (backend) => {
+  const db = useBackend(backend);
+  let p: TestProject;
+  beforeEach(async () => (p = await makeProject({}, undefined, db)));
   afterEach(() => p.cleanup());
 
   async function attach(key = ACCOUNT_KEY): Promise<HostCreds> {
@@ -91,7 +92,7 @@ describe('work server /v1 contract', () => {
       .send(sched(a, { results: [good, { task_id: task.task_id, outcome: 'client_error', error: 'late crash', elapsed_s: 1 }] }));
     expect(r2.status).toBe(200);
     expect(r2.body.acks).toEqual([task.task_id, task.task_id]);
-    const row = p.db.prepare('SELECT outcome, output FROM result WHERE name = ?').get(task.task_id) as { outcome: string; output: string };
+    const row = await theRow<{ outcome: string; output: string }>(p.db, 'SELECT outcome, output FROM result WHERE name = ?', [task.task_id]);
     expect(row.outcome).toBe('success');
     expect(JSON.parse(row.output)).toEqual(good.output);
     // unknown task, and host b reporting host a's task
@@ -100,7 +101,7 @@ describe('work server /v1 contract', () => {
       .send(sched(b, { results: [{ ...good, task_id: 'no_such_task' }, { ...good, output: { ...good.output, count: 1 } }] }));
     expect(r3.status).toBe(200);
     expect(r3.body.acks).toEqual(['no_such_task', task.task_id]);
-    const after = p.db.prepare('SELECT output FROM result WHERE name = ?').get(task.task_id) as { output: string };
+    const after = await theRow<{ output: string }>(p.db, 'SELECT output FROM result WHERE name = ?', [task.task_id]);
     expect(JSON.parse(after.output)).toEqual(good.output);
   });
 

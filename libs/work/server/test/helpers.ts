@@ -4,22 +4,53 @@ import { join } from 'node:path';
 import { HealthState, createMetricsRegistry, silentLogger } from '@livelab/service-kit';
 import { sieveRange } from '@livelab/work-sieve';
 import type { SchedulerRequest, Task } from '@livelab/work-protocol';
-import { createWorkServerApp, openDatabase, workMetrics, WorkProject, type Db, type ProjectOptions } from '../src';
+import { createWorkServerApp, openWorkDatabase, workMetrics, WorkProject, type ProjectOptions, type SqlDatabase, type WorkDatabaseConfig } from '../src';
+import { startTestPostgres, type TestPostgres } from '../src/testing';
 
 export const ACCOUNT_KEY = 'test-account-key-0123456789abcdef';
 
-export function makeProject(opts: Partial<ProjectOptions> = {}, dir = mkdtempSync(join(tmpdir(), 'work-server-'))): {
-  db: Db; project: WorkProject; app: ReturnType<typeof createWorkServerApp>; registry: ReturnType<typeof createMetricsRegistry>; dir: string; dbPath: string; cleanup: () => void;
-} {
+export const BACKENDS = ['sqlite', 'postgres'] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+/**
+ * A back end for the tests of one describe block: SQLite files in temp dirs, or databases of a real PostgreSQL
+ * started before the block and stopped after it.
+ */
+export function useBackend(kind: Backend): { database(dir: string): Promise<WorkDatabaseConfig> } {
+  let server: TestPostgres | undefined;
+  if (kind === 'postgres') {
+    beforeAll(async () => {
+      server = await startTestPostgres();
+    }, 60_000);
+    afterAll(() => server?.stop(), 30_000);
+  }
+  return {
+    async database(dir) {
+      if (kind === 'sqlite') return { sqlitePath: join(dir, 'work.db') };
+      if (!server) throw new Error('the test PostgreSQL is not running');
+      return { postgresUrl: await server.createDatabase() };
+    },
+  };
+}
+
+export interface TestProject {
+  db: SqlDatabase; project: WorkProject; app: ReturnType<typeof createWorkServerApp>; registry: ReturnType<typeof createMetricsRegistry>; dir: string; dbPath: string; cleanup: () => Promise<void>;
+}
+
+export async function makeProject(
+  opts: Partial<ProjectOptions> = {},
+  dir = mkdtempSync(join(tmpdir(), 'work-server-')),
+  backend?: { database(dir: string): Promise<WorkDatabaseConfig> },
+): Promise<TestProject> {
   const dbPath = join(dir, 'work.db');
-  const db: Db = openDatabase(dbPath);
+  const db = await openWorkDatabase(backend ? await backend.database(dir) : { sqlitePath: dbPath });
   const registry = createMetricsRegistry('work-server-test', false);
   const m = workMetrics(registry);
-  const project = new WorkProject(db, { accountKey: ACCOUNT_KEY, rangeLo: 0, rangeHi: 1e6, unitSpan: 250_000, cushion: 4, ...opts }, {
+  const project = await WorkProject.open(db, { accountKey: ACCOUNT_KEY, rangeLo: 0, rangeHi: 1e6, unitSpan: 250_000, cushion: 4, ...opts }, {
     onReport: (outcome, disposition) => m.reports.inc({ outcome, disposition }),
   });
   const app = createWorkServerApp({ project, health: new HealthState(), registry, logger: silentLogger(), bodyLimitBytes: 64 * 1024 });
-  return { db, project, app, registry, dir, dbPath, cleanup: () => { db.close(); rmSync(dir, { recursive: true, force: true }); } };
+  return { db, project, app, registry, dir, dbPath, cleanup: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
 export const host = { name: 'h', cores: 1, memory_mb: 512, numbers_per_second: 0 };
@@ -44,8 +75,21 @@ export function corrupt(t: Task) {
   return { ...r, output: { ...r.output, count: r.output.count + 1 } };
 }
 
-/** Every row of every table: two equal dumps mean a request changed nothing. */
-export function dump(db: Db): string {
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>;
-  return JSON.stringify(tables.map(({ name }) => [name, db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all()]));
+/** Every row of every table but the daemon lease (renewed on a timer): two equal dumps mean a request changed nothing. */
+export async function dump(db: SqlDatabase): Promise<string> {
+  const tables = await db.all<{ name: string }>(
+    db.dialect === 'sqlite'
+      ? "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+      : "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name",
+  );
+  const rows = [];
+  for (const { name } of tables) if (name !== 'lease') rows.push([name, await db.all(`SELECT * FROM "${name}" ORDER BY 1`)]);
+  return JSON.stringify(rows);
+}
+
+/** The one row `sql` selects; fails the test when there is none. */
+export async function theRow<T>(db: SqlDatabase, sql: string, params: Array<string | number> = []): Promise<T> {
+  const row = await db.get<T>(sql, params);
+  if (row === undefined) throw new Error(`no row for ${sql} ${JSON.stringify(params)}`);
+  return row;
 }

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { silentLogger } from '@livelab/service-kit';
 import { ERROR_CODES, weakKey, type AttachReply, type SchedulerReply } from '@livelab/work-protocol';
-import { startWorkServer, type WorkServerHandle } from '../src';
+import { SqliteDatabase, startWorkServer, type WorkServerHandle } from '../src';
 import { ACCOUNT_KEY, compute, dump, host, request as sched } from './helpers';
 
 /**
@@ -79,7 +79,7 @@ function apply(body: Json, muts: Array<{ op: 'drop' | 'set'; path: Path; value: 
 describe('work protocol JSON, fuzzed over HTTP', () => {
   const dir = mkdtempSync(join(tmpdir(), 'work-fuzz-'));
   let server: WorkServerHandle;
-  let reader: Database.Database;
+  let reader: SqliteDatabase;
   let url: string;
   let a: AttachReply;
   let b: AttachReply;
@@ -99,21 +99,21 @@ describe('work protocol JSON, fuzzed over HTTP', () => {
 
   /** The property every hostile request must satisfy. */
   async function refusedWithoutChange(path: string, body: Json, raw = false): Promise<void> {
-    const before = dump(reader);
+    const before = await dump(reader);
     const res = await post(path, body, raw);
     const summary = { status: res.status >= 400 && res.status < 500 ? '4xx' : res.status, ...res.json };
     expect(summary).toEqual({ status: '4xx', error: expect.any(String), reason: expect.stringMatching(/\S/) });
     expect(ERROR_CODES).toContain(res.json['error']);
-    expect(dump(reader)).toBe(before);
+    expect(await dump(reader)).toBe(before);
   }
 
   beforeAll(async () => {
     server = await startWorkServer({
-      dbPath: join(dir, 'work.db'), port: 0, host: '127.0.0.1', logger: silentLogger(), backendIntervalMs: 60_000,
+      database: { sqlitePath: join(dir, 'work.db') }, port: 0, host: '127.0.0.1', logger: silentLogger(), backendIntervalMs: 60_000,
       project: { accountKey: ACCOUNT_KEY, rangeHi: 1e6, unitSpan: 250_000, cushion: 4, attachBurst: 1000 },
     });
     url = `http://127.0.0.1:${server.port}`;
-    reader = new Database(join(dir, 'work.db'), { readonly: true });
+    reader = new SqliteDatabase(new Database(join(dir, 'work.db'), { readonly: true }));
     a = (await post('/v1/attach', { authenticator: ACCOUNT_KEY, host })).json as unknown as AttachReply;
     b = (await post('/v1/attach', { authenticator: weakKey(1, ACCOUNT_KEY), host })).json as unknown as AttachReply;
     const got = (await post('/v1/scheduler', sched(a, { work_req_seconds: 1 }))).json as unknown as SchedulerReply;
@@ -123,7 +123,7 @@ describe('work protocol JSON, fuzzed over HTTP', () => {
     statuses.clear();
   });
   afterAll(async () => {
-    reader?.close();
+    await reader?.close();
     await server?.close();
     rmSync(dir, { recursive: true, force: true });
   });

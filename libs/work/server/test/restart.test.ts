@@ -13,7 +13,7 @@ describe('server restart over real HTTP', () => {
     rmSync(dir, { recursive: true, force: true });
   });
   const start = () =>
-    startWorkServer({ dbPath: join(dir, 'work.db'), port: 0, host: '127.0.0.1', logger: silentLogger(), project: { accountKey: ACCOUNT_KEY, rangeHi: 1e6, unitSpan: 5e5, cushion: 2 } });
+    startWorkServer({ database: { sqlitePath: join(dir, 'work.db') }, port: 0, host: '127.0.0.1', logger: silentLogger(), project: { accountKey: ACCOUNT_KEY, rangeHi: 1e6, unitSpan: 5e5, cushion: 2 } });
   const post = async (s: WorkServerHandle, path: string, body: unknown) => {
     const res = await fetch(`http://127.0.0.1:${s.port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect(res.status).toBe(200);

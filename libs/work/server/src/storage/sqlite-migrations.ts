@@ -1,12 +1,8 @@
-import Database from 'better-sqlite3';
-
-export type Db = Database.Database;
-
 /**
  * Versioned schema migrations: migration i brings the schema from version i to i+1 (PRAGMA user_version).
  * Append new migrations; never edit a shipped one.
  */
-const MIGRATIONS: string[] = [
+export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE host (
@@ -54,34 +50,11 @@ const MIGRATIONS: string[] = [
   CREATE INDEX result_wu_user ON result(workunit_id, user_id);
   CREATE INDEX host_user ON host(user_id);
   `,
+  // 3: the daemon lease (one replica runs the periodic daemons; with SQLite that is always the one process)
+  `
+  CREATE TABLE lease (
+    name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_ms INTEGER NOT NULL, epoch INTEGER NOT NULL,
+    acquired_ms INTEGER NOT NULL
+  );
+  `,
 ];
-
-export const SCHEMA_VERSION = MIGRATIONS.length;
-
-/** The SQL of shipped migration `version` (1-based): a test pins its sha256, so editing one instead of appending fails. */
-export function migrationText(version: number): string {
-  return MIGRATIONS[version - 1];
-}
-
-/**
- * Open (or create) the database: WAL, foreign keys, migrations applied in one transaction each, up to
- * `targetVersion` (default: the newest; a test builds an old database with a lower one).
- */
-export function openDatabase(path: string, targetVersion = MIGRATIONS.length): Db {
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > MIGRATIONS.length) {
-    throw new Error(`database schema version ${current} is newer than this server (${MIGRATIONS.length})`);
-  }
-  for (let v = current; v < targetVersion; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v]);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
-  return db;
-}
