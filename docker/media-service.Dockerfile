@@ -1,18 +1,25 @@
 # Image for a media service (packager, generator): node + ffmpeg + DejaVu fonts + tini.
 # Context: dist/docker/<app> made by tools/docker/prepare-context.mjs.
-# ffmpeg is Debian's, but only the binary and the shared libraries it links (ldd) reach the final stage: the
-# ~235 packages of `apt-get install ffmpeg` (libllvm, mesa, SDL, … ~495 MB) stay in the ffmpeg stage.
+# ffmpeg is built in its own stage from Debian bookworm's source package with only the components livelab uses
+# (docker/build-ffmpeg.sh); the binary and the few shared libraries it links (ldd) reach the final stage. Debian's
+# binary package would bring ~235 packages (libllvm, mesa, SDL, … ~495 MB).
 ARG BASE_IMAGE=node:22-bookworm-slim
 # Any Debian bookworm image (CI uses its debootstrap import); independent of BASE_IMAGE, so one ffmpeg stage is
 # cached for every Node base.
 ARG FFMPEG_BASE=debian:bookworm-slim
 
 FROM ${FFMPEG_BASE} AS ffmpeg
-RUN apt-get update \
- && apt-get install -y --no-install-recommends ffmpeg fonts-dejavu-core tini patchelf \
+RUN printf '%s\n' 'deb-src http://deb.debian.org/debian bookworm main' 'deb-src http://deb.debian.org/debian bookworm-updates main' \
+      'deb-src http://deb.debian.org/debian-security bookworm-security main' > /etc/apt/sources.list.d/deb-src.list \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends build-essential dpkg-dev nasm pkg-config libx264-dev libfreetype-dev \
+      fonts-dejavu-core tini patchelf ca-certificates \
+ && mkdir /src && cd /src && apt-get source --download-only ffmpeg && tar xf ffmpeg_*.orig.tar.xz && rm -f ./*.tar.* ./*.dsc \
  && rm -rf /var/lib/apt/lists/*
+COPY build-ffmpeg.sh /usr/local/bin/build-ffmpeg.sh
+RUN sh /usr/local/bin/build-ffmpeg.sh
 COPY collect-ffmpeg.sh /usr/local/bin/collect-ffmpeg.sh
-RUN sh /usr/local/bin/collect-ffmpeg.sh /out
+RUN sh /usr/local/bin/collect-ffmpeg.sh /opt/ffmpeg/bin /out
 
 FROM ${BASE_IMAGE} AS app
 WORKDIR /app

@@ -61,7 +61,7 @@ for (const name of closure) {
 writeFileSync(join(out, 'native-modules.txt'), native.map((n) => `${n}\n`).join(''));
 cpSync(join(root, 'dist/apps', app), join(out, 'dist/apps', app), { recursive: true });
 if (app === 'packager') cpSync(join(root, 'dist/libs/media/player'), join(out, 'dist/libs/media/player'), { recursive: true });
-for (const f of ['docker-entrypoint.sh', 'build-native.sh', 'check-native.cjs', 'wait-for-tcp.mjs', 'collect-ffmpeg.sh', 'check-ffmpeg.sh'])
+for (const f of ['docker-entrypoint.sh', 'build-native.sh', 'check-native.cjs', 'wait-for-tcp.mjs', 'collect-ffmpeg.sh', 'check-ffmpeg.sh', 'build-ffmpeg.sh'])
   cpSync(join(root, 'docker', f), join(out, f));
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 writeFileSync(join(out, 'package.json'), JSON.stringify({ name: app, version, private: true, main: `dist/apps/${app}/main.js` }, null, 2));

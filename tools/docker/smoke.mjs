@@ -52,12 +52,15 @@ async function until(what, fn, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   let last;
   for (;;) {
+    let v;
     try {
-      const v = await fn();
-      if (v) return v;
+      v = fn();
     } catch (e) {
       last = e;
     }
+    // A rejected promise is final (the container is gone); a thrown error is worth another try.
+    if (v instanceof Promise) v = await v;
+    if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (${last.message.split('\n')[0]})` : ''}`);
     await sleep(500);
   }
@@ -204,6 +207,7 @@ async function probe(name, kind) {
   assert(p?.httpGet, `${kind} is not an httpGet probe`);
   const url = `http://127.0.0.1:${portOf(c, p.httpGet.port)}${p.httpGet.path}`;
   await until(`${name} ${kind} ${p.httpGet.path}`, () => {
+    if (!running(name)) return Promise.reject(new Error(`${name} exited with ${exitCode(name)}`));
     const r = get(name, url);
     if (r.status >= 200 && r.status < 400) return true;
     throw new Error(`${url}: HTTP ${r.status} ${r.body.slice(0, 120)}`);
