@@ -101,7 +101,9 @@ node_base() {
   if ! docker image inspect "$tag" >/dev/null 2>&1; then
     echo "docker-env: making the Node base $tag" >&2
     docker build -q --network host -t "$tag" --build-arg "DEBIAN_IMAGE=${FFMPEG_BASE:-livelab-debian:bookworm}" \
-      -f "$(dirname "${BASH_SOURCE[0]}")/../../docker/base-node.Dockerfile" "$stage" >/dev/null
+      -f "$(dirname "${BASH_SOURCE[0]}")/../../docker/base-node.Dockerfile" "$stage" >"$stage.log" 2>&1 \
+      || { cat "$stage.log" >&2; rm -rf "$stage" "$stage.log"; return 1; }
+    rm -f "$stage.log"
   fi
   rm -rf "$stage"
   echo "$tag"
