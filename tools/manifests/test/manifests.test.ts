@@ -1,6 +1,7 @@
 // Every kustomization in k8s/ renders offline, every core object passes kubernetes-models' schema with no unknown
 // fields, and our rules hold. Each rule is also shown to catch a deliberately broken manifest.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { ALL_RULES, checkSchema, envNamesAreRead, envNamesReadBy, render, secretsMatchDeployDoc, type K8sObject } from '../src';
@@ -216,5 +217,26 @@ describe('manifests and the rest of the repository', () => {
       'Deployment/generator container generator: env PUBLISH_KEYFILE is read nowhere in the app',
       'Deployment/work-server container work-server: env PUBLISH_KEY_FILE is read nowhere in the app',
     ]);
+  });
+});
+
+describe('tools/docker/pin-images.mjs', () => {
+  it('points the overlay at one build in a registry, keeping comments, and the result passes every rule', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'k8s-pin-'));
+    try {
+      cpSync(k8s, join(dir, 'k8s'), { recursive: true });
+      const file = join(dir, 'k8s/overlays/office/kustomization.yaml');
+      execFileSync(process.execPath, [join(repo, 'tools/docker/pin-images.mjs'), '--registry', 'registry.office.lan/livelab', '--tag', '0.1.0-abcdef1', '--file', file], { stdio: 'ignore' });
+      expect(readFileSync(file, 'utf8')).toContain('# One tag per build');
+      const objs = render(join(dir, 'k8s/overlays/office'));
+      const images = objs.filter((o) => ['Deployment', 'DaemonSet'].includes(o.kind)).flatMap((o: any) => [...(o.spec.template.spec.initContainers ?? []), ...o.spec.template.spec.containers].map((c: any) => c.image)); // eslint-disable-line @typescript-eslint/no-explicit-any
+      expect(new Set(images)).toEqual(new Set(['packager', 'generator', 'whoami', 'work-server', 'work-client'].map((a) => `registry.office.lan/livelab/${a}:0.1.0-abcdef1`)));
+      expect(Object.values(ALL_RULES).flatMap((rule) => rule([...objs, ...(rendered.get('metallb') as K8sObject[])]))).toEqual([]);
+      // A tag that names no single build is refused by the rules.
+      execFileSync(process.execPath, [join(repo, 'tools/docker/pin-images.mjs'), '--registry', 'registry.office.lan/livelab', '--tag', '0.1.0', '--file', file], { stdio: 'ignore' });
+      expect(ALL_RULES.imagesNameOneBuild(render(join(dir, 'k8s/overlays/office'))).length).toBe(6);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
