@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 // `nx run <app>:docker-build`: prepare the context and build <IMAGE_REGISTRY>/<app>:<IMAGE_TAG>.
-// Env: IMAGE_REGISTRY (default livelab), IMAGE_TAG (default the workspace version), BASE_IMAGE (default the
-// Dockerfile's node:22-bookworm-slim), DOCKER (default docker).
+// Env: IMAGE_REGISTRY (default livelab), IMAGE_TAG (default <version>-<git sha>, tools/docker/image-tag.mjs),
+// BASE_IMAGE (default the Dockerfile's node:22-bookworm-slim), FFMPEG_BASE (media images: a Debian bookworm image,
+// default debian:bookworm-slim), DOCKER (default docker).
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { gitRevision, imageTag, root, version } from './image-tag.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const app = process.argv[2];
 const IMAGES = {
   packager: { dockerfile: 'media-service.Dockerfile', port: 8080, health: 8080 },
@@ -21,12 +20,12 @@ if (!spec) {
   console.error(`no image for "${app}" (known: ${Object.keys(IMAGES).join(', ')})`);
   process.exit(2);
 }
-const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
-const image = `${process.env.IMAGE_REGISTRY || 'livelab'}/${app}:${process.env.IMAGE_TAG || version}`;
+const image = `${process.env.IMAGE_REGISTRY || 'livelab'}/${app}:${imageTag()}`;
 execFileSync(process.execPath, [join(root, 'tools/docker/prepare-context.mjs'), app], { stdio: 'inherit' });
 const args = ['build', '--network', 'host', '-f', join(root, 'docker', spec.dockerfile), '-t', image,
-  '--build-arg', `APP=${app}`, '--build-arg', `VERSION=${version}`, '--build-arg', `PORT=${spec.port}`, '--build-arg', `HEALTH_PORT=${spec.health}`,
+  '--build-arg', `APP=${app}`, '--build-arg', `VERSION=${version}`, '--build-arg', `REVISION=${gitRevision()}`, '--build-arg', `PORT=${spec.port}`, '--build-arg', `HEALTH_PORT=${spec.health}`,
   ...(process.env.BASE_IMAGE ? ['--build-arg', `BASE_IMAGE=${process.env.BASE_IMAGE}`] : []),
+  ...(process.env.FFMPEG_BASE && spec.dockerfile.startsWith('media') ? ['--build-arg', `FFMPEG_BASE=${process.env.FFMPEG_BASE}`] : []),
   join(root, 'dist/docker', app)];
 console.log(`docker ${args.join(' ')}`);
 // The legacy builder (DOCKER_BUILDKIT=0) needs no buildx plugin, which these machines lack.

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Build context for one app's image: its esbuild bundle, the production npm packages that bundle requires (and
 // their dependencies, nothing else: no dev deps, no build tools), and the player page for the packager.
+// Native packages (a binding.gyp) come with their sources and without their build/: the image compiles them for its
+// own Node (docker/build-native.sh), listed in native-modules.txt.
 // Usage: node tools/docker/prepare-context.mjs <app>  →  dist/docker/<app>/{dist/apps/<app>, node_modules, …}
 import { builtinModules } from 'node:module';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,20 +44,25 @@ const visit = (name) => {
 };
 for (const r of required) visit(r);
 
+const native = [...closure].filter((name) => existsSync(join(root, 'node_modules', name, 'binding.gyp'))).sort();
 for (const name of closure) {
-  cpSync(join(root, 'node_modules', name), join(out, 'node_modules', name), {
+  const pkgDir = join(root, 'node_modules', name);
+  const isNative = native.includes(name);
+  cpSync(pkgDir, join(out, 'node_modules', name), {
     recursive: true,
     dereference: true,
-    // Leave out what only a developer or a compiler needs.
+    // Leave out what only a developer needs, and a native package's binary built for the workspace's Node.
     filter: (src) =>
       !/[\\/](test|tests|docs|example|examples|\.github)$/.test(src) &&
       !/\.(md|map)$/i.test(src) &&
-      !/better-sqlite3[\\/](deps|src)$/.test(src),
+      !(isNative && src === join(pkgDir, 'build')),
   });
 }
+writeFileSync(join(out, 'native-modules.txt'), native.map((n) => `${n}\n`).join(''));
 cpSync(join(root, 'dist/apps', app), join(out, 'dist/apps', app), { recursive: true });
 if (app === 'packager') cpSync(join(root, 'dist/libs/media/player'), join(out, 'dist/libs/media/player'), { recursive: true });
-cpSync(join(root, 'docker/docker-entrypoint.sh'), join(out, 'docker-entrypoint.sh'));
+for (const f of ['docker-entrypoint.sh', 'build-native.sh', 'check-native.cjs', 'wait-for-tcp.mjs', 'collect-ffmpeg.sh', 'check-ffmpeg.sh', 'build-ffmpeg.sh'])
+  cpSync(join(root, 'docker', f), join(out, f));
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 writeFileSync(join(out, 'package.json'), JSON.stringify({ name: app, version, private: true, main: `dist/apps/${app}/main.js` }, null, 2));
-console.log(`${app}: ${closure.size} npm packages (${[...required].sort().join(', ')}) → ${out}`);
+console.log(`${app}: ${closure.size} npm packages (${[...required].sort().join(', ')}), native: ${native.join(', ') || 'none'} → ${out}`);

@@ -5,7 +5,7 @@ import express from 'express';
 import { z } from 'zod';
 import {
   closeServer, configOrExit, ConfigError, createLogger, createMetricsRegistry, env, HealthState,
-  installGracefulShutdown, listen, loadConfig, opsRouter,
+  installGracefulShutdown, listen, loadConfig, opsRouter, secretOrFile,
 } from '@livelab/service-kit';
 import { DEFAULT_CATALOGUE, parseCatalogue, selectStreams } from '@livelab/media-testsignal';
 import { checkFfmpeg, TestSignalPublisher } from '@livelab/media-ffmpeg';
@@ -16,7 +16,9 @@ const schema = z.object({
     .string()
     .regex(/^rtmps?:\/\/[^/\s]+(\/[^\s?]*)?$/, 'expected an RTMP URL like rtmp://packager:1935/live')
     .default('rtmp://127.0.0.1:1935/live'),
-  PUBLISH_KEY: z.string({ message: 'required: the packager’s publish key' }).min(8, 'must be at least 8 characters'),
+  PUBLISH_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
+  // A mounted Secret file holding the key instead (Kubernetes): either this or PUBLISH_KEY.
+  PUBLISH_KEY_FILE: env.optionalString(),
   STREAMS: env.optionalString(),
   STREAM_CATALOGUE_FILE: env.optionalString(),
   LOG_LEVEL: env.logLevel(),
@@ -25,9 +27,11 @@ const schema = z.object({
 async function main() {
   const config = configOrExit(() => {
     const c = loadConfig(schema);
+    const publishKey = secretOrFile(c, 'PUBLISH_KEY', 8);
+    if (!publishKey) throw new ConfigError('invalid PUBLISH_KEY=unset: required: the packager’s publish key (or PUBLISH_KEY_FILE)');
     try {
       const catalogue = c.STREAM_CATALOGUE_FILE ? parseCatalogue(readFileSync(c.STREAM_CATALOGUE_FILE, 'utf8')) : DEFAULT_CATALOGUE;
-      return { ...c, streams: selectStreams(catalogue, c.STREAMS) };
+      return { ...c, publishKey, streams: selectStreams(catalogue, c.STREAMS) };
     } catch (e) {
       throw new ConfigError(`invalid ${c.STREAM_CATALOGUE_FILE && !/unknown stream/.test((e as Error).message) ? 'STREAM_CATALOGUE_FILE' : 'STREAMS'}: ${(e as Error).message.replace(/^ENOENT: /, '')}`);
     }
@@ -44,7 +48,7 @@ async function main() {
   const publisher = new TestSignalPublisher({
     streams: config.streams,
     rtmpBaseUrl: config.PACKAGER_RTMP_URL,
-    publishKey: config.PUBLISH_KEY,
+    publishKey: config.publishKey,
     logger,
     registry,
   });

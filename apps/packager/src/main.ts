@@ -2,7 +2,7 @@
 // Configuration: README.md.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { configOrExit, createLogger, env, installGracefulShutdown, loadConfig } from '@livelab/service-kit';
+import { configOrExit, createLogger, env, installGracefulShutdown, loadConfig, secretOrFile } from '@livelab/service-kit';
 import { checkFfmpeg } from '@livelab/media-ffmpeg';
 import { DEFAULT_RTMP_LIMITS, Packager } from '@livelab/media-packaging';
 import { playerRouter } from '@livelab/media-player';
@@ -11,6 +11,8 @@ const schema = z.object({
   HTTP_PORT: env.port(8080),
   RTMP_PORT: env.port(1935),
   PUBLISH_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
+  // A mounted Secret file holding the key instead (Kubernetes): either this or PUBLISH_KEY.
+  PUBLISH_KEY_FILE: env.optionalString(),
   DASH_TARGET_LATENCY_MS: env.int(800, { min: 200, max: 30_000 }),
   PUBLIC_BASE_URL: z.url({ message: 'expected an absolute URL like http://10.0.0.50:8080' }).optional(),
   // What an RTMP peer may make the packager hold, and for how long (README: RTMP limits).
@@ -27,7 +29,10 @@ const schema = z.object({
 });
 
 async function main() {
-  const config = configOrExit(() => loadConfig(schema), 'packager');
+  const config = configOrExit(() => {
+    const c = loadConfig(schema);
+    return { ...c, PUBLISH_KEY: secretOrFile(c, 'PUBLISH_KEY', 8) };
+  }, 'packager');
   const logger = createLogger('packager', config.LOG_LEVEL);
   const ffmpeg = await checkFfmpeg();
   if (!ffmpeg.ok) {

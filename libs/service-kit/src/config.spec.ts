@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, env, loadConfig } from './config';
+import { ConfigError, env, loadConfig, secretOrFile } from './config';
 
 const schema = z.object({
   PORT: env.port(8080),
@@ -32,5 +35,25 @@ describe('loadConfig', () => {
     [{ MODE: 'c' }, 'invalid MODE="c": expected one of a, b'],
   ])('rejects %j with one clear line', (input, message) => {
     expect(() => loadConfig(schema, input)).toThrow(new ConfigError(message));
+  });
+});
+
+describe('secretOrFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'secret-or-file-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads the file NAME_FILE names, trimmed', () => {
+    writeFileSync(join(dir, 'key'), 'from-the-secret-file\n');
+    expect(secretOrFile({ PUBLISH_KEY_FILE: join(dir, 'key') }, 'PUBLISH_KEY', 8)).toBe('from-the-secret-file');
+  });
+  it('returns NAME when no file is given, undefined when neither', () => {
+    expect(secretOrFile({ PUBLISH_KEY: 'direct-value' }, 'PUBLISH_KEY')).toBe('direct-value');
+    expect(secretOrFile({}, 'PUBLISH_KEY')).toBeUndefined();
+  });
+  it('refuses both, an unreadable file and a too short value, naming the variable', () => {
+    writeFileSync(join(dir, 'short'), 'abc\n');
+    expect(() => secretOrFile({ PUBLISH_KEY: 'x', PUBLISH_KEY_FILE: join(dir, 'key') }, 'PUBLISH_KEY')).toThrow('set either PUBLISH_KEY or PUBLISH_KEY_FILE, not both');
+    expect(() => secretOrFile({ PUBLISH_KEY_FILE: join(dir, 'nope') }, 'PUBLISH_KEY')).toThrow(/invalid PUBLISH_KEY_FILE=".*nope": ENOENT/);
+    expect(() => secretOrFile({ PUBLISH_KEY_FILE: join(dir, 'short') }, 'PUBLISH_KEY', 8)).toThrow(ConfigError);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** A configuration error: one line that names the variable and says what is wrong. */
@@ -88,4 +89,24 @@ export function configOrExit<T>(fn: () => T, service = 'service'): T {
     }
     throw err;
   }
+}
+
+/**
+ * `NAME` or the content of the file `NAME_FILE` names (a mounted Kubernetes Secret; surrounding whitespace trimmed),
+ * from an already loaded config. Throws a ConfigError when both are set, the file cannot be read, or the value is
+ * shorter than `minLength`; returns undefined when neither is set.
+ */
+export function secretOrFile(config: Record<string, unknown>, name: string, minLength = 1): string | undefined {
+  const direct = config[name] as string | undefined;
+  const file = config[`${name}_FILE`] as string | undefined;
+  if (!file) return direct;
+  if (direct) throw new ConfigError(`set either ${name} or ${name}_FILE, not both`);
+  let value: string;
+  try {
+    value = readFileSync(file, 'utf8').trim();
+  } catch (e) {
+    throw new ConfigError(`invalid ${name}_FILE="${file}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (value.length < minLength) throw new ConfigError(`invalid ${name}_FILE="${file}": the value in it must be at least ${minLength} characters`);
+  return value;
 }

@@ -1,13 +1,16 @@
 // Every kustomization in k8s/ renders offline, every core object passes kubernetes-models' schema with no unknown
 // fields, and our rules hold. Each rule is also shown to catch a deliberately broken manifest.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { ALL_RULES, checkSchema, render, type K8sObject } from '../src';
+import { ALL_RULES, checkSchema, envNamesAreRead, envNamesReadBy, render, secretsMatchDeployDoc, type K8sObject } from '../src';
 
 jest.setTimeout(60_000);
-const k8s = resolve(__dirname, '../../../k8s');
+const repo = resolve(__dirname, '../../..');
+const k8s = join(repo, 'k8s');
 const clone = <T>(x: T): T => structuredClone(x);
+const annotations = (o: K8sObject) => o.metadata['annotations'] as Record<string, string>;
 
 const KUSTOMIZATIONS = ['overlays/office', 'metallb', 'base/packager', 'base/generator', 'base/whoami', 'base/work-server', 'base/work-client'];
 const rendered = new Map<string, K8sObject[]>();
@@ -26,18 +29,21 @@ describe('rendering', () => {
     const objs = office();
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'DaemonSet/whoami', 'Deployment/generator', 'Deployment/packager', 'Deployment/work-client', 'Deployment/work-server',
-      'Namespace/livelab', 'PersistentVolumeClaim/work-server-data', 'PodDisruptionBudget/whoami', 'PodDisruptionBudget/work-client',
+      'Namespace/livelab', 'NetworkPolicy/allow-dns', 'NetworkPolicy/default-deny', 'NetworkPolicy/generator', 'NetworkPolicy/packager',
+      'NetworkPolicy/whoami', 'NetworkPolicy/work-client', 'NetworkPolicy/work-server',
+      'PersistentVolumeClaim/work-server-data', 'PodDisruptionBudget/work-client', 'PriorityClass/livelab-background',
       'Service/packager', 'Service/packager-rtmp', 'Service/whoami', 'Service/work-server',
     ]);
-    for (const o of objs.filter((x) => x.kind !== 'Namespace')) expect(o.metadata.namespace).toBe('livelab');
-    expect(find(objs, 'Deployment', 'packager').spec.template.spec.containers[0].image).toBe('livelab/packager:0.1.0');
+    for (const o of objs.filter((x) => !['Namespace', 'PriorityClass'].includes(x.kind))) expect(o.metadata.namespace).toBe('livelab');
+    expect(find(objs, 'PriorityClass', 'livelab-background').metadata.namespace).toBeUndefined();
+    expect(find(objs, 'Deployment', 'packager').spec.template.spec.containers[0].image).toMatch(/^livelab\/packager:0\.1\.0-[0-9a-f]{7}$/);
   });
 
   it('puts the page and whoami on MetalLB LoadBalancer IPs; RTMP stays inside unless the component is added', () => {
     const objs = office();
     const page = find(objs, 'Service', 'packager');
     expect(page.spec.type).toBe('LoadBalancer');
-    expect(page.metadata.annotations).toMatchObject({ 'metallb.io/address-pool': 'livelab-office', 'metallb.io/loadBalancerIPs': '192.168.10.240' });
+    expect(page.metadata.annotations).toMatchObject({ 'metallb.io/address-pool': 'livelab-pinned', 'metallb.io/loadBalancerIPs': '192.168.10.240' });
     const whoami = find(objs, 'Service', 'whoami');
     expect(whoami.spec).toMatchObject({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: [{ port: 80, targetPort: 'http' }] });
     expect(find(objs, 'Service', 'packager-rtmp').spec.type).toBe('ClusterIP');
@@ -48,8 +54,9 @@ describe('rendering', () => {
       const withRtmp = render(dir);
       const rtmp = find(withRtmp, 'Service', 'packager-rtmp');
       expect(rtmp.spec.type).toBe('LoadBalancer');
-      expect((rtmp.metadata.annotations as Record<string, string>)['metallb.io/address-pool']).toBe('livelab-office');
-      expect(Object.values(ALL_RULES).flatMap((rule) => rule(withRtmp))).toEqual([]);
+      expect((rtmp.metadata.annotations as Record<string, string>)['metallb.io/address-pool']).toBe('livelab-pinned');
+      expect(find(withRtmp, 'NetworkPolicy', 'packager').spec.ingress).toContainEqual({ ports: [{ port: 1935, protocol: 'TCP' }] });
+      expect(Object.values(ALL_RULES).flatMap((rule) => rule([...withRtmp, ...(rendered.get('metallb') as K8sObject[])]))).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -62,14 +69,34 @@ describe('rendering', () => {
     expect(ds.spec.template.spec.tolerations).toContainEqual({ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' });
   });
 
-  it('shares the publish key Secret between packager and generator and keeps work-client off the generator’s node', () => {
+  it('shares the publish key Secret between packager and generator as a mounted file, like the other secrets', () => {
     const objs = office();
-    const keyRef = (name: string) =>
-      find(objs, 'Deployment', name).spec.template.spec.containers[0].env.find((e: any) => e.name === 'PUBLISH_KEY').valueFrom.secretKeyRef; // eslint-disable-line @typescript-eslint/no-explicit-any
-    expect(keyRef('packager')).toEqual({ name: 'livelab-publish-key', key: 'publish-key' });
-    expect(keyRef('generator')).toEqual(keyRef('packager'));
-    const anti = find(objs, 'Deployment', 'work-client').spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0];
-    expect(anti.podAffinityTerm.labelSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'generator' });
+    for (const name of ['packager', 'generator']) {
+      const pod = find(objs, 'Deployment', name).spec.template.spec;
+      const c = pod.containers[0];
+      expect(c.env).toContainEqual({ name: 'PUBLISH_KEY_FILE', value: '/run/secrets/livelab-publish-key/publish-key' });
+      expect(c.env.some((e: any) => e.valueFrom?.secretKeyRef)).toBe(false); // eslint-disable-line @typescript-eslint/no-explicit-any
+      expect(c.volumeMounts).toContainEqual({ name: 'publish-key', mountPath: '/run/secrets/livelab-publish-key', readOnly: true });
+      expect(pod.volumes).toContainEqual({ name: 'publish-key', secret: { secretName: 'livelab-publish-key', items: [{ key: 'publish-key', path: 'publish-key' }], defaultMode: 0o440 } });
+      // 0440 root-owned files are readable by the service only through its fsGroup.
+      expect(pod.securityContext.fsGroup).toBe(10001);
+    }
+  });
+
+  it('places the work clients as the original system did: 3, on workload=production nodes, never with the generator, lowest priority', () => {
+    const pod = find(office(), 'Deployment', 'work-client').spec;
+    expect(pod.replicas).toBe(3);
+    expect(pod.template.spec.nodeSelector).toEqual({ workload: 'production' });
+    expect(pod.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
+      { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'generator' } } },
+    ]);
+    expect(pod.template.spec.priorityClassName).toBe('livelab-background');
+    expect(find(office(), 'PriorityClass', 'livelab-background')).toMatchObject({ value: -100, preemptionPolicy: 'Never', globalDefault: false });
+  });
+
+  it('keeps the pinned addresses in their own pool that MetalLB never hands out by itself', () => {
+    const pools = (rendered.get('metallb') as K8sObject[]).filter((o) => o.kind === 'IPAddressPool') as any[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(Object.fromEntries(pools.map((p) => [p.metadata.name, p.spec.autoAssign]))).toEqual({ 'livelab-pinned': false, 'livelab-office': true });
   });
 });
 
@@ -114,15 +141,102 @@ describe('rules', () => {
     ['no limits', 'containersAreHardened', (o) => delete find(o, 'Deployment', 'work-server').spec.template.spec.containers[0].resources.limits, /resources.limits.cpu missing/],
     ['a :latest image', 'containersAreHardened', (o) => (find(o, 'Deployment', 'packager').spec.template.spec.containers[0].image = 'livelab/packager:latest'), /fixed tag/],
     ['a Service targeting an undeclared port', 'servicesTargetDeclaredPorts', (o) => (find(o, 'Service', 'packager').spec.ports[0].targetPort = 'web'), /targetPort web/],
-    ['a wait for a missing Service', 'initContainersWaitForExistingServices', (o) => (find(o, 'Deployment', 'generator').spec.template.spec.initContainers[0].command[2] = 'for i in $(seq 9); do nc -z -w 2 nope 1935 && exit 0; done'), /waits for Service "nope"/],
+    ['a wait for a missing Service', 'initContainersWaitForExistingServices', (o) => (find(o, 'Deployment', 'generator').spec.template.spec.initContainers[0].command[2] = 'nope'), /waits for Service "nope"/],
     ['a MetalLB pool moved out of metallb-system', 'metallbKeepsItsNamespace', (o) => o.push({ apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'p', namespace: 'livelab' }, spec: { addresses: ['10.0.0.1/32'] } }), /must be in metallb-system/],
     ['a MetalLB field typo', 'metallbObjectsAreValid', (o) => o.push({ apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'p', namespace: 'metallb-system' }, spec: { adresses: ['10.0.0.1/32'] } }), /unknown field spec.adresses/],
     ['a committed Secret', 'noCommittedSecrets', (o) => o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { k: 'v' } }), /never committed/],
     ['a rolling update that can drop capacity', 'updatesAreSafe', (o) => (find(o, 'Deployment', 'work-client').spec.strategy.rollingUpdate.maxUnavailable = 1), /maxUnavailable 0/],
+    ['an unbounded wait', 'initContainersWaitForExistingServices', (o) => (find(o, 'Deployment', 'generator').spec.template.spec.initContainers[0].command[4] = '0'), /must be bounded/],
+    ['a wait of an hour', 'initContainersWaitForExistingServices', (o) => (find(o, 'Deployment', 'generator').spec.template.spec.initContainers[0].command[4] = '3600'), /must be bounded/],
+    ['a generator without its init container', 'generatorWaitsForPackager', (o) => delete find(o, 'Deployment', 'generator').spec.template.spec.initContainers, /needs an init container that waits for packager-rtmp:1935/],
+    ['a generator waiting on the wrong port', 'generatorWaitsForPackager', (o) => (find(o, 'Deployment', 'generator').spec.template.spec.initContainers[0].command[3] = '8080'), /needs an init container/],
+    ['an unconfined pod', 'seccompIsRuntimeDefault', (o) => delete find(o, 'Deployment', 'work-server').spec.template.spec.securityContext.seccompProfile, /work-server container work-server: seccompProfile must be RuntimeDefault/],
+    ['a container that opts out of seccomp', 'seccompIsRuntimeDefault', (o) => (find(o, 'Deployment', 'generator').spec.template.spec.initContainers[0].securityContext.seccompProfile = { type: 'Unconfined' }), /wait-for-packager: seccompProfile must be RuntimeDefault \(is Unconfined\)/],
+    ['a mounted API token', 'noServiceAccountTokens', (o) => delete find(o, 'DaemonSet', 'whoami').spec.template.spec.automountServiceAccountToken, /DaemonSet\/whoami: set automountServiceAccountToken: false/],
+    ['a load-balanced pod without preStop', 'loadBalancedPodsDelayStop', (o) => delete find(o, 'Deployment', 'packager').spec.template.spec.containers[0].lifecycle, /behind LoadBalancer packager, needs a preStop sleep/],
+    ['a grace period the preStop eats', 'loadBalancedPodsDelayStop', (o) => (find(o, 'DaemonSet', 'whoami').spec.template.spec.terminationGracePeriodSeconds = 6), /leaves under 5 s to drain/],
+    ['liveness = readiness', 'livenessDiffersFromReadiness', (o) => (find(o, 'Deployment', 'work-server').spec.template.spec.containers[0].livenessProbe.httpGet.path = '/readyz'), /both probe \/readyz/],
+    ['a ReadWriteOnce user that surges', 'rwoVolumeUsersRecreate', (o) => (find(o, 'Deployment', 'work-server').spec.strategy = { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } }), /mounts ReadWriteOnce work-server-data: use strategy Recreate/],
+    ['a ReadWriteOnce user with 2 replicas', 'rwoVolumeUsersRecreate', (o) => (find(o, 'Deployment', 'work-server').spec.replicas = 2), /Recreate and 1 replica/],
+    ['a PDB over a DaemonSet', 'disruptionBudgetsCoverEvictablePods', (o) => o.push({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'whoami' }, spec: { maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'whoami' } } } }), /only DaemonSet pods/],
+    ['a version-only tag', 'imagesNameOneBuild', (o) => (find(o, 'Deployment', 'work-client').spec.template.spec.containers[0].image = 'registry.office.lan/livelab/work-client:0.1.0'), /must be tagged <version>-<git sha>/],
+    ['a version-only init image', 'imagesNameOneBuild', (o) => (find(o, 'Deployment', 'generator').spec.template.spec.initContainers[0].image = 'livelab/generator:0.1.0'), /container wait-for-packager: image "livelab\/generator:0\.1\.0" must be tagged/],
+    ['a pinned IP outside its pool', 'pinnedAddressesHaveTheirPool', (o) => (annotations(find(o, 'Service', 'whoami'))['metallb.io/loadBalancerIPs'] = '192.168.10.245'), /192\.168\.10\.245 is outside pool livelab-pinned/],
+    ['a pinned IP in an auto-assigning pool', 'pinnedAddressesHaveTheirPool', (o) => (find(o, 'IPAddressPool', 'livelab-pinned').spec.autoAssign = true), /must have autoAssign: false/],
+    ['a pool that does not exist', 'pinnedAddressesHaveTheirPool', (o) => (annotations(find(o, 'Service', 'packager'))['metallb.io/address-pool'] = 'office'), /names no existing IPAddressPool/],
+    ['an IP pinned twice', 'pinnedAddressesHaveTheirPool', (o) => (annotations(find(o, 'Service', 'whoami'))['metallb.io/loadBalancerIPs'] = '192.168.10.240'), /already pinned by Service\/packager/],
+    ['no default deny', 'networkPoliciesAllowWhatIsUsed', (o) => o.splice(o.indexOf(find(o, 'NetworkPolicy', 'default-deny')), 1), /no default-deny policy/],
+    ['no DNS', 'networkPoliciesAllowWhatIsUsed', (o) => o.splice(o.indexOf(find(o, 'NetworkPolicy', 'allow-dns')), 1), /reach DNS/],
+    ['generator → packager blocked at the packager', 'networkPoliciesAllowWhatIsUsed', (o) => (find(o, 'NetworkPolicy', 'packager').spec.ingress[1].from[0].podSelector.matchLabels = { 'app.kubernetes.io/name': 'nobody' }), /generator → packager-rtmp:1935: Deployment\/packager does not admit it/],
+    ['work-client → work-server blocked at the client', 'networkPoliciesAllowWhatIsUsed', (o) => (find(o, 'NetworkPolicy', 'work-client').spec.egress = []), /work-client → work-server:8090: egress/],
+    ['a Service port closed to all', 'networkPoliciesAllowWhatIsUsed', (o) => (find(o, 'NetworkPolicy', 'whoami').spec.ingress = []), /Service\/whoami: port 80 → DaemonSet\/whoami is closed/],
+    ['a missing PriorityClass', 'priorityClassesExist', (o) => o.splice(o.indexOf(find(o, 'PriorityClass', 'livelab-background')), 1), /PriorityClass livelab-background is not in the manifests/],
+    ['background work that preempts', 'priorityClassesExist', (o) => delete find(o, 'PriorityClass', 'livelab-background').preemptionPolicy, /must not preempt/],
   ];
   it.each(broken)('catches %s', (_what, rule, breakIt, message) => {
-    const objs = clone(office());
+    const objs = clone([...office(), ...(rendered.get('metallb') as K8sObject[])]);
     breakIt(objs);
     expect(ALL_RULES[rule](objs).join('\n')).toMatch(message);
+  });
+});
+
+describe('manifests and the rest of the repository', () => {
+  const deployDoc = readFileSync(join(repo, 'docs/deploy.md'), 'utf8');
+
+  it('docs/deploy.md creates exactly the Secrets and keys the manifests use', () => {
+    expect(secretsMatchDeployDoc(office(), deployDoc)).toEqual([]);
+  });
+
+  it('catches a Secret key the docs do not create, and one they create for nothing', () => {
+    const objs = clone(office());
+    find(objs, 'Deployment', 'work-server').spec.template.spec.volumes.find((v: any) => v.secret).secret.items[0].key = 'accountkey'; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const problems = secretsMatchDeployDoc(objs, deployDoc);
+    expect(problems).toContain('Secret work-account/accountkey: used by the manifests, but docs/deploy.md never creates it');
+    expect(secretsMatchDeployDoc(office(), `${deployDoc}\nkubectl -n livelab create secret generic extra --from-literal=token=x\n`)).toEqual(['Secret extra/token: created by docs/deploy.md, but no manifest uses it']);
+  });
+
+  const readBy = new Map<string, Set<string>>();
+  const envOf = (app: string) => {
+    if (!['packager', 'generator', 'whoami', 'work-server', 'work-client'].includes(app)) return undefined;
+    if (!readBy.has(app)) readBy.set(app, envNamesReadBy(repo, app));
+    return readBy.get(app);
+  };
+
+  it('every env name in a manifest is read by its app', () => {
+    expect(envNamesAreRead(office(), envOf)).toEqual([]);
+    expect(envOf('packager')).toContain('PUBLISH_KEY_FILE');
+    expect(envOf('work-client')).toContain('WORK_ACCOUNT_KEY_FILE'); // readSecret('WORK_ACCOUNT_KEY') reads NAME_FILE too
+    expect(envOf('whoami')).toContain('POD_NAMESPACE'); // read in @livelab/whoami-core
+  });
+
+  it('catches an env name no app reads (a typo)', () => {
+    const objs = clone(office());
+    find(objs, 'Deployment', 'generator').spec.template.spec.containers[0].env.push({ name: 'PUBLISH_KEYFILE', value: '/x' });
+    find(objs, 'Deployment', 'work-server').spec.template.spec.containers[0].env.push({ name: 'PUBLISH_KEY_FILE', value: '/x' });
+    expect(envNamesAreRead(objs, envOf)).toEqual([
+      'Deployment/generator container generator: env PUBLISH_KEYFILE is read nowhere in the app',
+      'Deployment/work-server container work-server: env PUBLISH_KEY_FILE is read nowhere in the app',
+    ]);
+  });
+});
+
+describe('tools/docker/pin-images.mjs', () => {
+  it('points the overlay at one build in a registry, keeping comments, and the result passes every rule', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'k8s-pin-'));
+    try {
+      cpSync(k8s, join(dir, 'k8s'), { recursive: true });
+      const file = join(dir, 'k8s/overlays/office/kustomization.yaml');
+      execFileSync(process.execPath, [join(repo, 'tools/docker/pin-images.mjs'), '--registry', 'registry.office.lan/livelab', '--tag', '0.1.0-abcdef1', '--file', file], { stdio: 'ignore' });
+      expect(readFileSync(file, 'utf8')).toContain('# One tag per build');
+      const objs = render(join(dir, 'k8s/overlays/office'));
+      const images = objs.filter((o) => ['Deployment', 'DaemonSet'].includes(o.kind)).flatMap((o: any) => [...(o.spec.template.spec.initContainers ?? []), ...o.spec.template.spec.containers].map((c: any) => c.image)); // eslint-disable-line @typescript-eslint/no-explicit-any
+      expect(new Set(images)).toEqual(new Set(['packager', 'generator', 'whoami', 'work-server', 'work-client'].map((a) => `registry.office.lan/livelab/${a}:0.1.0-abcdef1`)));
+      expect(Object.values(ALL_RULES).flatMap((rule) => rule([...objs, ...(rendered.get('metallb') as K8sObject[])]))).toEqual([]);
+      // A tag that names no single build is refused by the rules.
+      execFileSync(process.execPath, [join(repo, 'tools/docker/pin-images.mjs'), '--registry', 'registry.office.lan/livelab', '--tag', '0.1.0', '--file', file], { stdio: 'ignore' });
+      expect(ALL_RULES.imagesNameOneBuild(render(join(dir, 'k8s/overlays/office'))).length).toBe(6);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
