@@ -24,6 +24,8 @@ const schema = z.object({
   LOG_LEVEL: env.logLevel(),
 });
 
+const READY_AFTER_RUNNING_MS = 3000;
+
 async function main() {
   const config = configOrExit(() => {
     const c = loadConfig(schema);
@@ -52,7 +54,9 @@ async function main() {
     logger,
     registry,
   });
-  health.addReadinessCheck('streams', () => publisher.allRunning || 'not every stream is publishing');
+  // Ready once every stream's ffmpeg has stayed up for 3 s: one that exits at once and restarts with backoff
+  // (a refused publish, a missing codec) keeps the pod unready instead of flickering ready between crashes.
+  health.addReadinessCheck('streams', () => publisher.allRunningFor(READY_AFTER_RUNNING_MS) || `not every stream has been publishing for ${READY_AFTER_RUNNING_MS / 1000} s`);
 
   const app = express().use(opsRouter(health, registry));
   app.get('/api/status', (_req, res) => {

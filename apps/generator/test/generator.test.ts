@@ -54,6 +54,32 @@ describe('generator ↔ packager', () => {
   });
 });
 
+describe('generator readiness', () => {
+  it('a stream whose ffmpeg is refused and restarts in a loop never counts as running for 3 s; an accepted one does', async () => {
+    const packager = new Packager({ publishKey: KEY, logger: silentLogger() });
+    const { rtmpPort } = await packager.start({ rtmpPort: 0, httpPort: 0, host: '127.0.0.1' });
+    const spec = { pattern: 'smptehdbars', width: 320, height: 180, fps: 25, videoBitrateKbps: 300, audioBitrateKbps: 64 } as const;
+    const make = (name: string, publishKey: string) =>
+      new TestSignalPublisher({ streams: [{ name, ...spec }], rtmpBaseUrl: `rtmp://127.0.0.1:${rtmpPort}/live`, publishKey, logger: silentLogger(), backoff: { baseMs: 100, capMs: 300 } });
+    const refused = make('refused', 'not-the-publish-key');
+    const accepted = make('accepted', KEY);
+    try {
+      await Promise.all([refused.start(), accepted.start()]);
+      await pollUntil('the accepted stream running for 3 s', () => accepted.allRunningFor(3000), 30_000);
+      // By now the refused one has been refused and restarted several times, never up for long.
+      await pollUntil('the refused stream to restart', () => refused.status()[0].restarts >= 2, 30_000);
+      const deadline = Date.now() + 4000;
+      while (Date.now() < deadline) {
+        expect(refused.allRunningFor(3000)).toBe(false);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await Promise.all([refused.stop(), accepted.stop()]);
+      await packager.stop();
+    }
+  });
+});
+
 describe('generator configuration', () => {
   const run = (env: Record<string, string>) =>
     spawnSync('npx', ['tsx', 'apps/generator/src/main.ts'], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });

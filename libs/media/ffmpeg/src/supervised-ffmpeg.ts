@@ -26,6 +26,7 @@ export interface SupervisedFfmpegOptions {
  */
 export class SupervisedFfmpeg extends EventEmitter {
   private current?: FfmpegRun;
+  private currentSpawnedAt?: number;
   private restartTimer?: NodeJS.Timeout;
   private stopped = true;
   private restartCount = 0;
@@ -57,6 +58,11 @@ export class SupervisedFfmpeg extends EventEmitter {
     return this.current?.running ?? false;
   }
 
+  /** How long the current child has been running (0 when none runs). */
+  get runningForMs(): number {
+    return this.running && this.currentSpawnedAt !== undefined ? Date.now() - this.currentSpawnedAt : 0;
+  }
+
   get pid(): number | undefined {
     return this.current?.running ? this.current.pid : undefined;
   }
@@ -79,7 +85,9 @@ export class SupervisedFfmpeg extends EventEmitter {
     const spec = typeof this.spec === 'function' ? this.spec() : this.spec;
     const run = new FfmpegRun(spec, this.opts.ffmpegPath);
     this.current = run;
+    this.currentSpawnedAt = undefined;
     run.on('spawn', (commandLine: string) => {
+      this.currentSpawnedAt = Date.now();
       this.log.info({ pid: run.pid }, 'ffmpeg started');
       this.log.debug({ pid: run.pid, commandLine: redactSecrets(commandLine) }, 'ffmpeg command line');
       this.emit('spawn', commandLine);

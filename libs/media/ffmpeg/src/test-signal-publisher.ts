@@ -43,9 +43,17 @@ export class TestSignalPublisher {
     }
   }
 
+  /**
+   * Every stream's ffmpeg has been running for at least `forMs` without an exit: an ffmpeg that crashes
+   * and restarts in a loop (a missing encoder, a refused publish) is never "running" long enough to count.
+   */
+  allRunningFor(forMs: number): boolean {
+    return this.started && this.jobs.every((j) => j.runningForMs >= forMs);
+  }
+
   /** Every stream's ffmpeg is running. */
   get allRunning(): boolean {
-    return this.started && this.jobs.every((j) => j.running);
+    return this.allRunningFor(0) && this.jobs.every((j) => j.running);
   }
 
   status(): Array<{ stream: string; running: boolean; restarts: number }> {
