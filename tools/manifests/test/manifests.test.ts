@@ -227,6 +227,39 @@ describe('rules', () => {
   });
 });
 
+describe('rules for the PostgreSQL work server (office-ha)', () => {
+  const wsPod = (o: any[]) => find(o, 'Deployment', 'work-server').spec.template.spec; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const brokenHa: Array<[string, keyof typeof ALL_RULES, (objs: any[]) => void, RegExp]> = [ // eslint-disable-line @typescript-eslint/no-explicit-any
+    ['replicas without a database URL', 'workServerReplicasShareADatabase', (o) => (wsPod(o).containers[0].env = wsPod(o).containers[0].env.filter((e: { name: string }) => e.name !== 'WORK_DATABASE_URL_FILE')), /3 replicas need a shared database: set WORK_DATABASE_URL_FILE/],
+    ['replicas on a volume', 'workServerReplicasShareADatabase', (o) => wsPod(o).volumes.push({ name: 'data', persistentVolumeClaim: { claimName: 'work-server-data' } }), /must not mount PersistentVolumeClaim work-server-data/],
+    ['replicas rolled out with Recreate', 'workServerReplicasShareADatabase', (o) => (find(o, 'Deployment', 'work-server').spec.strategy = { type: 'Recreate' }), /RollingUpdate, not Recreate/],
+    ['replicas not spread over nodes', 'workServerReplicasShareADatabase', (o) => delete wsPod(o).topologySpreadConstraints, /must spread over nodes/],
+    ['replicas spread over zones only', 'workServerReplicasShareADatabase', (o) => (wsPod(o).topologySpreadConstraints[0].topologyKey = 'topology.kubernetes.io/zone'), /must spread over nodes/],
+    ['replicas without a PDB', 'workServerReplicasShareADatabase', (o) => o.splice(o.indexOf(find(o, 'PodDisruptionBudget', 'work-server')), 1), /need a PodDisruptionBudget/],
+    ['a PDB that allows no eviction', 'disruptionBudgetsLeaveRoom', (o) => (find(o, 'PodDisruptionBudget', 'work-server').spec.minAvailable = 3), /PodDisruptionBudget\/work-server: minAvailable 3 of 3 replicas lets no pod be evicted/],
+    ['a PDB of 100%', 'disruptionBudgetsLeaveRoom', (o) => (find(o, 'PodDisruptionBudget', 'work-server').spec.minAvailable = '100%'), /minAvailable 100% of 3/],
+    ['a PDB with maxUnavailable 0', 'disruptionBudgetsLeaveRoom', (o) => (find(o, 'PodDisruptionBudget', 'work-client').spec.maxUnavailable = 0), /work-client: maxUnavailable 0/],
+    ['scaled down under its PDB', 'disruptionBudgetsLeaveRoom', (o) => (find(o, 'Deployment', 'work-server').spec.replicas = 2), /minAvailable 2 of 2 replicas/],
+    ['a database URL file outside its Secret', 'fileVariablesNameMountedSecrets', (o) => (wsPod(o).containers[0].env.find((e: { name: string }) => e.name === 'WORK_DATABASE_URL_FILE').value = '/run/secrets/work-database/uri'), /WORK_DATABASE_URL_FILE=\/run\/secrets\/work-database\/uri: Secret volume database-url has no file uri/],
+    ['a file variable with no mount', 'fileVariablesNameMountedSecrets', (o) => (wsPod(o).containers[0].volumeMounts = wsPod(o).containers[0].volumeMounts.filter((m: { name: string }) => m.name !== 'database-url')), /WORK_DATABASE_URL_FILE=\/run\/secrets\/work-database\/url is not in a mounted Secret volume/],
+    ['a Secret mounted writable', 'fileVariablesNameMountedSecrets', (o) => delete find(o, 'StatefulSet', 'work-postgres').spec.template.spec.containers[0].volumeMounts.find((m: { name: string }) => m.name === 'password').readOnly, /POSTGRES_PASSWORD_FILE=.*: mount the Secret readOnly/],
+    ['PostgreSQL open to every pod', 'databaseReachableOnlyByWorkServer', (o) => delete find(o, 'NetworkPolicy', 'work-postgres').spec.ingress[0].from, /work-postgres admits Deployment\/packager on 5432/],
+    ['PostgreSQL open to another namespace', 'databaseReachableOnlyByWorkServer', (o) => find(o, 'NetworkPolicy', 'work-postgres').spec.ingress.push({ from: [{ namespaceSelector: {} }] }), /admits connections from outside the namespace/],
+    ['PostgreSQL opened by a second policy', 'databaseReachableOnlyByWorkServer', (o) => o.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'debug' }, spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: {} }] }] } }), /admits Deployment\/work-client on 5432/],
+    ['work servers without egress to PostgreSQL', 'databaseReachableOnlyByWorkServer', (o) => delete find(o, 'NetworkPolicy', 'work-server').spec.egress, /Deployment\/work-server → work-postgres:5432: egress to StatefulSet\/work-postgres is not allowed/],
+    ['PostgreSQL admitting someone else', 'databaseReachableOnlyByWorkServer', (o) => (find(o, 'NetworkPolicy', 'work-postgres').spec.ingress[0].from[0].podSelector.matchLabels = { 'app.kubernetes.io/name': 'work-client' }), /work-postgres does not admit it/],
+    ['a work-server on a ReadWriteOnce volume, rolling', 'rwoVolumeUsersRecreate', (o) => {
+      o.push({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'work-server-data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
+      wsPod(o).volumes.push({ name: 'data', persistentVolumeClaim: { claimName: 'work-server-data' } });
+    }, /mounts ReadWriteOnce work-server-data: use strategy Recreate and 1 replica/],
+  ];
+  it.each(brokenHa)('catches %s', (_what, rule, breakIt, message) => {
+    const objs = clone([...officeHa(), ...metallb()]);
+    breakIt(objs);
+    expect(ALL_RULES[rule](objs).join('\n')).toMatch(message);
+  });
+});
+
 describe('manifests and the rest of the repository', () => {
   const deployDoc = readFileSync(join(repo, 'docs/deploy.md'), 'utf8');
 
