@@ -315,6 +315,10 @@ describe('tools/docker/pin-images.mjs', () => {
       const images = objs.filter((o) => ['Deployment', 'DaemonSet'].includes(o.kind)).flatMap((o: any) => [...(o.spec.template.spec.initContainers ?? []), ...o.spec.template.spec.containers].map((c: any) => c.image)); // eslint-disable-line @typescript-eslint/no-explicit-any
       expect(new Set(images)).toEqual(new Set(['packager', 'generator', 'whoami', 'work-server', 'work-client'].map((a) => `registry.office.lan/livelab/${a}:0.1.0-abcdef1`)));
       expect(Object.values(ALL_RULES).flatMap((rule) => rule([...objs, ...(rendered.get('metallb') as K8sObject[])]))).toEqual([]);
+      // office-ha builds on office: it runs the same pinned images and passes the rules too.
+      const ha = render(join(dir, 'k8s/overlays/office-ha'));
+      expect(find(ha, 'Deployment', 'work-server').spec.template.spec.containers[0].image).toBe('registry.office.lan/livelab/work-server:0.1.0-abcdef1');
+      expect(Object.values(ALL_RULES).flatMap((rule) => rule([...ha, ...metallb()]))).toEqual([]);
       // A tag that names no single build is refused by the rules.
       execFileSync(process.execPath, [join(repo, 'tools/docker/pin-images.mjs'), '--registry', 'registry.office.lan/livelab', '--tag', '0.1.0', '--file', file], { stdio: 'ignore' });
       expect(ALL_RULES.imagesNameOneBuild(render(join(dir, 'k8s/overlays/office'))).length).toBe(6);
