@@ -1,4 +1,5 @@
 // livelab's own rules for the rendered manifests. Each returns human-readable problems ("<Kind>/<name>: …").
+import { appOfImage } from './consistency';
 import type { K8sObject } from './render';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -360,6 +361,106 @@ export function networkPoliciesAllowWhatIsUsed(objs: K8sObject[]): string[] {
   return out;
 }
 
+const appOf = (c: Json) => appOfImage(String(c['image'] ?? ''));
+const envOf = (c: Json, name: string): Json | undefined => ((c['env'] ?? []) as Json[]).find((e) => e['name'] === name);
+const spreadsOverNodes = (pod: Json) =>
+  ((pod['topologySpreadConstraints'] ?? []) as Json[]).some((t) => t['topologyKey'] === 'kubernetes.io/hostname') ||
+  [...(pod['affinity']?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []), ...(pod['affinity']?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((w: Json) => w['podAffinityTerm'])].some(
+    (t: Json) => t?.['topologyKey'] === 'kubernetes.io/hostname',
+  );
+
+/**
+ * Several work-server replicas share one PostgreSQL database (WORK_DATABASE_URL_FILE): never a volume (a SQLite file
+ * on a ReadWriteOnce claim would be one writer per node at best, a corrupt database at worst), rolled out without a
+ * gap (not Recreate), spread over the nodes, with a PodDisruptionBudget.
+ */
+export function workServerReplicasShareADatabase(objs: K8sObject[]): string[] {
+  const out: string[] = [];
+  for (const o of objs.filter((x) => x.kind === 'Deployment' && containersOf(x).some((c) => appOf(c) === 'work-server'))) {
+    const spec = (o as Json)['spec'];
+    if ((spec?.replicas ?? 1) <= 1) continue;
+    const pod = podSpec(o) ?? {};
+    const server = containersOf(o).find((c) => appOf(c) === 'work-server') as Json;
+    if (!envOf(server, 'WORK_DATABASE_URL_FILE')) out.push(`${id(o)}: ${spec.replicas} replicas need a shared database: set WORK_DATABASE_URL_FILE (PostgreSQL)`);
+    for (const v of ((pod['volumes'] ?? []) as Json[]).filter((x) => x['persistentVolumeClaim']))
+      out.push(`${id(o)}: ${spec.replicas} replicas must not mount PersistentVolumeClaim ${v['persistentVolumeClaim'].claimName} (the database is PostgreSQL)`);
+    if (spec?.strategy?.type === 'Recreate') out.push(`${id(o)}: ${spec.replicas} replicas on PostgreSQL roll out with RollingUpdate, not Recreate`);
+    if (!spreadsOverNodes(pod)) out.push(`${id(o)}: ${spec.replicas} replicas must spread over nodes (topologySpreadConstraints on kubernetes.io/hostname)`);
+    const labels = spec?.template?.metadata?.labels;
+    if (!objs.some((b) => b.kind === 'PodDisruptionBudget' && matches((b as Json)['spec']?.selector?.matchLabels, labels))) out.push(`${id(o)}: ${spec.replicas} replicas need a PodDisruptionBudget`);
+  }
+  return out;
+}
+
+/** A PodDisruptionBudget that allows no eviction (minAvailable ≥ replicas, maxUnavailable 0) blocks every drain. */
+export function disruptionBudgetsLeaveRoom(objs: K8sObject[]): string[] {
+  const out: string[] = [];
+  for (const pdb of objs.filter((x) => x.kind === 'PodDisruptionBudget')) {
+    const spec = (pdb as Json)['spec'] ?? {};
+    const covered = objs.filter((w) => (w.kind === 'Deployment' || w.kind === 'StatefulSet') && matches(spec.selector?.matchLabels, (w as Json)['spec']?.template?.metadata?.labels));
+    if (!covered.length) continue;
+    const replicas = covered.reduce((n, w) => n + ((w as Json)['spec']?.replicas ?? 1), 0);
+    const min = spec.minAvailable;
+    const maxUn = spec.maxUnavailable;
+    const minCount = typeof min === 'string' && min.endsWith('%') ? Math.ceil((replicas * Number(min.slice(0, -1))) / 100) : min;
+    if (minCount !== undefined && minCount >= replicas) out.push(`${id(pdb)}: minAvailable ${min} of ${replicas} replicas lets no pod be evicted (a drain never ends)`);
+    if (maxUn === 0 || maxUn === '0%') out.push(`${id(pdb)}: maxUnavailable ${maxUn} lets no pod be evicted (a drain never ends)`);
+  }
+  return out;
+}
+
+/** Every `*_FILE` variable names a file of a Secret volume mounted in that container (the Secret's keys as files). */
+export function fileVariablesNameMountedSecrets(objs: K8sObject[]): string[] {
+  const out: string[] = [];
+  for (const o of objs.filter((x) => WORKLOADS.has(x.kind))) {
+    const volumes = new Map(((podSpec(o)?.['volumes'] ?? []) as Json[]).map((v) => [v['name'], v]));
+    for (const c of [...(podSpec(o)?.['initContainers'] ?? []), ...containersOf(o)] as Json[])
+      for (const e of ((c['env'] ?? []) as Json[]).filter((x) => /_FILE$/.test(x['name']) && typeof x['value'] === 'string')) {
+        const where = `${id(o)} container ${c['name']}: ${e['name']}=${e['value']}`;
+        const mount = ((c['volumeMounts'] ?? []) as Json[]).find((m) => String(e['value']).startsWith(`${String(m['mountPath']).replace(/\/$/, '')}/`));
+        const secret = mount ? volumes.get(mount['name'])?.secret : undefined;
+        if (!mount || !secret) {
+          out.push(`${where} is not in a mounted Secret volume`);
+          continue;
+        }
+        const file = String(e['value']).slice(String(mount['mountPath']).replace(/\/$/, '').length + 1);
+        if (secret.items?.length && !(secret.items as Json[]).some((i) => i['path'] === file)) out.push(`${where}: Secret volume ${mount['name']} has no file ${file}`);
+        if (mount['readOnly'] !== true) out.push(`${where}: mount the Secret readOnly`);
+      }
+  }
+  return out;
+}
+
+/** Does an ingress rule admit peers of other namespaces or addresses (namespaceSelector, ipBlock) on this port? */
+const admitsOtherNamespaces = (objs: K8sObject[], pod: Pod, port: number, name: string | undefined) =>
+  objs
+    .filter((o) => o.kind === 'NetworkPolicy' && selects((o as Json)['spec']?.podSelector, pod.labels))
+    .some((np) => (((np as Json)['spec']?.ingress ?? []) as Json[]).some((r) => portAllowed(r['ports'], port, name) && ((r['from'] ?? []) as Json[]).some((p) => p['namespaceSelector'] || p['ipBlock'])));
+
+/**
+ * PostgreSQL in the namespace (a Service on 5432) is reached by the work servers that use it and by nobody else:
+ * both ends of work-server → database are allowed, every other pod and everything outside is refused.
+ */
+export function databaseReachableOnlyByWorkServer(objs: K8sObject[]): string[] {
+  const out: string[] = [];
+  const pods = podsOf(objs);
+  const users = pods.filter((p) => containersOf(p.obj).some((c) => appOf(c) === 'work-server' && envOf(c, 'WORK_DATABASE_URL_FILE')));
+  for (const s of objs.filter((x) => x.kind === 'Service' && (((x as Json)['spec']?.ports ?? []) as Json[]).some((p) => p['port'] === 5432))) {
+    for (const db of pods.filter((p) => matches((s as Json)['spec']?.selector, p.labels))) {
+      const decl = containersOf(db.obj).flatMap((c) => (c['ports'] ?? []) as Json[]).find((p) => p['containerPort'] === 5432);
+      for (const u of users) {
+        if (!allowed(objs, 'egress', u, db, 5432, decl?.['name'])) out.push(`${u.name} → ${s.metadata.name}:5432: egress to ${db.name} is not allowed`);
+        if (!allowed(objs, 'ingress', db, u, 5432, decl?.['name'])) out.push(`${u.name} → ${s.metadata.name}:5432: ${db.name} does not admit it`);
+      }
+      for (const other of pods.filter((p) => p !== db && !users.includes(p)))
+        if (allowed(objs, 'ingress', db, other, 5432, decl?.['name'])) out.push(`${id(s)}: ${db.name} admits ${other.name} on 5432 (only the work servers may connect)`);
+      if (allowed(objs, 'ingress', db, 'outside', 5432, decl?.['name']) || admitsOtherNamespaces(objs, db, 5432, decl?.['name']))
+        out.push(`${id(s)}: ${db.name} admits connections from outside the namespace on 5432 (only the work servers may connect)`);
+    }
+  }
+  return out;
+}
+
 /** Background work (a PriorityClass with a negative value) never preempts; pods name PriorityClasses that exist. */
 export function priorityClassesExist(objs: K8sObject[]): string[] {
   const out: string[] = [];
@@ -408,4 +509,8 @@ export const ALL_RULES = {
   metallbObjectsAreValid,
   noCommittedSecrets,
   updatesAreSafe,
+  workServerReplicasShareADatabase,
+  disruptionBudgetsLeaveRoom,
+  fileVariablesNameMountedSecrets,
+  databaseReachableOnlyByWorkServer,
 };

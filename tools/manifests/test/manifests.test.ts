@@ -12,12 +12,28 @@ const k8s = join(repo, 'k8s');
 const clone = <T>(x: T): T => structuredClone(x);
 const annotations = (o: K8sObject) => o.metadata['annotations'] as Record<string, string>;
 
-const KUSTOMIZATIONS = ['overlays/office', 'metallb', 'base/packager', 'base/generator', 'base/whoami', 'base/work-server', 'base/work-client'];
+const KUSTOMIZATIONS = ['overlays/office', 'overlays/office-ha', 'metallb', 'base/packager', 'base/generator', 'base/whoami', 'base/work-server', 'base/work-client'];
 const rendered = new Map<string, K8sObject[]>();
+/** Render the office overlay with some components, from a temporary kustomization. */
+function officeWith(...components: string[]): K8sObject[] {
+  const dir = mkdtempSync(join(tmpdir(), 'k8s-component-'));
+  try {
+    const list = components.map((c) => `  - ${relative(dir, join(k8s, 'components', c))}\n`).join('');
+    writeFileSync(join(dir, 'kustomization.yaml'), `namespace: livelab\nresources:\n  - ${relative(dir, join(k8s, 'overlays/office'))}\ncomponents:\n${list}`);
+    return render(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 beforeAll(() => {
   for (const k of KUSTOMIZATIONS) rendered.set(k, render(join(k8s, k)));
+  rendered.set('office + work-server-ha', officeWith('work-server-ha')); // a database of your own
 });
 const office = () => rendered.get('overlays/office') as K8sObject[];
+const officeHa = () => rendered.get('overlays/office-ha') as K8sObject[];
+const metallb = () => rendered.get('metallb') as K8sObject[];
+/** Every render a cluster may run: the rules, the schema and the docs must hold for each. */
+const DEPLOYABLE = ['overlays/office', 'overlays/office-ha', 'office + work-server-ha'];
 const find = (objs: K8sObject[], kind: string, name: string) => objs.find((o) => o.kind === kind && o.metadata.name === name) as K8sObject & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe('rendering', () => {
@@ -48,18 +64,49 @@ describe('rendering', () => {
     expect(whoami.spec).toMatchObject({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: [{ port: 80, targetPort: 'http' }] });
     expect(find(objs, 'Service', 'packager-rtmp').spec.type).toBe('ClusterIP');
 
-    const dir = mkdtempSync(join(tmpdir(), 'k8s-component-'));
-    try {
-      writeFileSync(join(dir, 'kustomization.yaml'), `resources:\n  - ${relative(dir, join(k8s, 'overlays/office'))}\ncomponents:\n  - ${relative(dir, join(k8s, 'components/expose-rtmp'))}\n`);
-      const withRtmp = render(dir);
-      const rtmp = find(withRtmp, 'Service', 'packager-rtmp');
-      expect(rtmp.spec.type).toBe('LoadBalancer');
-      expect((rtmp.metadata.annotations as Record<string, string>)['metallb.io/address-pool']).toBe('livelab-pinned');
-      expect(find(withRtmp, 'NetworkPolicy', 'packager').spec.ingress).toContainEqual({ ports: [{ port: 1935, protocol: 'TCP' }] });
-      expect(Object.values(ALL_RULES).flatMap((rule) => rule([...withRtmp, ...(rendered.get('metallb') as K8sObject[])]))).toEqual([]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const withRtmp = officeWith('expose-rtmp');
+    const rtmp = find(withRtmp, 'Service', 'packager-rtmp');
+    expect(rtmp.spec.type).toBe('LoadBalancer');
+    expect((rtmp.metadata.annotations as Record<string, string>)['metallb.io/address-pool']).toBe('livelab-pinned');
+    expect(find(withRtmp, 'NetworkPolicy', 'packager').spec.ingress).toContainEqual({ ports: [{ port: 1935, protocol: 'TCP' }] });
+    expect(Object.values(ALL_RULES).flatMap((rule) => rule([...withRtmp, ...metallb()]))).toEqual([]);
+  });
+
+  it('office-ha: the work server on PostgreSQL, 3 replicas spread over nodes, no volume, plus one PostgreSQL pod', () => {
+    const names = (objs: K8sObject[]) => objs.map((o) => `${o.kind}/${o.metadata.name}`);
+    const added = names(officeHa()).filter((n) => !names(office()).includes(n));
+    const removed = names(office()).filter((n) => !names(officeHa()).includes(n));
+    expect(added.sort()).toEqual(['NetworkPolicy/work-postgres', 'PodDisruptionBudget/work-server', 'Service/work-postgres', 'StatefulSet/work-postgres']);
+    expect(removed).toEqual(['PersistentVolumeClaim/work-server-data']);
+    for (const o of officeHa().filter((x) => !['Namespace', 'PriorityClass'].includes(x.kind))) expect(o.metadata.namespace).toBe('livelab');
+
+    const dep = find(officeHa(), 'Deployment', 'work-server').spec;
+    expect(dep.replicas).toBe(3);
+    expect(dep.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+    expect(dep.template.spec.topologySpreadConstraints).toEqual([
+      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'work-server' } } },
+    ]);
+    const c = dep.template.spec.containers[0];
+    expect(c.env.map((e: { name: string }) => e.name).sort()).toEqual(['HTTP_PORT', 'WORK_ACCOUNT_KEY_FILE', 'WORK_DATABASE_URL_FILE']);
+    expect(c.env).toContainEqual({ name: 'WORK_DATABASE_URL_FILE', value: '/run/secrets/work-database/url' });
+    expect(c.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(dep.template.spec.volumes).toContainEqual({ name: 'database-url', secret: { secretName: 'work-database', items: [{ key: 'url', path: 'url' }], defaultMode: 0o440 } });
+    expect(dep.template.spec.volumes.some((v: { persistentVolumeClaim?: unknown }) => v.persistentVolumeClaim)).toBe(false);
+    expect(find(officeHa(), 'PodDisruptionBudget', 'work-server').spec.minAvailable).toBe(2);
+
+    const pg = find(officeHa(), 'StatefulSet', 'work-postgres').spec;
+    expect(pg.replicas).toBe(1);
+    expect(pg.template.spec.containers[0].image).toMatch(/^postgres:15/);
+    expect(pg.volumeClaimTemplates[0].spec.accessModes).toEqual(['ReadWriteOnce']);
+    expect(pg.template.spec.containers[0].readinessProbe.exec.command[0]).toBe('pg_isready');
+    // The work servers may reach only this pod on 5432.
+    expect(find(officeHa(), 'NetworkPolicy', 'work-server').spec.egress).toEqual([
+      { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'work-postgres' } } }], ports: [{ port: 5432, protocol: 'TCP' }] },
+    ]);
+    // Without the postgres component (a database of your own): 5432 to anywhere, and nothing of PostgreSQL.
+    const own = rendered.get('office + work-server-ha') as K8sObject[];
+    expect(own.some((o) => o.metadata.name === 'work-postgres')).toBe(false);
+    expect(find(own, 'NetworkPolicy', 'work-server').spec.egress).toEqual([{ ports: [{ port: 5432, protocol: 'TCP' }] }]);
   });
 
   it('gives whoami the downward-API identity and tolerates the control plane', () => {
@@ -101,8 +148,8 @@ describe('rendering', () => {
 });
 
 describe('schema', () => {
-  it('every core object validates against kubernetes-models with no unknown fields', () => {
-    const problems = office()
+  it.each(DEPLOYABLE)('every core object of %s validates against kubernetes-models with no unknown fields', (k) => {
+    const problems = (rendered.get(k) as K8sObject[])
       .flatMap((o) => checkSchema(o as any).map((p) => `${o.kind}/${o.metadata.name} ${p.path}: ${p.message}`)); // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(problems).toEqual([]);
   });
@@ -129,8 +176,8 @@ describe('schema', () => {
 });
 
 describe('rules', () => {
-  it.each(Object.entries(ALL_RULES))('%s holds for the office overlay and MetalLB', (_name, rule) => {
-    expect(rule([...office(), ...(rendered.get('metallb') as K8sObject[])])).toEqual([]);
+  it.each(DEPLOYABLE.flatMap((k) => Object.entries(ALL_RULES).map(([name, rule]) => [name, k, rule] as const)))('%s holds for %s and MetalLB', (_name, k, rule) => {
+    expect(rule([...(rendered.get(k) as K8sObject[]), ...metallb()])).toEqual([]);
   });
 
   const broken: Array<[string, keyof typeof ALL_RULES, (objs: any[]) => void, RegExp]> = [ // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -180,11 +227,46 @@ describe('rules', () => {
   });
 });
 
+describe('rules for the PostgreSQL work server (office-ha)', () => {
+  const wsPod = (o: any[]) => find(o, 'Deployment', 'work-server').spec.template.spec; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const brokenHa: Array<[string, keyof typeof ALL_RULES, (objs: any[]) => void, RegExp]> = [ // eslint-disable-line @typescript-eslint/no-explicit-any
+    ['replicas without a database URL', 'workServerReplicasShareADatabase', (o) => (wsPod(o).containers[0].env = wsPod(o).containers[0].env.filter((e: { name: string }) => e.name !== 'WORK_DATABASE_URL_FILE')), /3 replicas need a shared database: set WORK_DATABASE_URL_FILE/],
+    ['replicas on a volume', 'workServerReplicasShareADatabase', (o) => wsPod(o).volumes.push({ name: 'data', persistentVolumeClaim: { claimName: 'work-server-data' } }), /must not mount PersistentVolumeClaim work-server-data/],
+    ['replicas rolled out with Recreate', 'workServerReplicasShareADatabase', (o) => (find(o, 'Deployment', 'work-server').spec.strategy = { type: 'Recreate' }), /RollingUpdate, not Recreate/],
+    ['replicas not spread over nodes', 'workServerReplicasShareADatabase', (o) => delete wsPod(o).topologySpreadConstraints, /must spread over nodes/],
+    ['replicas spread over zones only', 'workServerReplicasShareADatabase', (o) => (wsPod(o).topologySpreadConstraints[0].topologyKey = 'topology.kubernetes.io/zone'), /must spread over nodes/],
+    ['replicas without a PDB', 'workServerReplicasShareADatabase', (o) => o.splice(o.indexOf(find(o, 'PodDisruptionBudget', 'work-server')), 1), /need a PodDisruptionBudget/],
+    ['a PDB that allows no eviction', 'disruptionBudgetsLeaveRoom', (o) => (find(o, 'PodDisruptionBudget', 'work-server').spec.minAvailable = 3), /PodDisruptionBudget\/work-server: minAvailable 3 of 3 replicas lets no pod be evicted/],
+    ['a PDB of 100%', 'disruptionBudgetsLeaveRoom', (o) => (find(o, 'PodDisruptionBudget', 'work-server').spec.minAvailable = '100%'), /minAvailable 100% of 3/],
+    ['a PDB with maxUnavailable 0', 'disruptionBudgetsLeaveRoom', (o) => (find(o, 'PodDisruptionBudget', 'work-client').spec.maxUnavailable = 0), /work-client: maxUnavailable 0/],
+    ['scaled down under its PDB', 'disruptionBudgetsLeaveRoom', (o) => (find(o, 'Deployment', 'work-server').spec.replicas = 2), /minAvailable 2 of 2 replicas/],
+    ['a database URL file outside its Secret', 'fileVariablesNameMountedSecrets', (o) => (wsPod(o).containers[0].env.find((e: { name: string }) => e.name === 'WORK_DATABASE_URL_FILE').value = '/run/secrets/work-database/uri'), /WORK_DATABASE_URL_FILE=\/run\/secrets\/work-database\/uri: Secret volume database-url has no file uri/],
+    ['a file variable with no mount', 'fileVariablesNameMountedSecrets', (o) => (wsPod(o).containers[0].volumeMounts = wsPod(o).containers[0].volumeMounts.filter((m: { name: string }) => m.name !== 'database-url')), /WORK_DATABASE_URL_FILE=\/run\/secrets\/work-database\/url is not in a mounted Secret volume/],
+    ['a Secret mounted writable', 'fileVariablesNameMountedSecrets', (o) => delete find(o, 'StatefulSet', 'work-postgres').spec.template.spec.containers[0].volumeMounts.find((m: { name: string }) => m.name === 'password').readOnly, /POSTGRES_PASSWORD_FILE=.*: mount the Secret readOnly/],
+    ['PostgreSQL open to every pod', 'databaseReachableOnlyByWorkServer', (o) => delete find(o, 'NetworkPolicy', 'work-postgres').spec.ingress[0].from, /work-postgres admits Deployment\/packager on 5432/],
+    ['PostgreSQL open to another namespace', 'databaseReachableOnlyByWorkServer', (o) => find(o, 'NetworkPolicy', 'work-postgres').spec.ingress.push({ from: [{ namespaceSelector: {} }] }), /admits connections from outside the namespace/],
+    ['PostgreSQL opened by a second policy', 'databaseReachableOnlyByWorkServer', (o) => o.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'debug' }, spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: {} }] }] } }), /admits Deployment\/work-client on 5432/],
+    ['work servers without egress to PostgreSQL', 'databaseReachableOnlyByWorkServer', (o) => delete find(o, 'NetworkPolicy', 'work-server').spec.egress, /Deployment\/work-server → work-postgres:5432: egress to StatefulSet\/work-postgres is not allowed/],
+    ['PostgreSQL admitting someone else', 'databaseReachableOnlyByWorkServer', (o) => (find(o, 'NetworkPolicy', 'work-postgres').spec.ingress[0].from[0].podSelector.matchLabels = { 'app.kubernetes.io/name': 'work-client' }), /work-postgres does not admit it/],
+    ['a work-server on a ReadWriteOnce volume, rolling', 'rwoVolumeUsersRecreate', (o) => {
+      o.push({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'work-server-data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
+      wsPod(o).volumes.push({ name: 'data', persistentVolumeClaim: { claimName: 'work-server-data' } });
+    }, /mounts ReadWriteOnce work-server-data: use strategy Recreate and 1 replica/],
+  ];
+  it.each(brokenHa)('catches %s', (_what, rule, breakIt, message) => {
+    const objs = clone([...officeHa(), ...metallb()]);
+    breakIt(objs);
+    expect(ALL_RULES[rule](objs).join('\n')).toMatch(message);
+  });
+});
+
 describe('manifests and the rest of the repository', () => {
   const deployDoc = readFileSync(join(repo, 'docs/deploy.md'), 'utf8');
 
-  it('docs/deploy.md creates exactly the Secrets and keys the manifests use', () => {
-    expect(secretsMatchDeployDoc(office(), deployDoc)).toEqual([]);
+  // Both modes: the SQLite office overlay and office-ha (its work-database Secret) share one page.
+  const allModes = () => DEPLOYABLE.flatMap((k) => rendered.get(k) as K8sObject[]);
+  it('docs/deploy.md creates exactly the Secrets and keys the manifests use (SQLite and PostgreSQL modes)', () => {
+    expect(secretsMatchDeployDoc(allModes(), deployDoc)).toEqual([]);
   });
 
   it('catches a Secret key the docs do not create, and one they create for nothing', () => {
@@ -192,7 +274,7 @@ describe('manifests and the rest of the repository', () => {
     find(objs, 'Deployment', 'work-server').spec.template.spec.volumes.find((v: any) => v.secret).secret.items[0].key = 'accountkey'; // eslint-disable-line @typescript-eslint/no-explicit-any
     const problems = secretsMatchDeployDoc(objs, deployDoc);
     expect(problems).toContain('Secret work-account/accountkey: used by the manifests, but docs/deploy.md never creates it');
-    expect(secretsMatchDeployDoc(office(), `${deployDoc}\nkubectl -n livelab create secret generic extra --from-literal=token=x\n`)).toEqual(['Secret extra/token: created by docs/deploy.md, but no manifest uses it']);
+    expect(secretsMatchDeployDoc(allModes(), `${deployDoc}\nkubectl -n livelab create secret generic extra --from-literal=token=x\n`)).toEqual(['Secret extra/token: created by docs/deploy.md, but no manifest uses it']);
   });
 
   const readBy = new Map<string, Set<string>>();
@@ -203,7 +285,8 @@ describe('manifests and the rest of the repository', () => {
   };
 
   it('every env name in a manifest is read by its app', () => {
-    expect(envNamesAreRead(office(), envOf)).toEqual([]);
+    for (const k of DEPLOYABLE) expect(envNamesAreRead(rendered.get(k) as K8sObject[], envOf)).toEqual([]);
+    expect(envOf('work-server')).toContain('WORK_DATABASE_URL_FILE');
     expect(envOf('packager')).toContain('PUBLISH_KEY_FILE');
     expect(envOf('work-client')).toContain('WORK_ACCOUNT_KEY_FILE'); // readSecret('WORK_ACCOUNT_KEY') reads NAME_FILE too
     expect(envOf('whoami')).toContain('POD_NAMESPACE'); // read in @livelab/whoami-core
@@ -232,6 +315,10 @@ describe('tools/docker/pin-images.mjs', () => {
       const images = objs.filter((o) => ['Deployment', 'DaemonSet'].includes(o.kind)).flatMap((o: any) => [...(o.spec.template.spec.initContainers ?? []), ...o.spec.template.spec.containers].map((c: any) => c.image)); // eslint-disable-line @typescript-eslint/no-explicit-any
       expect(new Set(images)).toEqual(new Set(['packager', 'generator', 'whoami', 'work-server', 'work-client'].map((a) => `registry.office.lan/livelab/${a}:0.1.0-abcdef1`)));
       expect(Object.values(ALL_RULES).flatMap((rule) => rule([...objs, ...(rendered.get('metallb') as K8sObject[])]))).toEqual([]);
+      // office-ha builds on office: it runs the same pinned images and passes the rules too.
+      const ha = render(join(dir, 'k8s/overlays/office-ha'));
+      expect(find(ha, 'Deployment', 'work-server').spec.template.spec.containers[0].image).toBe('registry.office.lan/livelab/work-server:0.1.0-abcdef1');
+      expect(Object.values(ALL_RULES).flatMap((rule) => rule([...ha, ...metallb()]))).toEqual([]);
       // A tag that names no single build is refused by the rules.
       execFileSync(process.execPath, [join(repo, 'tools/docker/pin-images.mjs'), '--registry', 'registry.office.lan/livelab', '--tag', '0.1.0', '--file', file], { stdio: 'ignore' });
       expect(ALL_RULES.imagesNameOneBuild(render(join(dir, 'k8s/overlays/office'))).length).toBe(6);
