@@ -91,6 +91,16 @@ describe('the live page', () => {
     await page.close();
   });
 
+  it.each(['hls', 'dash'] as const)('plays %s in standard mode (whole segments) from a shared link', async (format) => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${base}/?stream=${STREAM}&format=${format}&mode=standard`);
+    const s = await expectPlayback(page, format);
+    expect(s.mode).toBe('standard');
+    expect(await page.textContent('#now-playing')).toContain('standard');
+    console.log(`${format} standard: glass-to-glass ${s.g2gMs} ms, stalls ${s.stalls}`);
+    await page.close();
+  });
+
   // Issue 7: low-latency playback (LL-HLS parts / LL-DASH chunked CMAF) stays under 2 s glass-to-glass for 20 s.
   it.each(['hls', 'dash'] as const)('keeps %s low-latency playback under 2 s glass-to-glass for 20 s', async (format) => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
