@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
+import { STREAMS_API_PATH, type Format, type Mode, type PageStatsWindow, type StreamList } from '@livelab/media-contract';
 
 const root = resolve(__dirname, '../..');
 const STREAM = process.env['BENCH_STREAM'] ?? 'seed-768p60';
@@ -57,17 +58,7 @@ function cpuSeconds(pid: number): number {
   return total(pid);
 }
 
-interface Stats {
-  playing: boolean;
-  g2gSamples: number[];
-  stalls: number;
-  firstFrameMs?: number;
-  droppedFrames?: number;
-  totalFrames?: number;
-  errors: string[];
-  playerLatencyS?: number;
-}
-const readStats = (page: Page) => page.evaluate(() => (window as unknown as { livelabStats: () => Stats }).livelabStats());
+const readStats = (page: Page) => page.evaluate(() => (window as unknown as PageStatsWindow).livelabStats());
 
 function pct(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
@@ -75,7 +66,7 @@ function pct(values: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
-async function viewer(browser: import('playwright-core').Browser, format: 'hls' | 'dash', mode: Mode, stream: string) {
+async function viewer(browser: import('playwright-core').Browser, format: Format, mode: Mode, stream: string) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(`http://127.0.0.1:${HTTP_PORT}/?stream=${stream}&format=${format}&mode=${mode}`);
   return page;
@@ -89,13 +80,10 @@ x264 encode, RTMP and the remux to the player's own latency (~50–100 ms here).
 frames with the real wall clock when made; earlier figures (and the issue's nginx-rtmp / MediaMTX references,
 measured the old way) read 0.1–1.5 s high from ffmpeg's start-up time. How it works: docs/low-latency.md.`;
 
-type Fmt = 'hls' | 'dash';
-type Mode = 'standard' | 'll';
-
 /** Largest storeBytes /api/streams reported for the stream while it ran. */
 async function storeBytes(stream: string): Promise<number> {
   try {
-    const body = (await (await fetch(`http://127.0.0.1:${HTTP_PORT}/api/streams`)).json()) as { streams: Array<{ name: string; storeBytes: number }> };
+    const body = (await (await fetch(`http://127.0.0.1:${HTTP_PORT}${STREAMS_API_PATH}`)).json()) as StreamList;
     return body.streams.find((s) => s.name === stream)?.storeBytes ?? 0;
   } catch {
     return 0;
@@ -103,7 +91,7 @@ async function storeBytes(stream: string): Promise<number> {
 }
 
 /** One format: a fresh stream; the first viewer opens the page before it exists, a second joins LATE_S later. */
-async function runFormat(browser: import('playwright-core').Browser, packagerPid: number, fmt: Fmt, mode: Mode, streamName: string) {
+async function runFormat(browser: import('playwright-core').Browser, packagerPid: number, fmt: Format, mode: Mode, streamName: string) {
   const first = await viewer(browser, fmt, mode, streamName);
   const generator = start('generator', { HTTP_PORT: '18481', PACKAGER_RTMP_URL: `rtmp://127.0.0.1:${RTMP_PORT}/live`, PUBLISH_KEY: KEY, STREAMS: STREAM, ...(streamName !== STREAM ? {} : {}) });
   const t0 = Date.now();
@@ -135,9 +123,9 @@ async function main() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
   });
-  const combos: Array<[Fmt, Mode]> = [['hls', 'standard'], ['dash', 'standard'], ['hls', 'll'], ['dash', 'll']];
+  const combos: Array<[Format, Mode]> = [['hls', 'standard'], ['dash', 'standard'], ['hls', 'll'], ['dash', 'll']];
   const only = process.env['BENCH_ONLY']?.split(',');
-  const results: Array<{ fmt: Fmt; mode: Mode } & Awaited<ReturnType<typeof runFormat>>> = [];
+  const results: Array<{ fmt: Format; mode: Mode } & Awaited<ReturnType<typeof runFormat>>> = [];
   for (const [fmt, mode] of combos) {
     if (only && !only.includes(`${fmt}-${mode}`)) continue;
     results.push({ fmt, mode, ...(await runFormat(browser, packager.pid as number, fmt, mode, STREAM)) });

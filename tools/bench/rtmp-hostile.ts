@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
+import { mediaPath, mediaPlaylistUri, newestListedSegment } from '@livelab/media-contract';
 
 const root = resolve(__dirname, '../..');
 const CLIENTS = Number(process.env['BENCH_CLIENTS'] ?? 500);
@@ -39,10 +40,9 @@ function procStat(pid: number): { cpuS: number; rss: number } {
 
 async function lastSegment(): Promise<number | undefined> {
   try {
-    const res = await fetch(`http://127.0.0.1:${HTTP_PORT}/live/good/media_0.m3u8`);
+    const res = await fetch(`http://127.0.0.1:${HTTP_PORT}${mediaPath('good', mediaPlaylistUri(0, 'standard'))}`);
     if (res.status !== 200) return undefined;
-    const all = [...(await res.text()).matchAll(/^chunk-0-(\d+)\.m4s$/gm)].map((m) => Number(m[1]));
-    return all.length ? Math.max(...all) : undefined;
+    return newestListedSegment(await res.text());
   } catch {
     return undefined;
   }

@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { STREAMS_API_PATH, type Format, type PageStatsWindow, type StreamList } from '@livelab/media-contract';
 import { pollUntil, silentLogger } from '@livelab/service-kit';
 import { TestSignalPublisher } from '@livelab/media-ffmpeg';
 import { Packager } from '@livelab/media-packaging';
@@ -22,20 +23,7 @@ let base: string;
 let browser: Browser;
 let closeBrowser: () => Promise<void>;
 
-
-interface Stats {
-  stream?: string;
-  format?: string;
-  playing: boolean;
-  currentTime: number;
-  g2gMs?: number;
-  g2gSamples: number[];
-  errors: string[];
-  stalls: number;
-  resolution?: string;
-  mode?: string;
-}
-const stats = (page: Page) => page.evaluate(() => (window as unknown as { livelabStats: () => Stats }).livelabStats());
+const stats = (page: Page) => page.evaluate(() => (window as unknown as PageStatsWindow).livelabStats());
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -51,8 +39,8 @@ beforeAll(async () => {
   await publisher.start();
   ({ browser, close: closeBrowser } = await launchChromium());
   await pollUntil('the stream to be live', async () => {
-    const res = await fetch(`${base}/api/streams`);
-    return ((await res.json()) as { streams: Array<{ name: string }> }).streams.some((s) => s.name === STREAM);
+    const res = await fetch(`${base}${STREAMS_API_PATH}`);
+    return ((await res.json()) as StreamList).streams.some((s) => s.name === STREAM);
   });
 });
 
@@ -62,7 +50,7 @@ afterAll(async () => {
   await packager?.stop();
 });
 
-async function expectPlayback(page: Page, format: string) {
+async function expectPlayback(page: Page, format: Format) {
   await pollUntil(`${format} playback to start`, async () => (await stats(page)).playing, 30_000);
   const t0 = (await stats(page)).currentTime;
   await page.waitForTimeout(8000);
@@ -100,6 +88,16 @@ describe('the live page', () => {
     const s = await expectPlayback(page, 'dash');
     await page.screenshot({ path: join(ARTIFACTS, 'page-dash-390x844.png'), fullPage: true });
     console.log(`dash: glass-to-glass ${s.g2gMs} ms, stalls ${s.stalls}`);
+    await page.close();
+  });
+
+  it.each(['hls', 'dash'] as const)('plays %s in standard mode (whole segments) from a shared link', async (format) => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${base}/?stream=${STREAM}&format=${format}&mode=standard`);
+    const s = await expectPlayback(page, format);
+    expect(s.mode).toBe('standard');
+    expect(await page.textContent('#now-playing')).toContain('standard');
+    console.log(`${format} standard: glass-to-glass ${s.g2gMs} ms, stalls ${s.stalls}`);
     await page.close();
   });
 

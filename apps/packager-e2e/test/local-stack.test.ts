@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { STREAMS_API_PATH, type StreamList } from '@livelab/media-contract';
 import { pollUntil } from '@livelab/service-kit';
 
 jest.setTimeout(180_000);
@@ -37,8 +38,8 @@ describe('npm start', () => {
       await pollUntil(
         'the stream to be live',
         async () => {
-          const res = await fetch(`http://127.0.0.1:${http}/api/streams`).catch(() => undefined);
-          return !!res && ((await res.json()) as { streams: Array<{ name: string }> }).streams.some((s) => s.name === 'low-360p30');
+          const res = await fetch(`http://127.0.0.1:${http}${STREAMS_API_PATH}`).catch(() => undefined);
+          return !!res && ((await res.json()) as StreamList).streams.some((s) => s.name === 'low-360p30');
         },
         60_000,
       );

@@ -2,12 +2,13 @@
 // 1 s segments of ~200 ms fragments (CMAF chunks) over HTTP PUT to the packager's in-memory store as they are
 // made (chunked transfer, one persistent connection per track); the packager writes every manifest itself
 // (ffmpeg's own MPD uploads are ignored). Measured behaviour: ../shared/FACTS.md, docs/low-latency.md.
+import { dashManifestUri, DASH_INIT_TEMPLATE, DASH_MEDIA_TEMPLATE } from '@livelab/media-contract';
 import type { FfmpegJobSpec } from './ffmpeg-job';
 
 export interface CmafPackagingOptions {
   /** e.g. rtmp://127.0.0.1:1935/live/bars-720p30 */
   input: string;
-  /** Upload base URL; files are PUT as <base>/init-<track>.m4s, <base>/chunk-<track>-<n>.m4s, <base>/manifest.mpd. */
+  /** Upload base URL; files are PUT as <base>/<file>, named by DASH_INIT_TEMPLATE, DASH_MEDIA_TEMPLATE and manifest.mpd. */
   uploadBaseUrl: string;
   /** Segment duration in seconds (the source has a keyframe each second). */
   segmentSeconds?: number;
@@ -35,7 +36,7 @@ export function cmafPackagingJob(opts: CmafPackagingOptions): FfmpegJobSpec {
         ],
       },
     ],
-    output: `${opts.uploadBaseUrl}/manifest.mpd`,
+    output: `${opts.uploadBaseUrl}/${dashManifestUri('standard')}`, // ffmpeg's own MPD: the upload server drops it
     outputOptions: [
       '-map', '0:v:0', '-map', '0:a:0?',
       '-c', 'copy',
@@ -55,8 +56,8 @@ export function cmafPackagingJob(opts: CmafPackagingOptions): FfmpegJobSpec {
       '-use_timeline', '0',
       '-window_size', '6',
       '-adaptation_sets', 'id=0,streams=v id=1,streams=a',
-      '-init_seg_name', 'init-$RepresentationID$.m4s',
-      '-media_seg_name', 'chunk-$RepresentationID$-$Number%05d$.m4s',
+      '-init_seg_name', DASH_INIT_TEMPLATE,
+      '-media_seg_name', DASH_MEDIA_TEMPLATE,
     ],
   };
 }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseMediaFile } from '@livelab/media-contract';
 import { closeServer, type Logger } from '@livelab/service-kit';
 import type { CmafStore } from './cmaf-store';
 
@@ -65,13 +66,13 @@ export class CmafUploadServer {
       return done(404);
     }
     const log = this.logger.child({ stream, file });
-    const init = /^init-(\d+)\.m4s$/.exec(file);
-    const chunk = /^chunk-(\d+)-(\d+)\.m4s$/.exec(file);
-    if (init) {
+    const media = parseMediaFile(file);
+    if (media?.kind === 'init') {
+      const track = media.track as number;
       collect(req, MAX_INIT_BYTES, (err, body) => {
         if (!err && body) {
           try {
-            store.setInit(Number(init[1]), body);
+            store.setInit(track, body);
           } catch (e) {
             err = e as Error;
           }
@@ -81,10 +82,10 @@ export class CmafUploadServer {
       });
       return;
     }
-    if (chunk) {
+    if (media?.kind === 'segment') {
       let sink: ReturnType<CmafStore['openSegment']>;
       try {
-        sink = store.openSegment(Number(chunk[1]), Number(chunk[2]));
+        sink = store.openSegment(media.track as number, media.number as number);
       } catch (e) {
         this.fail(log, e as Error);
         req.resume();

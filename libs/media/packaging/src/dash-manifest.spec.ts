@@ -10,8 +10,7 @@ import {
 } from '../test/cmaf-fixtures';
 import { peakBitrate, type Segment, type Track } from './cmaf-store';
 import { dashManifest, type MpdOptions } from './dash-manifest';
-import { initUri, segmentUri } from './hls-playlists';
-import { parseMediaFile } from './media-files';
+import { initUri, parseMediaFile, segmentUri } from '@livelab/media-contract';
 
 // MPDs written from a store fed with real ffmpeg CMAF at the live pace (parts arrive 10–70 ms after their media was
 // captured; the clock is jest's fake system clock, so every Part.availableAt is known), checked against the DASH
@@ -122,8 +121,8 @@ describe('the XML reader used here', () => {
   });
 });
 
-describe.each(['standard', 'low-latency'] as const)('%s MPD', (mode) => {
-  const ll = mode === 'low-latency';
+describe.each(['standard', 'll'] as const)('%s MPD', (mode) => {
+  const ll = mode === 'll';
   let root: El;
   beforeAll(() => {
     root = mpd({ mode });
@@ -237,7 +236,7 @@ describe.each(['standard', 'low-latency'] as const)('%s MPD', (mode) => {
 
 describe('low-latency options', () => {
   it('takes the latency target and chunk duration given', () => {
-    const root = mpd({ mode: 'low-latency', targetLatencyMs: 1500, chunkSeconds: 0.25 });
+    const root = mpd({ mode: 'll', targetLatencyMs: 1500, chunkSeconds: 0.25 });
     expect(one(root, 'Latency').attrs).toMatchObject({ target: '1500', min: '750', max: '3000' });
     for (const t of all(root, 'SegmentTemplate')) expect(t.attrs['availabilityTimeOffset']).toBe('0.75');
     expect(seconds(root.attrs['minBufferTime'])).toBe(0.5);
@@ -277,7 +276,7 @@ describe('segment availability computed from the MPD matches when the media arri
   ])(
     '%s, low latency: a segment is announced (end − availabilityTimeOffset) within 100 ms of its first chunk arriving',
     (_n, track) => {
-      const at = availability(mpd({ mode: 'low-latency' }), track);
+      const at = availability(mpd({ mode: 'll' }), track);
       const segs = (live.store.track(track) as Track).ordered().filter((s) => s.parts.length);
       expect(segs).toHaveLength(8); // including the one in progress
       for (const s of segs)

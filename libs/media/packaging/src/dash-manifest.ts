@@ -2,8 +2,9 @@
 // SegmentTemplate. The low-latency variant follows the DASH-IF low-latency guideline (CMAF chunks over chunked
 // transfer): availabilityTimeOffset = segment − chunk duration, availabilityTimeComplete="false" (a segment may be
 // fetched while it is still being written), a ServiceDescription latency target and UTCTiming.
+import { DASH_INIT_TEMPLATE, DASH_MEDIA_TEMPLATE, type Mode } from '@livelab/media-contract';
 import { peakBitrate, type LiveTimeline, type Track } from './cmaf-store';
-import { frameRate, type Mode } from './hls-playlists';
+import { frameRate } from './hls-playlists';
 
 export interface MpdOptions {
   mode: Mode;
@@ -25,7 +26,7 @@ const duration = (s: number) => `PT${Number(s.toFixed(3))}S`;
 const dateTime = (d: Date) => d.toISOString();
 
 export function dashManifest(tracks: Track[], tl: LiveTimeline, opts: MpdOptions): string {
-  const ll = opts.mode === 'low-latency';
+  const ll = opts.mode === 'll';
   const chunk = opts.chunkSeconds ?? 0.2;
   const seg = tl.segmentSeconds;
   const ato = Math.max(0, seg - chunk);
@@ -78,8 +79,8 @@ export function dashManifest(tracks: Track[], tl: LiveTimeline, opts: MpdOptions
       `duration="${Math.round(seg * info.timescale)}"`,
       `presentationTimeOffset="${t.firstTime ?? 0}"`,
       `startNumber="${tl.firstNumber}"`,
-      'initialization="init-$RepresentationID$.m4s"',
-      'media="chunk-$RepresentationID$-$Number%05d$.m4s"',
+      `initialization="${DASH_INIT_TEMPLATE}"`,
+      `media="${DASH_MEDIA_TEMPLATE}"`,
       ...(ll ? [`availabilityTimeOffset="${Number(ato.toFixed(3))}"`, 'availabilityTimeComplete="false"'] : []),
     ];
     out.push(`        <SegmentTemplate ${tmpl.join(' ')}/>`, '      </Representation>', '    </AdaptationSet>');

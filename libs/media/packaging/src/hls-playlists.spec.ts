@@ -7,20 +7,9 @@ import {
   type CmafFiles,
   type LiveStream,
 } from '../test/cmaf-fixtures';
+import { initUri, mediaPlaylistUri, multivariantUri, partUri, segmentUri, type Mode } from '@livelab/media-contract';
 import { averageBitrate, CmafStore, peakBitrate, wallClockMs, type Track } from './cmaf-store';
-import {
-  initUri,
-  lastListedPart,
-  mediaPlaylist,
-  mediaPlaylistUri,
-  multivariantPlaylist,
-  multivariantUri,
-  partHoldBack,
-  partUri,
-  PLAYLIST_SEGMENTS,
-  segmentUri,
-  type Mode,
-} from './hls-playlists';
+import { lastListedPart, mediaPlaylist, multivariantPlaylist, partHoldBack, PLAYLIST_SEGMENTS } from './hls-playlists';
 
 // Playlists written from a store fed with real ffmpeg CMAF (8 s: 1 s segments, ~200 ms parts) at the live pace,
 // checked against the rules of RFC 8216 and draft-pantos-hls-rfc8216bis (low-latency HLS).
@@ -141,7 +130,7 @@ describe.each(cases)('low-latency media playlist: %s', (_name, stream, track) =>
   beforeAll(() => {
     const { store, tl } = stream();
     t = store.track(track) as Track;
-    text = mediaPlaylist(t, tl, 'low-latency');
+    text = mediaPlaylist(t, tl, 'll');
     pl = parse(text);
   });
 
@@ -289,7 +278,7 @@ describe.each(cases)('standard media playlist: %s', (_name, stream, track) => {
     for (const s of pl.segments)
       expect(Math.round(s.duration)).toBeLessThanOrEqual(Number(pl.tag('#EXT-X-TARGETDURATION')));
     // Same segments as the low-latency playlist.
-    const ll = parse(mediaPlaylist(t, tl, 'low-latency'));
+    const ll = parse(mediaPlaylist(t, tl, 'll'));
     expect(ll.segments.map((s) => [s.uri, s.duration])).toEqual(pl.segments.map((s) => [s.uri, s.duration]));
   });
 });
@@ -301,7 +290,7 @@ describe('media playlist edge cases', () => {
       const s = liveStream(files, { t0: T0, segments: 7 });
       const t = s.store.track(VIDEO) as Track;
       s.store.openSegment(VIDEO, 8);
-      const pl = parse(mediaPlaylist(t, s.tl, 'low-latency'));
+      const pl = parse(mediaPlaylist(t, s.tl, 'll'));
       expect(pl.trailingParts).toEqual([]);
       expect(pl.lines[pl.lines.length - 1]).toBe(
         `#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${partUri(VIDEO, 8, 0)}"`,
@@ -317,7 +306,7 @@ describe('media playlist edge cases', () => {
     store.setInit(VIDEO, files.init.get(VIDEO) as Buffer);
     const t = store.track(VIDEO) as Track;
     const tl = inProgress.tl;
-    const text = mediaPlaylist(t, tl, 'low-latency');
+    const text = mediaPlaylist(t, tl, 'll');
     expect(text).toContain(`#EXT-X-MEDIA-SEQUENCE:${tl.firstNumber}\n`);
     expect(text).toContain(`#EXT-X-MAP:URI="init-0.m4s"`);
     expect(text).not.toContain('#EXTINF');
@@ -342,7 +331,7 @@ describe('multivariant playlist', () => {
 
   it.each<[Mode, string, string]>([
     ['standard', 'media_0.m3u8', 'media_1.m3u8'],
-    ['low-latency', 'media_0-ll.m3u8', 'media_1-ll.m3u8'],
+    ['ll', 'media_0-ll.m3u8', 'media_1-ll.m3u8'],
   ])(
     '%s: CODECS, RESOLUTION, FRAME-RATE, the audio group, bandwidths, and the %s URIs',
     (mode, videoUri, audioUri) => {
@@ -387,9 +376,9 @@ describe('multivariant playlist', () => {
   it('URIs differ per mode', () => {
     const tracks = inProgress.store.readyTracks();
     expect(multivariantUri('standard')).toBe('master.m3u8');
-    expect(multivariantUri('low-latency')).toBe('master-ll.m3u8');
+    expect(multivariantUri('ll')).toBe('master-ll.m3u8');
     expect(streamInf(multivariantPlaylist(tracks, 'standard')).uri).not.toBe(
-      streamInf(multivariantPlaylist(tracks, 'low-latency')).uri,
+      streamInf(multivariantPlaylist(tracks, 'll')).uri,
     );
   });
 
@@ -404,7 +393,7 @@ describe('multivariant playlist', () => {
   });
 
   it('no tracks yet: just the header', () => {
-    expect(multivariantPlaylist([], 'low-latency')).toBe(
+    expect(multivariantPlaylist([], 'll')).toBe(
       '#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-INDEPENDENT-SEGMENTS\n',
     );
   });

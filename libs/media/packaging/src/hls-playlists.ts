@@ -2,15 +2,8 @@
 // a multivariant playlist (video + an audio rendition group) and one media playlist per track. Standard playlists
 // list complete segments; low-latency ones add EXT-X-PART for the newest segments (one per ~200 ms fragment),
 // EXT-X-PART-INF, PART-HOLD-BACK and an EXT-X-PRELOAD-HINT for the part being made.
+import { initUri, mediaPlaylistUri, partUri, segmentUri, type Mode } from '@livelab/media-contract';
 import { averageBitrate, peakBitrate, wallClockMs, type LiveTimeline, type Segment, type Track } from './cmaf-store';
-
-export type Mode = 'standard' | 'low-latency';
-
-export const initUri = (track: number) => `init-${track}.m4s`;
-export const segmentUri = (track: number, n: number) => `chunk-${track}-${String(n).padStart(5, '0')}.m4s`;
-export const partUri = (track: number, n: number, part: number) => `chunk-${track}-${String(n).padStart(5, '0')}.${part}.m4s`;
-export const mediaPlaylistUri = (track: number, mode: Mode) => (mode === 'low-latency' ? `media_${track}-ll.m3u8` : `media_${track}.m3u8`);
-export const multivariantUri = (mode: Mode) => (mode === 'low-latency' ? 'master-ll.m3u8' : 'master.m3u8');
 
 /** Segments listed in a media playlist. */
 export const PLAYLIST_SEGMENTS = 6;
@@ -59,7 +52,7 @@ export function frameRate(track: Track): number | undefined {
 
 /** The media playlist of one track. */
 export function mediaPlaylist(track: Track, tl: LiveTimeline, mode: Mode): string {
-  const ll = mode === 'low-latency';
+  const ll = mode === 'll';
   const complete = track.ordered().filter((s) => s.complete && s.parts.length);
   const listed = complete.slice(-PLAYLIST_SEGMENTS);
   const current = track.inProgress();

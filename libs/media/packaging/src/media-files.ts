@@ -1,32 +1,6 @@
-// The names a stream serves, and how: a strict whitelist of file names (never paths), parsed into what they mean,
-// with MIME types and caching. Standard and low-latency manifests share the same init, segment and part files.
-import type { Mode } from './hls-playlists';
-
-export const MEDIA_FILE_PATTERN =
-  /^(?:master(-ll)?\.m3u8|media_(\d{1,2})(-ll)?\.m3u8|manifest(-ll)?\.mpd|init-(\d{1,2})\.m4s|chunk-(\d{1,2})-(\d{1,12})(?:\.(\d{1,4}))?\.m4s)$/;
-
-export type MediaKind = 'hls-multivariant' | 'hls-media' | 'dash-manifest' | 'init' | 'segment' | 'part';
-
-export interface MediaFile {
-  kind: MediaKind;
-  mode?: Mode;
-  track?: number;
-  /** Segment number (media sequence number). */
-  number?: number;
-  part?: number;
-}
-
-export function parseMediaFile(file: string): MediaFile | undefined {
-  const m = MEDIA_FILE_PATTERN.exec(file);
-  if (!m) return undefined;
-  const mode = (ll: string | undefined): Mode => (ll ? 'low-latency' : 'standard');
-  if (file.startsWith('master')) return { kind: 'hls-multivariant', mode: mode(m[1]) };
-  if (m[2] !== undefined) return { kind: 'hls-media', track: Number(m[2]), mode: mode(m[3]) };
-  if (file.startsWith('manifest')) return { kind: 'dash-manifest', mode: mode(m[4]) };
-  if (m[5] !== undefined) return { kind: 'init', track: Number(m[5]) };
-  const base = { track: Number(m[6]), number: Number(m[7]) };
-  return m[8] !== undefined ? { kind: 'part', ...base, part: Number(m[8]) } : { kind: 'segment', ...base };
-}
+// How the packager serves each kind of media file (the names and their parser: @livelab/media-contract): MIME
+// types and caching.
+import type { MediaKind } from '@livelab/media-contract';
 
 export function contentType(kind: MediaKind): string {
   switch (kind) {

@@ -13,14 +13,25 @@ import {
   type Logger,
   type Registry,
 } from '@livelab/service-kit';
+import {
+  CLOCK_PATH,
+  LIVE_PATH,
+  parseMediaFile,
+  STREAMS_API_PATH,
+  streamUrls,
+  type MediaFile,
+  type Mode,
+  type StreamList,
+  type StreamSummary,
+} from '@livelab/media-contract';
 import { RtmpIngest, type PublishInfo } from './rtmp-ingest';
 import type { RtmpLimits } from './rtmp-guard';
 import { StreamPackager } from './stream-packager';
 import { CmafStore, type Segment, type Track } from './cmaf-store';
 import { CmafUploadServer } from './cmaf-upload-server';
 import { dashManifest } from './dash-manifest';
-import { lastListedPart, mediaPlaylist, multivariantPlaylist, type Mode } from './hls-playlists';
-import { cacheControl, contentType, parseMediaFile, type MediaFile } from './media-files';
+import { lastListedPart, mediaPlaylist, multivariantPlaylist } from './hls-playlists';
+import { cacheControl, contentType } from './media-files';
 
 export interface PackagerOptions {
   publishKey: string;
@@ -36,18 +47,6 @@ export interface PackagerOptions {
   dashTargetLatencyMs?: number;
   /** What an RTMP peer may make us hold and for how long (DEFAULT_RTMP_LIMITS). */
   rtmpLimits?: Partial<RtmpLimits>;
-}
-
-export interface StreamSummary {
-  name: string;
-  live: true;
-  since: string;
-  video: { codec?: string; width?: number; height?: number; fps?: number; bitrateKbps?: number };
-  audio: { codec?: string; sampleRate?: number; channels?: number };
-  urls: { hls: string; dash: string; hlsLowLatency: string; dashLowLatency: string };
-  viewers: number;
-  /** Bytes the stream's media holds in memory. */
-  storeBytes: number;
 }
 
 const VIEWER_WINDOW_MS = 10_000;
@@ -167,12 +166,7 @@ export class Packager {
         since: (s.liveSince ?? s.since).toISOString(),
         video: { codec: info?.videoCodec, width: info?.width, height: info?.height, fps: info?.fps, bitrateKbps: info?.videoKbps },
         audio: { codec: info?.audioCodec, sampleRate: info?.sampleRate, channels: info?.channels },
-        urls: {
-          hls: `/live/${s.name}/master.m3u8`,
-          dash: `/live/${s.name}/manifest.mpd`,
-          hlsLowLatency: `/live/${s.name}/master-ll.m3u8`,
-          dashLowLatency: `/live/${s.name}/manifest-ll.mpd`,
-        },
+        urls: streamUrls(s.name),
         viewers: this.viewerCount(s.name),
         storeBytes: s.store.bytes(),
       });
@@ -256,18 +250,19 @@ export class Packager {
       }
       next();
     };
-    app.use(['/live', '/api', '/time'], cors);
+    app.use([LIVE_PATH, '/api', CLOCK_PATH], cors);
 
-    app.get('/time', (_req, res) => {
+    app.get(CLOCK_PATH, (_req, res) => {
       res.set('Cache-Control', 'no-store').type('text/plain').send(new Date().toISOString());
     });
 
-    app.get('/api/streams', (_req, res) => {
-      res.set('Cache-Control', 'no-store').json({ streams: this.listStreams() });
+    app.get(STREAMS_API_PATH, (_req, res) => {
+      const body: StreamList = { streams: this.listStreams() };
+      res.set('Cache-Control', 'no-store').json(body);
     });
 
-    app.get('/live/:stream/:file', (req, res) => void this.serveMedia(req, res));
-    app.all('/live/{*rest}', (_req, res) => {
+    app.get(`${LIVE_PATH}/:stream/:file`, (req, res) => void this.serveMedia(req, res));
+    app.all(`${LIVE_PATH}/{*rest}`, (_req, res) => {
       res.status(404).json({ error: 'not found: media URLs are /live/<stream>/<file>' });
     });
 
@@ -313,7 +308,7 @@ export class Packager {
       return send(
         dashManifest(s.store.readyTracks(), tl, {
           mode,
-          utcTimingUrl: `${this.baseUrl(req)}/time`,
+          utcTimingUrl: `${this.baseUrl(req)}${CLOCK_PATH}`,
           chunkSeconds: s.chunkSeconds,
           targetLatencyMs: this.opts.dashTargetLatencyMs,
         }),
@@ -328,9 +323,9 @@ export class Packager {
       if (typeof msnQ !== 'string' || !/^\d{1,12}$/.test(msnQ)) return fail(400, '_HLS_msn must be a non-negative integer');
       if (partQ !== undefined && (typeof partQ !== 'string' || !/^\d{1,4}$/.test(partQ))) return fail(400, '_HLS_part must be a non-negative integer');
       const msn = Number(msnQ);
-      const part = mode === 'low-latency' && partQ !== undefined ? Number(partQ) : undefined;
+      const part = mode === 'll' && partQ !== undefined ? Number(partQ) : undefined;
       const last = lastListedPart(t);
-      const lastMsn = mode === 'low-latency' ? last.msn : (t.lastComplete()?.number ?? -1);
+      const lastMsn = mode === 'll' ? last.msn : (t.lastComplete()?.number ?? -1);
       if (msn > lastMsn + 2) return fail(400, `_HLS_msn=${msn} is too far in the future (the playlist ends at ${lastMsn})`);
       if (part !== undefined && msn === last.msn && part > last.part + ADVANCE_PART_LIMIT) {
         return fail(400, `_HLS_part=${part} is too far in the future (the playlist ends at part ${last.part} of ${last.msn})`);

@@ -19,7 +19,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { timingSafeEqual, createHash, randomBytes } from 'node:crypto';
 import type { Logger } from '@livelab/service-kit';
 import { listen } from '@livelab/service-kit';
-import { STREAM_NAME_PATTERN } from '@livelab/media-testsignal';
+import { isStreamName } from '@livelab/media-contract';
 import { NMS_PINNED_VERSION, NMS_VERSION } from './nms-pin'; // before node-media-server loads
 import NodeMediaServer from 'node-media-server';
 import type { NmsSession } from 'node-media-server';
@@ -292,7 +292,7 @@ export class RtmpIngest extends EventEmitter {
   private onPrePublish(session: NmsSession) {
     const name = session.streamName ?? '';
     if (session.streamApp !== RTMP_APP) return this.refuse(session, `unknown app "${session.streamApp}" (use /${RTMP_APP}/<stream>)`, 'publish');
-    if (!STREAM_NAME_PATTERN.test(name)) return this.refuse(session, 'invalid stream name', 'publish');
+    if (!isStreamName(name)) return this.refuse(session, 'invalid stream name', 'publish');
     const key = session.streamQuery?.['key'];
     if (typeof key !== 'string' || !sameSecret(key, this.opts.publishKey)) return this.refuse(session, 'wrong or missing publish key', 'publish');
     if (this.publishers.has(name)) return this.refuse(session, 'stream already has a publisher', 'publish');

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DASH_INIT_TEMPLATE, DASH_MEDIA_TEMPLATE, dashManifestUri, initUri, parseMediaFile } from '@livelab/media-contract';
 import { CmafStore, type LiveTimeline } from '../src/cmaf-store';
 import {
   BoxSplitter,
@@ -45,16 +46,19 @@ export function generateCmaf(seconds: number): CmafFiles {
     '-f', 'dash', '-seg_duration', '1', '-frag_type', 'duration', '-frag_duration', '0.2',
     '-use_template', '1', '-use_timeline', '0',
     '-adaptation_sets', 'id=0,streams=v id=1,streams=a',
-    '-init_seg_name', 'init-$RepresentationID$.m4s',
-    '-media_seg_name', 'chunk-$RepresentationID$-$Number%05d$.m4s',
-    join(dir, 'manifest.mpd'),
+    '-init_seg_name', DASH_INIT_TEMPLATE,
+    '-media_seg_name', DASH_MEDIA_TEMPLATE,
+    join(dir, dashManifestUri('standard')),
   ], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
   const init = new Map<number, Buffer>();
   const segments = new Map<number, Buffer[]>();
   for (const track of [VIDEO, AUDIO]) {
-    init.set(track, readFileSync(join(dir, `init-${track}.m4s`)));
+    init.set(track, readFileSync(join(dir, initUri(track))));
     const names = readdirSync(dir)
-      .filter((f) => f.startsWith(`chunk-${track}-`))
+      .filter((f) => {
+        const file = parseMediaFile(f);
+        return file?.kind === 'segment' && file.track === track;
+      })
       .sort();
     segments.set(
       track,

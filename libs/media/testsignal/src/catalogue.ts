@@ -1,4 +1,5 @@
 // The catalogue of test streams the generator publishes. Browser-safe.
+import { STREAM_NAME_PATTERN } from '@livelab/media-contract';
 import { z } from 'zod';
 
 export interface StreamSpec {
@@ -12,8 +13,6 @@ export interface StreamSpec {
   videoBitrateKbps: number;
   audioBitrateKbps: number;
 }
-
-export const STREAM_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 export const DEFAULT_CATALOGUE: StreamSpec[] = [
   { name: 'bars-720p30', pattern: 'smptehdbars', width: 1280, height: 720, fps: 30, videoBitrateKbps: 3000, audioBitrateKbps: 128 },

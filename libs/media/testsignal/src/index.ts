@@ -9,7 +9,6 @@ export {
 } from './timecode-strip';
 export {
   DEFAULT_CATALOGUE,
-  STREAM_NAME_PATTERN,
   parseCatalogue,
   selectStreams,
   streamSpecSchema,

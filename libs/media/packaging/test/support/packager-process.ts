@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { mediaPath, mediaPlaylistUri, newestListedSegment } from '@livelab/media-contract';
 import { pollUntil } from '@livelab/service-kit';
 import { FfmpegRun, testSignalJob } from '@livelab/media-ffmpeg';
 
@@ -89,10 +90,9 @@ export class PackagerProcess {
 
   /** The newest complete segment number of a stream's first track, or undefined while it is not live. */
   async lastSegment(name: string): Promise<number | undefined> {
-    const r = await this.get(`/live/${name}/media_0.m3u8`).catch(() => undefined);
+    const r = await this.get(mediaPath(name, mediaPlaylistUri(0, 'standard'))).catch(() => undefined);
     if (!r || r.status !== 200) return undefined;
-    const all = [...r.text.matchAll(/^chunk-0-(\d+)\.m4s$/gm)].map((m) => Number(m[1]));
-    return all.length ? Math.max(...all) : undefined;
+    return newestListedSegment(r.text);
   }
 
   async waitLive(name: string): Promise<void> {

@@ -1,5 +1,6 @@
 // Glass-to-glass latency from the burned-in timecode strip: on each presented frame, draw it into a small
 // canvas, decode the capture time, and compare with the (server-corrected) time the frame is displayed.
+import { CLOCK_PATH } from '@livelab/media-contract';
 import { decodeTimecodeStrip } from '@livelab/media-testsignal';
 
 type FrameCallback = (now: number, meta: { expectedDisplayTime: number; width: number; height: number }) => void;
@@ -72,8 +73,8 @@ export class LatencyMeter {
   }
 }
 
-/** Estimate server − browser clock offset from /time (NTP-style, half the round trip). */
-export async function measureClockOffset(url = '/time'): Promise<number> {
+/** Estimate server − browser clock offset from the packager's clock (NTP-style, half the round trip). */
+export async function measureClockOffset(url = CLOCK_PATH): Promise<number> {
   let best = { rtt: Infinity, offset: 0 };
   for (let i = 0; i < 3; i++) {
     const t0 = Date.now();

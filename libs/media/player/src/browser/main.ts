@@ -1,23 +1,22 @@
 // The live page: stream list (follows /api/streams), HLS (hls.js) or DASH (dash.js) playback, live stats.
 import Hls from 'hls.js';
 import * as dashjs from 'dashjs';
+import {
+  manifestPath,
+  STREAMS_API_PATH,
+  type Format,
+  type Mode,
+  type PageStats,
+  type PageStatsWindow,
+  type StreamList,
+  type StreamSummary,
+} from '@livelab/media-contract';
 import { DASH_LL_SETTINGS, DASH_SETTINGS, HLS_CONFIG, HLS_LL_CONFIG } from './player-settings';
 import { LatencyMeter, measureClockOffset } from './latency-meter';
 import { drawLatencyPlot } from './plot';
 import { startCatchUp } from './catch-up';
 
-type Format = 'hls' | 'dash';
-/** Low latency (LL-HLS parts / LL-DASH chunked CMAF) or standard (whole 1 s segments), from the same packaging. */
-type Mode = 'll' | 'standard';
 const MODE_LABEL: Record<Mode, string> = { ll: 'low latency', standard: 'standard' };
-interface StreamSummary {
-  name: string;
-  since: string;
-  video: { codec?: string; width?: number; height?: number; fps?: number; bitrateKbps?: number };
-  audio: { codec?: string; sampleRate?: number; channels?: number };
-  urls: { hls: string; dash: string; hlsLowLatency: string; dashLowLatency: string };
-  viewers: number;
-}
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const video = $<HTMLVideoElement>('video');
@@ -39,7 +38,7 @@ const state = {
 };
 
 /** Stats for people (the panel) and for tests and benchmarks (window.livelabStats). */
-function collectStats() {
+function collectStats(): PageStats {
   const q = video.getVideoPlaybackQuality?.();
   const buffered = video.buffered.length ? video.buffered.end(video.buffered.length - 1) - video.currentTime : 0;
   let playerLatencyS: number | undefined;
@@ -79,7 +78,7 @@ function collectStats() {
     errors: state.errors,
   };
 }
-(window as unknown as { livelabStats: () => ReturnType<typeof collectStats> }).livelabStats = collectStats;
+(window as unknown as PageStatsWindow).livelabStats = collectStats;
 
 function showError(message: string) {
   state.errors.push(message);
@@ -117,8 +116,7 @@ function play(name: string, format: Format, mode: Mode) {
   state.errors = [];
   $('error').hidden = true;
   meter.reset();
-  const file = format === 'hls' ? (mode === 'll' ? 'master-ll.m3u8' : 'master.m3u8') : mode === 'll' ? 'manifest-ll.mpd' : 'manifest.mpd';
-  const url = `/live/${encodeURIComponent(name)}/${file}`;
+  const url = manifestPath(name, format, mode);
   history.replaceState(null, '', `?stream=${encodeURIComponent(name)}&format=${format}&mode=${mode}`);
   renderSelection();
   if (!stream) overlay(`Waiting for “${name}” to go live…`);
@@ -210,9 +208,9 @@ function renderStreams() {
 
 async function refreshStreams() {
   try {
-    const res = await fetch('/api/streams', { cache: 'no-store' });
+    const res = await fetch(STREAMS_API_PATH, { cache: 'no-store' });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const body = (await res.json()) as { streams: StreamSummary[] };
+    const body = (await res.json()) as StreamList;
     const before = new Set(state.streams.map((s) => s.name));
     state.streams = body.streams;
     $('conn').textContent = `${body.streams.length} live`;

@@ -1,0 +1,23 @@
+// Public API of @livelab/media-contract: what the packager, the remux, the page, the browser tests and the bench
+// agree on. Browser-safe: no Node imports (tsconfig.lib.json has no Node types).
+export { STREAM_NAME_PATTERN, isStreamName } from './stream-name';
+export type { Mode, Format } from './modes';
+export {
+  SEGMENT_NUMBER_DIGITS,
+  multivariantUri,
+  mediaPlaylistUri,
+  dashManifestUri,
+  initUri,
+  segmentUri,
+  partUri,
+  DASH_INIT_TEMPLATE,
+  DASH_MEDIA_TEMPLATE,
+  MEDIA_FILE_PATTERN,
+  parseMediaFile,
+  newestListedSegment,
+  type MediaFile,
+  type MediaKind,
+} from './media-files';
+export { LIVE_PATH, mediaPath, manifestUri, manifestPath, parseMediaPath } from './media-paths';
+export { STREAMS_API_PATH, CLOCK_PATH, streamUrls, type StreamSummary, type StreamList, type StreamUrls } from './streams-api';
+export type { PageStats, PageStatsWindow } from './page-stats';

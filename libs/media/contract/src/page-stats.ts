@@ -1,0 +1,32 @@
+// What the live page reports about its playback, for people (the stats panel) and for the browser tests and the
+// bench, which read it with `window.livelabStats()`.
+import type { Format, Mode } from './modes';
+
+export interface PageStats {
+  stream?: string;
+  format?: Format;
+  mode?: Mode;
+  playing: boolean;
+  currentTime: number;
+  /** Newest glass-to-glass latency decoded from the timecode strip, ms. */
+  g2gMs?: number;
+  g2gSamples: number[];
+  decodeFailures: number;
+  playerLatencyS?: number;
+  targetLatencyS?: number;
+  bufferS: number;
+  bitrateKbps?: number;
+  /** e.g. 640x360 */
+  resolution?: string;
+  droppedFrames?: number;
+  totalFrames?: number;
+  stalls: number;
+  /** From picking a stream to its first frame, ms. */
+  firstFrameMs?: number;
+  errors: string[];
+}
+
+/** The page's window, as the page sets it and the tests read it. */
+export interface PageStatsWindow {
+  livelabStats: () => PageStats;
+}
