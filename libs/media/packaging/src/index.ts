@@ -1,10 +1,10 @@
 // Public API of @livelab/media-packaging: RTMP ingest, per-stream CMAF packaging into memory, standard and
 // low-latency HLS/DASH serving.
 export { Packager, type PackagerOptions } from './packager';
-export { RtmpIngest, RTMP_APP, type PublishInfo, type IngestStreamInfo } from './rtmp-ingest';
-export { StreamPackager, type StreamState } from './stream-packager';
-export { CmafStore, type LiveTimeline } from './cmaf-store';
-export { mediaPlaylist, multivariantPlaylist } from './hls-playlists';
-export { dashManifest } from './dash-manifest';
-export { contentType, cacheControl } from './media-files';
-export { DEFAULT_RTMP_LIMITS, type RtmpLimits } from './rtmp-guard';
+export { RtmpIngest, RTMP_APP, type PublishInfo, type IngestStreamInfo } from './ingest/rtmp-ingest';
+export { StreamPackager, type StreamState } from './remux/stream-packager';
+export { CmafStore, type LiveTimeline } from './cmaf/cmaf-store';
+export { mediaPlaylist, multivariantPlaylist } from './manifests/hls-playlists';
+export { dashManifest } from './manifests/dash-manifest';
+export { contentType, cacheControl } from './http/media-files';
+export { DEFAULT_RTMP_LIMITS, type RtmpLimits } from './ingest/rtmp-guard';

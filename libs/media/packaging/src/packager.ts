@@ -24,14 +24,14 @@ import {
   type StreamList,
   type StreamSummary,
 } from '@livelab/media-contract';
-import { RtmpIngest, type PublishInfo } from './rtmp-ingest';
-import type { RtmpLimits } from './rtmp-guard';
-import { StreamPackager } from './stream-packager';
-import { CmafStore, type Segment, type Track } from './cmaf-store';
-import { CmafUploadServer } from './cmaf-upload-server';
-import { dashManifest } from './dash-manifest';
-import { lastListedPart, mediaPlaylist, multivariantPlaylist } from './hls-playlists';
-import { cacheControl, contentType } from './media-files';
+import { RtmpIngest, type PublishInfo } from './ingest/rtmp-ingest';
+import type { RtmpLimits } from './ingest/rtmp-guard';
+import { StreamPackager } from './remux/stream-packager';
+import { CmafStore, type Segment, type Track } from './cmaf/cmaf-store';
+import { CmafUploadServer } from './cmaf/cmaf-upload-server';
+import { dashManifest } from './manifests/dash-manifest';
+import { lastListedPart, mediaPlaylist, multivariantPlaylist } from './manifests/hls-playlists';
+import { cacheControl, contentType } from './http/media-files';
 
 export interface PackagerOptions {
   publishKey: string;

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DASH_INIT_TEMPLATE, DASH_MEDIA_TEMPLATE, dashManifestUri, initUri, parseMediaFile } from '@livelab/media-contract';
-import { CmafStore, type LiveTimeline } from '../src/cmaf-store';
+import { CmafStore, type LiveTimeline } from '../src/cmaf/cmaf-store';
 import {
   BoxSplitter,
   parseInitSegment,
@@ -14,8 +14,8 @@ import {
   type Box,
   type FragmentTiming,
   type TrackInfo,
-} from '../src/fmp4';
-import { settleTimeline } from '../src/stream-packager';
+} from '../src/cmaf/fmp4';
+import { settleTimeline } from '../src/cmaf/timeline';
 
 export const VIDEO = 0;
 export const AUDIO = 1;

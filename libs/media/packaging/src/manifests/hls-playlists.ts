@@ -3,7 +3,7 @@
 // list complete segments; low-latency ones add EXT-X-PART for the newest segments (one per ~200 ms fragment),
 // EXT-X-PART-INF, PART-HOLD-BACK and an EXT-X-PRELOAD-HINT for the part being made.
 import { initUri, mediaPlaylistUri, partUri, segmentUri, type Mode } from '@livelab/media-contract';
-import { averageBitrate, peakBitrate, wallClockMs, type LiveTimeline, type Segment, type Track } from './cmaf-store';
+import { averageBitrate, peakBitrate, wallClockMs, type LiveTimeline, type Segment, type Track } from '../cmaf/cmaf-store';
 
 /** Segments listed in a media playlist. */
 export const PLAYLIST_SEGMENTS = 6;

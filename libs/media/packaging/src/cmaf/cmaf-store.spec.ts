@@ -9,7 +9,7 @@ import {
   rng,
   VIDEO,
   type CmafFiles,
-} from '../test/cmaf-fixtures';
+} from '../../test/cmaf-fixtures';
 import {
   averageBitrate,
   CmafStore,

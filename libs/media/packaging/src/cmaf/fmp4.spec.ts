@@ -7,7 +7,7 @@ import {
   rng,
   VIDEO,
   type CmafFiles,
-} from '../test/cmaf-fixtures';
+} from '../../test/cmaf-fixtures';
 import { BoxSplitter, MAX_BOX_BYTES, parseInitSegment, parseMoof, type Box, type TrackInfo } from './fmp4';
 
 // Real CMAF from ffmpeg's dash muxer (3 s: three 1 s segments of five 200 ms fragments per track).

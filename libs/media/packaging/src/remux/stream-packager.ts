@@ -1,11 +1,12 @@
 // One live stream's packaging: an ffmpeg that remuxes the RTMP input into CMAF chunks uploaded into this stream's
 // in-memory store, restarted with backoff while the publisher is still there (media time and segment numbers
-// continue across restarts), and the timeline the manifests are written from, settled when the stream becomes
-// playable.
+// continue across restarts), and the timeline the manifests are written from (cmaf/timeline.ts), settled when the
+// stream becomes playable.
 import { EventEmitter } from 'node:events';
 import type { Logger } from '@livelab/service-kit';
 import { cmafPackagingJob, SupervisedFfmpeg, type FfmpegExit } from '@livelab/media-ffmpeg';
-import { CmafStore, type LiveTimeline, type Track } from './cmaf-store';
+import { CmafStore, type LiveTimeline } from '../cmaf/cmaf-store';
+import { settleTimeline } from '../cmaf/timeline';
 
 export type StreamState = 'starting' | 'live' | 'ended';
 
@@ -91,39 +92,4 @@ export class StreamPackager extends EventEmitter {
     );
     this.emit('live');
   }
-}
-
-const ceilMs = (s: number) => Math.ceil(s * 1000 - 1e-6) / 1000;
-
-/**
- * The timeline from what has arrived so far. availabilityStart is the latest wall time consistent with every part
- * of the video track having become available by the time its media had been captured: parts that came in a burst
- * (a cached GOP) would make it early, so the latest bound wins.
- */
-export function settleTimeline(tracks: Track[], video: Track, chunkSeconds: number): LiveTimeline {
-  const segments = video.ordered().filter((s) => s.complete && s.parts.length);
-  const first = segments[0];
-  const segmentSeconds = Number(first.durationS.toFixed(3));
-  const zero = video.firstTime ?? 0;
-  let start = -Infinity;
-  for (const s of video.ordered()) {
-    let end = s.startTime ?? 0;
-    for (const p of s.parts) {
-      end += p.duration;
-      start = Math.max(start, p.availableAt - ((end - zero) / video.timescale) * 1000);
-    }
-  }
-  const partTarget = new Map<number, number>();
-  for (const t of tracks) {
-    let max = chunkSeconds;
-    for (const s of t.segments.values()) for (const p of s.parts) max = Math.max(max, p.duration / t.timescale);
-    partTarget.set(t.id, ceilMs(max));
-  }
-  return {
-    availabilityStart: new Date(Math.round(start)),
-    segmentSeconds,
-    targetDuration: Math.max(1, Math.round(Math.max(...segments.map((s) => s.durationS)))),
-    partTarget,
-    firstNumber: first.number - (first.startTime !== undefined && first.startTime > zero ? Math.round((first.startTime - zero) / video.timescale / segmentSeconds) : 0),
-  };
 }

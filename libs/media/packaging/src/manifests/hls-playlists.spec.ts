@@ -6,9 +6,9 @@ import {
   VIDEO,
   type CmafFiles,
   type LiveStream,
-} from '../test/cmaf-fixtures';
+} from '../../test/cmaf-fixtures';
 import { initUri, mediaPlaylistUri, multivariantUri, partUri, segmentUri, type Mode } from '@livelab/media-contract';
-import { averageBitrate, CmafStore, peakBitrate, wallClockMs, type Track } from './cmaf-store';
+import { averageBitrate, CmafStore, peakBitrate, wallClockMs, type Track } from '../cmaf/cmaf-store';
 import { lastListedPart, mediaPlaylist, multivariantPlaylist, partHoldBack, PLAYLIST_SEGMENTS } from './hls-playlists';
 
 // Playlists written from a store fed with real ffmpeg CMAF (8 s: 1 s segments, ~200 ms parts) at the live pace,

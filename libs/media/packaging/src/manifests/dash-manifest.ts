@@ -3,7 +3,7 @@
 // transfer): availabilityTimeOffset = segment − chunk duration, availabilityTimeComplete="false" (a segment may be
 // fetched while it is still being written), a ServiceDescription latency target and UTCTiming.
 import { DASH_INIT_TEMPLATE, DASH_MEDIA_TEMPLATE, type Mode } from '@livelab/media-contract';
-import { peakBitrate, type LiveTimeline, type Track } from './cmaf-store';
+import { peakBitrate, type LiveTimeline, type Track } from '../cmaf/cmaf-store';
 import { frameRate } from './hls-playlists';
 
 export interface MpdOptions {

@@ -7,8 +7,8 @@ import {
   VIDEO,
   type CmafFiles,
   type LiveStream,
-} from '../test/cmaf-fixtures';
-import { peakBitrate, type Segment, type Track } from './cmaf-store';
+} from '../../test/cmaf-fixtures';
+import { peakBitrate, type Segment, type Track } from '../cmaf/cmaf-store';
 import { dashManifest, type MpdOptions } from './dash-manifest';
 import { initUri, parseMediaFile, segmentUri } from '@livelab/media-contract';
 
