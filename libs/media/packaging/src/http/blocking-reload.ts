@@ -1,0 +1,55 @@
+// HLS blocking playlist reload (RFC 8216bis §6.2.5.2): a media playlist request with _HLS_msn (and, in low latency,
+// _HLS_part) is held until the playlist lists that segment or part, within limits on how far ahead a player may ask.
+import type { Request } from 'express';
+import type { Mode } from '@livelab/media-contract';
+import type { CmafStore, LiveTimeline, Track } from '../cmaf/cmaf-store';
+import { lastListedPart } from '../manifests/hls-playlists';
+
+/** How many parts beyond the playlist's last a player may ask for (RFC 8216bis: the Advance Part Limit). */
+export const ADVANCE_PART_LIMIT = 3;
+
+/** Why a request is answered with an error instead of media. */
+export interface Refusal {
+  status: number;
+  error: string;
+}
+
+/**
+ * Checks a media playlist request's _HLS_msn/_HLS_part and waits (up to three target durations) until the playlist
+ * holds what it asks for. Resolves undefined when the playlist is to be sent, else the refusal.
+ */
+export async function awaitBlockingReload(
+  query: Request['query'],
+  stream: string,
+  t: Track,
+  store: CmafStore,
+  tl: LiveTimeline,
+  mode: Mode,
+): Promise<Refusal | undefined> {
+  const fail = (status: number, error: string): Refusal => ({ status, error });
+  const msnQ = query['_HLS_msn'];
+  const partQ = query['_HLS_part'];
+  if (partQ !== undefined && msnQ === undefined) return fail(400, '_HLS_part needs _HLS_msn');
+  if (msnQ === undefined) return undefined;
+  if (typeof msnQ !== 'string' || !/^\d{1,12}$/.test(msnQ)) return fail(400, '_HLS_msn must be a non-negative integer');
+  if (partQ !== undefined && (typeof partQ !== 'string' || !/^\d{1,4}$/.test(partQ))) return fail(400, '_HLS_part must be a non-negative integer');
+  const msn = Number(msnQ);
+  const part = mode === 'll' && partQ !== undefined ? Number(partQ) : undefined;
+  const last = lastListedPart(t);
+  const lastMsn = mode === 'll' ? last.msn : (t.lastComplete()?.number ?? -1);
+  if (msn > lastMsn + 2) return fail(400, `_HLS_msn=${msn} is too far in the future (the playlist ends at ${lastMsn})`);
+  if (part !== undefined && msn === last.msn && part > last.part + ADVANCE_PART_LIMIT) {
+    return fail(400, `_HLS_part=${part} is too far in the future (the playlist ends at part ${last.part} of ${last.msn})`);
+  }
+  const ready =
+    part === undefined
+      ? () => (t.lastComplete()?.number ?? -1) >= msn
+      : () => {
+          const l = lastListedPart(t);
+          return l.msn > msn || (l.msn === msn && l.part >= part);
+        };
+  if (!(await store.waitFor(ready, 3 * tl.targetDuration * 1000))) {
+    return store.isClosed ? fail(404, `stream "${stream}" ended`) : fail(503, `segment ${msn}${part === undefined ? '' : ` part ${part}`} not available yet; retry`);
+  }
+  return undefined;
+}

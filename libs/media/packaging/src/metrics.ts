@@ -1,0 +1,65 @@
+// The packager's metrics: streams, ingest and media bytes, media requests, remux restarts and kills, refusals and
+// RTMP connection load. The gauges that read the ingest are collected at scrape time.
+import { Counter, Gauge, type Registry } from '@livelab/service-kit';
+
+export interface PackagerMetrics {
+  live: Gauge;
+  bytesIn: Gauge;
+  bytesOut: Counter;
+  requests: Counter;
+  restarts: Counter;
+  kills: Counter;
+  refused: Counter;
+  publishes: Counter;
+}
+
+/** What the scrape-time gauges read. */
+export interface IngestLoad {
+  ingestBytes: () => number;
+  rtmpConnections: () => number;
+  rtmpHeld: () => number;
+}
+
+export function createPackagerMetrics(registry: Registry, load: IngestLoad): PackagerMetrics {
+  const r = [registry];
+  const { ingestBytes, rtmpConnections, rtmpHeld } = load;
+  const m: PackagerMetrics = {
+    live: new Gauge({ name: 'livelab_packager_live_streams', help: 'Streams currently playable', registers: r }),
+    bytesIn: new Gauge({
+      name: 'livelab_packager_ingest_bytes',
+      help: 'Bytes received from the publishers currently connected',
+      registers: r,
+      collect() {
+        this.set(ingestBytes());
+      },
+    }),
+    bytesOut: new Counter({ name: 'livelab_packager_http_bytes_out_total', help: 'Media bytes sent to players', labelNames: ['kind'], registers: r }),
+    requests: new Counter({ name: 'livelab_packager_media_requests_total', help: 'Media requests by kind and status', labelNames: ['kind', 'status'], registers: r }),
+    restarts: new Counter({ name: 'livelab_packager_ffmpeg_restarts_total', help: 'Remux ffmpeg restarts', labelNames: ['stream'], registers: r }),
+    kills: new Counter({ name: 'livelab_packager_ffmpeg_kills_total', help: 'Remux ffmpegs that had to be SIGKILLed: q and SIGINT did not end them within the grace', registers: r }),
+    refused: new Counter({
+      name: 'livelab_packager_refused_total',
+      help: 'Refused RTMP publishers and players (publish, play), connections closed for a protocol error or a timeout, and connections refused at a limit',
+      labelNames: ['kind'],
+      registers: r,
+    }),
+    publishes: new Counter({ name: 'livelab_packager_publishes_total', help: 'Accepted RTMP publishes', registers: r }),
+  };
+  new Gauge({
+    name: 'livelab_packager_rtmp_connections',
+    help: 'Open RTMP connections (publishers, remux reads, and not yet authorised peers)',
+    registers: r,
+    collect() {
+      this.set(rtmpConnections());
+    },
+  });
+  new Gauge({
+    name: 'livelab_packager_rtmp_held_bytes',
+    help: 'Bytes RTMP connections hold in unfinished messages and handshakes',
+    registers: r,
+    collect() {
+      this.set(rtmpHeld());
+    },
+  });
+  return m;
+}
