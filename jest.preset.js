@@ -15,7 +15,7 @@ module.exports = {
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.test.ts'],
-  passWithNoTests: true,
+  passWithNoTests: false,
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/out-tsc/'],
   coverageReporters: ['text-summary'],
   reporters: ['default', require.resolve('./tools/ci/jest-summary-reporter.js')],

@@ -15,7 +15,10 @@ createServer((req, res) => {
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     const r = goRequest(req);
-    if (!r) return res.writeHead(400).end();
+    if (!r) {
+      res.writeHead(400).end();
+      return;
+    }
     const body = formatWhoamiText(identity, r, req.socket, Buffer.concat(chunks));
     res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(body.length) });
     res.end(body);

@@ -3,6 +3,7 @@
 //   1. lint + typecheck (all projects, 2 in parallel)
 //   2. jest in every project: unit, integration (real ffmpeg + node-media-server), browser (chromium)
 //      — one project at a time, because integration and browser suites use real encoders and need the CPU.
+//   0. nx sync:check first: tsconfig project references must match the imports (CI fails here; fix with `npx nx sync`)
 // Ends with one line "tests: N passed, N failed, N skipped" summed over all jest projects.
 // Pass extra nx flags after `--`, e.g. `npm test -- --projects=packager`.
 import { spawnSync } from 'node:child_process';
@@ -21,9 +22,11 @@ function nx(args) {
 }
 
 const started = Date.now();
-// Keep tsconfig project references in step with the imports (nx only does it by itself interactively).
-nx(['sync']);
-let status = nx(['run-many', '-t', 'lint', 'typecheck', '--parallel=2', '--outputStyle=static', ...extra]);
+// tsconfig project references must be in step with the imports (nx only syncs by itself interactively):
+// fail here, before lint, and say how to fix it.
+let status = nx(['sync:check']);
+if (status !== 0) console.error('nx sync:check failed: run `npx nx sync` and commit the tsconfig changes');
+if (status === 0) status = nx(['run-many', '-t', 'lint', 'typecheck', '--parallel=2', '--outputStyle=static', ...extra]);
 if (status === 0) status = nx(['run-many', '-t', 'test', '--parallel=1', '--skip-nx-cache', '--outputStyle=static', ...extra]);
 
 let passed = 0, failed = 0, skipped = 0;

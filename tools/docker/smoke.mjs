@@ -82,7 +82,6 @@ const workload = (name) => {
   if (!w) throw new Error(`no workload ${name} in the render`);
   return w;
 };
-const service = (name) => rendered.find((o) => o.kind === 'Service' && o.metadata.name === name);
 
 // ---- 2. The Secrets, made as docs/deploy.md makes them; the weak key computed without any image.
 const accountKey = randomBytes(24).toString('hex');

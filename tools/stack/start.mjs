@@ -126,7 +126,7 @@ run('packager', { ...baseEnv, HTTP_PORT: String(httpPort), RTMP_PORT: String(rtm
 
 const deadline = Date.now() + 30_000;
 while (!(await portOpen(rtmpPort)) || !(await portOpen(httpPort))) {
-  if (stopping) await new Promise(() => {});
+  if (stopping) await new Promise(() => { /* never resolves: stop() is under way and exits the process */ });
   if (Date.now() > deadline) {
     console.error('livelab: the packager did not open its ports within 30 s; stopping.');
     await stop(1);

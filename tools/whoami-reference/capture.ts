@@ -10,7 +10,9 @@ import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- whoami-core's differential corpus is test code, not its API
 import { corpus } from '../../libs/whoami/test/reference/corpus';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- whoami-core's differential corpus is test code, not its API
 import { normalise, runSteps } from '../../libs/whoami/test/reference/raw-http';
 
 const REF = process.env['WHOAMI_REF'];

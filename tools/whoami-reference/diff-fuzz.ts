@@ -9,7 +9,8 @@ import { connect } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import fc from 'fast-check';
 import { silentLogger } from '@livelab/service-kit';
-import { createWhoamiServer } from '../../libs/whoami/src';
+import { createWhoamiServer } from '@livelab/whoami-core';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- whoami-core's differential corpus is test code, not its API
 import { normalise, runSteps } from '../../libs/whoami/test/reference/raw-http';
 
 const REF = process.env['WHOAMI_REF'];

@@ -1,3 +1,4 @@
-import baseConfig from '../../../eslint.config.mjs';
+import baseConfig, { browserCode } from '../../../eslint.config.mjs';
 
-export default [...baseConfig];
+// platform:browser: the module-boundaries rule bans server packages; Node builtins are banned here.
+export default [...baseConfig, browserCode(['**/*.ts'])];
