@@ -2,9 +2,8 @@
 // This file is also the worker thread's script: the bundled main.js starts itself as a worker_threads Worker.
 import { createServer } from 'node:http';
 import { isMainThread } from 'node:worker_threads';
-import { HealthState, closeServer, configOrExit, createLogger, createMetricsRegistry, env, installGracefulShutdown, listen, loadConfig } from '@livelab/service-kit';
+import { HealthState, closeServer, configOrExit, createLogger, createMetricsRegistry, env, installGracefulShutdown, listen, loadConfig, readSecret } from '@livelab/service-kit';
 import { WorkClient, createControlApp, parseRunMode, runSieveWorker } from '@livelab/work-client-core';
-import { readSecret } from '@livelab/work-protocol';
 import { z } from 'zod';
 
 const schema = z.object({
@@ -24,15 +23,6 @@ const schema = z.object({
   LOG_LEVEL: env.logLevel(),
 });
 
-function secretOrExit(name: string): string {
-  try {
-    return readSecret(name);
-  } catch (err) {
-    process.stderr.write(`work-client: ${(err as Error).message}\n`);
-    process.exit(2);
-  }
-}
-
 function main(): void {
   const cfg = configOrExit(() => loadConfig(schema), 'work-client');
   if (cfg.WORK_BACKOFF_MAX_MS < cfg.WORK_BACKOFF_MIN_MS) {
@@ -46,8 +36,8 @@ function main(): void {
     process.stderr.write(`work-client: invalid RUN_MODE/RUN_WINDOW: ${(err as Error).message}\n`);
     process.exit(2);
   }
-  const accountKey = secretOrExit('WORK_ACCOUNT_KEY');
-  const password = secretOrExit('CONTROL_PASSWORD');
+  const accountKey = configOrExit(() => readSecret('WORK_ACCOUNT_KEY'), 'work-client');
+  const password = configOrExit(() => readSecret('CONTROL_PASSWORD'), 'work-client');
   const logger = createLogger('work-client', cfg.LOG_LEVEL);
   if (cfg.WORK_FAULT_CORRUPT_RESULTS) logger.warn('WORK_FAULT_CORRUPT_RESULTS=true: TEST-ONLY fault switch, every result sent is WRONG');
   const registry = createMetricsRegistry('work-client');

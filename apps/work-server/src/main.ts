@@ -1,6 +1,6 @@
 // work-server: BOINC-style project server (composition only; logic in @livelab/work-server-core).
-import { configOrExit, createLogger, env, installGracefulShutdown, loadConfig } from '@livelab/service-kit';
-import { readSecret, weakKey } from '@livelab/work-protocol';
+import { configOrExit, createLogger, env, installGracefulShutdown, loadConfig, readSecret } from '@livelab/service-kit';
+import { weakKey } from '@livelab/work-protocol';
 import { BOOTSTRAP_ACCOUNT_ID, DEFAULT_PROJECT_OPTIONS, accountCommand, startWorkServer, type WorkDatabaseConfig } from '@livelab/work-server-core';
 import { z } from 'zod';
 
@@ -28,7 +28,7 @@ const schema = z.object({
 
 if (process.argv[2] === 'weak-key') {
   // `node main.js weak-key` prints the weak key for the account key in the environment (for the clients' Secret)
-  const key = configOrExit(() => readSecretOrConfigError('WORK_ACCOUNT_KEY'), 'work-server');
+  const key = configOrExit(() => readSecret('WORK_ACCOUNT_KEY'), 'work-server');
   process.stdout.write(`${weakKey(BOOTSTRAP_ACCOUNT_ID, key)}\n`);
   process.exit(0);
 }
@@ -40,7 +40,7 @@ if (process.argv[2] === 'weak-key') {
 function databaseConfig(): WorkDatabaseConfig {
   const c = configOrExit(() => loadConfig(z.object({ WORK_DB_PATH: env.string('./work.db'), WORK_DATABASE_URL_FILE: z.string().optional() })), 'work-server');
   if (c.WORK_DATABASE_URL_FILE === undefined) return { sqlitePath: c.WORK_DB_PATH };
-  const url = readSecretOrConfigError('WORK_DATABASE_URL');
+  const url = configOrExit(() => readSecret('WORK_DATABASE_URL'), 'work-server');
   if (!/^postgres(ql)?:\/\//.test(url)) {
     process.stderr.write('work-server: WORK_DATABASE_URL_FILE must hold a postgres:// or postgresql:// URL\n');
     process.exit(2);
@@ -65,19 +65,10 @@ if (process.argv[2] === 'account') {
   startServer();
 }
 
-function readSecretOrConfigError(name: string): string {
-  try {
-    return readSecret(name);
-  } catch (err) {
-    process.stderr.write(`work-server: ${(err as Error).message}\n`);
-    process.exit(2);
-  }
-}
-
 function startServer(): void {
   const cfg = configOrExit(() => loadConfig(schema), 'work-server');
   const database = databaseConfig();
-  const accountKey = readSecretOrConfigError('WORK_ACCOUNT_KEY');
+  const accountKey = configOrExit(() => readSecret('WORK_ACCOUNT_KEY'), 'work-server');
   const logger = createLogger('work-server', cfg.LOG_LEVEL);
 
   void (async () => {

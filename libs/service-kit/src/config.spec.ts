@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, env, loadConfig, secretOrFile } from './config';
+import { ConfigError, env, loadConfig, readSecret, secretOrFile } from './config';
 
 const schema = z.object({
   PORT: env.port(8080),
@@ -38,7 +38,18 @@ describe('loadConfig', () => {
   });
 });
 
-describe('secretOrFile', () => {
+describe('secrets from NAME or NAME_FILE: readSecret, secretOrFile', () => {
+  it('readSecret reads a secret from env or a file and has no default', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keys-'));
+    writeFileSync(join(dir, 'key'), 'from-file\n');
+    expect(readSecret('K', { K: 'direct' })).toBe('direct');
+    expect(readSecret('K', { K_FILE: join(dir, 'key') })).toBe('from-file');
+    expect(() => readSecret('K', {})).toThrow('K (or K_FILE) is required and has no default');
+    expect(() => readSecret('K', {})).toThrow(ConfigError);
+    expect(() => readSecret('K', { K: 'a', K_FILE: 'b' })).toThrow('not both');
+    expect(() => readSecret('K', { K_FILE: join(dir, 'missing') })).toThrow('ENOENT');
+  });
+
   const dir = mkdtempSync(join(tmpdir(), 'secret-or-file-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -110,3 +110,27 @@ export function secretOrFile(config: Record<string, unknown>, name: string, minL
   if (value.length < minLength) throw new ConfigError(`invalid ${name}_FILE="${file}": the value in it must be at least ${minLength} characters`);
   return value;
 }
+
+/**
+ * A secret from `NAME` or `NAME_FILE` (a mounted Secret file; trailing newline trimmed). Throws one clear line
+ * (a ConfigError, for configOrExit) when both or neither are set: there is never a default. Unlike `secretOrFile`,
+ * which reads from a loaded config and lets the caller decide when a secret is missing.
+ */
+export function readSecret(name: string, env: Env = process.env): string {
+  const direct = env[name]?.trim();
+  const file = env[`${name}_FILE`]?.trim();
+  if (direct && file) throw new ConfigError(`set either ${name} or ${name}_FILE, not both`);
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read ${name}_FILE=${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    const value = text.trim();
+    if (!value) throw new ConfigError(`${name}_FILE=${file} is empty`);
+    return value;
+  }
+  if (direct) return direct;
+  throw new ConfigError(`${name} (or ${name}_FILE) is required and has no default`);
+}

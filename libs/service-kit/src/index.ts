@@ -1,5 +1,5 @@
 // Public API of @livelab/service-kit: the conventions every livelab service follows.
-export { ConfigError, loadConfig, env, configOrExit, secretOrFile } from './config';
+export { ConfigError, loadConfig, env, configOrExit, secretOrFile, readSecret } from './config';
 export { createLogger, silentLogger, type Logger } from './logger';
 export { createMetricsRegistry, Registry, Counter, Gauge, Histogram } from './metrics';
 export { HealthState, opsRouter, type ReadinessCheck } from './health';

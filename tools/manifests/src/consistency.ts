@@ -46,7 +46,7 @@ export function secretsMatchDeployDoc(objs: K8sObject[], markdown: string): stri
   ];
 }
 
-const SECRET_READERS = /\b(?:readSecret|secretOrFile|secretOrExit|readSecretOrConfigError)\(\s*(?:[\w.]+\s*,\s*)?['"]([A-Z][A-Z0-9_]*)['"]/g;
+const SECRET_READERS = /\b(?:readSecret|secretOrFile)\(\s*(?:[\w.]+\s*,\s*)?['"]([A-Z][A-Z0-9_]*)['"]/g;
 
 /**
  * The environment variable names an app can read: upper-case names in its own sources and in the sources of the

@@ -1,5 +1,4 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 
 /**
  * Account keys. Account 1's key is the secret `WORK_ACCOUNT_KEY`; more accounts are created with
@@ -29,27 +28,4 @@ export function secretMatchesHash(presented: string, storedSha256Hex: string | n
     return false;
   }
   return timingSafeEqual(a, b);
-}
-
-/**
- * A secret from `NAME` or `NAME_FILE` (a mounted Secret file; trailing newline trimmed). Throws one clear line
- * when both or neither are set: there is never a default.
- */
-export function readSecret(name: string, env: Record<string, string | undefined> = process.env): string {
-  const direct = env[name]?.trim();
-  const file = env[`${name}_FILE`]?.trim();
-  if (direct && file) throw new Error(`set either ${name} or ${name}_FILE, not both`);
-  if (file) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new Error(`cannot read ${name}_FILE=${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-    const value = text.trim();
-    if (!value) throw new Error(`${name}_FILE=${file} is empty`);
-    return value;
-  }
-  if (direct) return direct;
-  throw new Error(`${name} (or ${name}_FILE) is required and has no default`);
 }

@@ -1,7 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ERROR_CODES, ERROR_STATUS, ProtocolError, SchedulerRequestSchema, SieveOutputSchema, describeZodError, errorCodeOf, isUint64Decimal, newSecret, readSecret, secretMatchesHash, sha256Hex, weakKey } from './index';
+import { ERROR_CODES, ERROR_STATUS, ProtocolError, SchedulerRequestSchema, SieveOutputSchema, describeZodError, errorCodeOf, isUint64Decimal, newSecret, secretMatchesHash, sha256Hex, weakKey } from './index';
 
 const base = {
   authenticator: 'k'.repeat(32),
@@ -64,16 +61,6 @@ describe('keys', () => {
     const s = newSecret();
     expect(s).toMatch(/^[0-9a-f]{64}$/);
     expect(newSecret()).not.toBe(s);
-  });
-
-  it('reads a secret from env or a file and has no default', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'keys-'));
-    writeFileSync(join(dir, 'key'), 'from-file\n');
-    expect(readSecret('K', { K: 'direct' })).toBe('direct');
-    expect(readSecret('K', { K_FILE: join(dir, 'key') })).toBe('from-file');
-    expect(() => readSecret('K', {})).toThrow('K (or K_FILE) is required and has no default');
-    expect(() => readSecret('K', { K: 'a', K_FILE: 'b' })).toThrow('not both');
-    expect(() => readSecret('K', { K_FILE: join(dir, 'missing') })).toThrow('ENOENT');
   });
 
   it('error codes: a status each, unknown codes are not guessed, ProtocolError carries code and reply', () => {
