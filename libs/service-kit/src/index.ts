@@ -8,3 +8,4 @@ export { installGracefulShutdown, type ShutdownStep } from './shutdown';
 export { Backoff, sleep } from './backoff';
 export { tcpPortOpen, waitForTcpPort } from './net';
 export { pollUntil } from './poll';
+export { sameSecret } from './secrets';

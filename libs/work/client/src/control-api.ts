@@ -1,6 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { opsRouter, type HealthState, type Registry } from '@livelab/service-kit';
+import { opsRouter, sameSecret, type HealthState, type Registry } from '@livelab/service-kit';
 import { z } from 'zod';
 import { parseRunMode } from './run-mode';
 import type { WorkClient } from './work-client';
@@ -13,9 +12,7 @@ function passwordOk(header: string | undefined, password: string): boolean {
   const [scheme, value = ''] = header.split(' ', 2);
   if (scheme === 'Bearer') presented = value;
   else if (scheme === 'Basic') presented = Buffer.from(value, 'base64').toString().split(':').slice(1).join(':');
-  const a = createHash('sha256').update(presented).digest();
-  const b = createHash('sha256').update(password).digest();
-  return timingSafeEqual(a, b);
+  return sameSecret(presented, password);
 }
 
 /**

@@ -16,9 +16,9 @@
 // port can lock the packager out of its own streams, and RTMP playback is not offered to anyone else.
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { timingSafeEqual, createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from '@livelab/service-kit';
-import { listen } from '@livelab/service-kit';
+import { listen, sameSecret } from '@livelab/service-kit';
 import { isStreamName } from '@livelab/media-contract';
 import { NMS_PINNED_VERSION, NMS_VERSION } from './nms-pin'; // before node-media-server loads
 import NodeMediaServer from 'node-media-server';
@@ -61,12 +61,6 @@ export interface IngestStreamInfo {
 
 const VIDEO_CODECS: Record<number, string> = { 7: 'h264', 12: 'hevc', 13: 'av1' };
 const AUDIO_CODECS: Record<number, string> = { 10: 'aac', 2: 'mp3', 13: 'opus' };
-
-function sameSecret(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
-}
 
 const normalizeIp = (ip: string) => ip.replace(/^::ffff:/, '');
 const isLoopback = (ip: string) => /^(::ffff:)?127\.|^::1$/.test(ip.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''));
