@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { STREAMS_API_PATH, type Format, type PageStatsWindow, type StreamList } from '@livelab/media-contract';
 import { pollUntil, silentLogger } from '@livelab/service-kit';
-import { TestSignalPublisher } from '@livelab/media-ffmpeg';
+import { TestSignalPublisher } from '@livelab/media-generator';
 import { Packager } from '@livelab/media-packaging';
 import { playerRouter } from '@livelab/media-player';
 import { launchChromium } from './browser';

@@ -2,7 +2,8 @@
 import { execFileSync } from 'node:child_process';
 import request from 'supertest';
 import { pollUntil, silentLogger } from '@livelab/service-kit';
-import { FfmpegRun, testSignalJob } from '@livelab/media-ffmpeg';
+import { FfmpegRun } from '@livelab/media-ffmpeg';
+import { testSignalJob } from '@livelab/media-generator';
 import type { StreamSpec } from '@livelab/media-testsignal';
 import { Packager } from '../src';
 

@@ -6,7 +6,8 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { mediaPath, mediaPlaylistUri, newestListedSegment } from '@livelab/media-contract';
 import { pollUntil } from '@livelab/service-kit';
-import { FfmpegRun, testSignalJob } from '@livelab/media-ffmpeg';
+import { FfmpegRun } from '@livelab/media-ffmpeg';
+import { testSignalJob } from '@livelab/media-generator';
 
 export const TEST_KEY = 'hostile-test-key';
 const root = resolve(__dirname, '../../../../..');
