@@ -14,7 +14,6 @@ export {
   DASH_MEDIA_TEMPLATE,
   MEDIA_FILE_PATTERN,
   parseMediaFile,
-  newestListedSegment,
   type MediaFile,
   type MediaKind,
 } from './media-files';

@@ -7,7 +7,6 @@ import {
   MEDIA_FILE_PATTERN,
   mediaPlaylistUri,
   multivariantUri,
-  newestListedSegment,
   parseMediaFile,
   partUri,
   segmentUri,
@@ -135,24 +134,6 @@ describe('parseMediaFile', () => {
   });
 });
 
-
-describe('newestListedSegment', () => {
-  it('is the highest segment URI line of a media playlist, parts and tags aside', () => {
-    const playlist = [
-      '#EXTM3U',
-      '#EXT-X-MAP:URI="init-0.m4s"',
-      '#EXTINF:1.0,',
-      segmentUri(0, 1_764_000_007),
-      '#EXT-X-PART:DURATION=0.2,URI="chunk-0-1764000009.0.m4s"',
-      '#EXTINF:1.0,',
-      segmentUri(0, 1_764_000_008),
-      '#EXT-X-PRELOAD-HINT:TYPE=PART,URI="chunk-0-1764000009.1.m4s"',
-      '',
-    ].join('\n');
-    expect(newestListedSegment(playlist)).toBe(1_764_000_008);
-    expect(newestListedSegment('#EXTM3U\n#EXT-X-MAP:URI="init-0.m4s"\n')).toBeUndefined();
-  });
-});
 
 describe('the builders', () => {
   it('write the names players and tests already know', () => {

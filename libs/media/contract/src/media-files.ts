@@ -55,12 +55,3 @@ export function parseMediaFile(file: string): MediaFile | undefined {
   const base = { track: Number(m[6]), number: Number(m[7]) };
   return m[8] !== undefined ? { kind: 'part', ...base, part: Number(m[8]) } : { kind: 'segment', ...base };
 }
-
-/** The newest segment a media playlist lists (its highest segment URI line), or undefined if it lists none. */
-export function newestListedSegment(playlist: string): number | undefined {
-  const numbers = playlist
-    .split('\n')
-    .map((line) => parseMediaFile(line))
-    .flatMap((f) => (f?.kind === 'segment' ? [f.number as number] : []));
-  return numbers.length ? Math.max(...numbers) : undefined;
-}

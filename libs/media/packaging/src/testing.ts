@@ -4,6 +4,7 @@
 export {
   parseMediaPlaylist,
   parseMultivariantPlaylist,
+  newestListedSegment,
   type ParsedMediaPlaylist,
   type HlsMediaPlaylist,
   type HlsMultivariantPlaylist,

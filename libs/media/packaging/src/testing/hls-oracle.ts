@@ -76,3 +76,8 @@ export function parseMediaPlaylist(text: string): ParsedMediaPlaylist {
     allParts: [...segments.flatMap((s) => s.parts), ...trailingParts],
   };
 }
+
+/** The media sequence number of the newest segment a media playlist lists (parsed strictly), or undefined if none. */
+export function newestListedSegment(text: string): number | undefined {
+  return parseMediaPlaylist(text).segments.at(-1)?.mediaSequenceNumber;
+}
