@@ -15,6 +15,7 @@ export {
   MEDIA_FILE_PATTERN,
   parseMediaFile,
   type MediaFile,
+  type MediaFileOf,
   type MediaKind,
 } from './media-files';
 export { LIVE_PATH, mediaPath, manifestUri, manifestPath, parseMediaPath } from './media-paths';

@@ -33,16 +33,19 @@ export const DASH_MEDIA_TEMPLATE = `chunk-$RepresentationID$-$Number%0${SEGMENT_
 export const MEDIA_FILE_PATTERN =
   /^(?:master(-ll)?\.m3u8|media_(\d{1,2})(-ll)?\.m3u8|manifest(-ll)?\.mpd|init-(\d{1,2})\.m4s|chunk-(\d{1,2})-(\d{1,12})(?:\.(\d{1,4}))?\.m4s)$/;
 
-export type MediaKind = 'hls-multivariant' | 'hls-media' | 'dash-manifest' | 'init' | 'segment' | 'part';
+/** A file a stream serves, read from its name: each kind carries only its own fields. */
+export type MediaFile =
+  | { kind: 'hls-multivariant'; mode: Mode }
+  | { kind: 'hls-media'; track: number; mode: Mode }
+  | { kind: 'dash-manifest'; mode: Mode }
+  | { kind: 'init'; track: number }
+  /** `number`: the segment number (media sequence number). */
+  | { kind: 'segment'; track: number; number: number }
+  | { kind: 'part'; track: number; number: number; part: number };
 
-export interface MediaFile {
-  kind: MediaKind;
-  mode?: Mode;
-  track?: number;
-  /** Segment number (media sequence number). */
-  number?: number;
-  part?: number;
-}
+export type MediaKind = MediaFile['kind'];
+/** The MediaFile of one kind. */
+export type MediaFileOf<K extends MediaKind> = Extract<MediaFile, { kind: K }>;
 
 export function parseMediaFile(file: string): MediaFile | undefined {
   const m = MEDIA_FILE_PATTERN.exec(file);

@@ -222,7 +222,7 @@ describe('low-latency delivery (LL-HLS parts, LL-DASH chunked segments)', () => 
   const partOf = (uri: string | undefined): [number, number] => {
     const f = parseMediaFile(uri ?? '');
     if (f?.kind !== 'part') throw new Error(`not a part URI: ${uri}`);
-    return [f.number as number, f.part as number];
+    return [f.number, f.part];
   };
   const lastPart = (text: string) => partOf(parseMediaPlaylist(text).allParts.at(-1)?.uri);
   const hint = (text: string) => partOf(parseMediaPlaylist(text).preloadHint?.uri);
