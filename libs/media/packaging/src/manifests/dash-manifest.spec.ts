@@ -22,8 +22,8 @@ const NOW = new Date(T0 + 60_000);
 let files: CmafFiles;
 let live: LiveStream;
 
-beforeAll(() => {
-  files = generateCmaf(8);
+beforeAll(async () => {
+  files = await generateCmaf(8);
   const jitter = rng(42);
   const delays = new Map<string, number>();
   jest.useFakeTimers();

@@ -21,8 +21,8 @@ let inProgress: LiveStream;
 /** 7 segments complete, nothing in progress (between two segment uploads). */
 let between: LiveStream;
 
-beforeAll(() => {
-  files = generateCmaf(8);
+beforeAll(async () => {
+  files = await generateCmaf(8);
   jest.useFakeTimers();
   inProgress = liveStream(files, { t0: T0, segments: 7, inProgressParts: 2 });
   between = liveStream(files, { t0: T0, segments: 7 });
