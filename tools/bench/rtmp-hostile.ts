@@ -12,7 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
-import { mediaPath, mediaPlaylistUri, newestListedSegment } from '@livelab/media-contract';
+import { mediaPath, mediaPlaylistUri } from '@livelab/media-contract';
+import { newestListedSegment } from '@livelab/media-packaging/testing';
 
 const root = resolve(__dirname, '../..');
 const CLIENTS = Number(process.env['BENCH_CLIENTS'] ?? 500);

@@ -4,9 +4,11 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 class SummaryReporter {
+  /** @param {unknown} globalConfig @param {{ project?: string } | undefined} options */
   constructor(globalConfig, options) {
     this.options = options || {};
   }
+  /** @param {unknown} _contexts @param {import('@jest/reporters').AggregatedResult} results */
   onRunComplete(_contexts, results) {
     const dir = process.env.LIVELAB_TEST_SUMMARY_DIR;
     if (!dir) return;

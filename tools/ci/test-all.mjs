@@ -15,6 +15,7 @@ const extra = process.argv.slice(2);
 const summaryDir = mkdtempSync(join(tmpdir(), 'livelab-tests-'));
 const env = { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', LIVELAB_TEST_SUMMARY_DIR: summaryDir };
 
+/** @param {string[]} args @returns {number} */
 function nx(args) {
   console.log(`\n$ nx ${args.join(' ')}`);
   const r = spawnSync('npx', ['nx', ...args], { stdio: 'inherit', env });

@@ -15,7 +15,7 @@ const IMAGES = {
   'work-server': { dockerfile: 'node-service.Dockerfile', port: 8090, health: 8090 },
   'work-client': { dockerfile: 'node-service.Dockerfile', port: 8091, health: 8091 },
 };
-const spec = IMAGES[app];
+const spec = IMAGES[/** @type {keyof typeof IMAGES} */ (app)];
 if (!spec) {
   console.error(`no image for "${app}" (known: ${Object.keys(IMAGES).join(', ')})`);
   process.exit(2);

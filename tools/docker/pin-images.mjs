@@ -19,7 +19,7 @@ if (!values.registry) {
 const file = values.file ?? join(root, 'k8s/overlays/office/kustomization.yaml');
 const tag = values.tag ?? imageTag();
 const doc = parseDocument(readFileSync(file, 'utf8'));
-const images = doc.get('images');
+const images = /** @type {import('yaml').YAMLSeq<import('yaml').YAMLMap> | undefined} */ (doc.get('images'));
 if (!images?.items?.length) throw new Error(`${file}: no images: list`);
 for (const entry of images.items) {
   const app = entry.get('name');

@@ -34,7 +34,7 @@ for (const m of readFileSync(bundle, 'utf8').matchAll(/require\("([^"]+)"\)/g)) 
 
 // Transitive production dependencies, resolved from the workspace's hoisted node_modules.
 const closure = new Set();
-const visit = (name) => {
+const visit = (/** @type {string} */ name) => {
   if (closure.has(name)) return;
   const pkgJson = join(root, 'node_modules', name, 'package.json');
   if (!existsSync(pkgJson)) return; // nested in its parent's node_modules: copied with the parent

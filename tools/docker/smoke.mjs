@@ -28,16 +28,19 @@ const started = Date.now();
 const registry = process.env.IMAGE_REGISTRY || 'livelab';
 const tag = imageTag();
 const APPS = ['packager', 'generator', 'whoami', 'work-server', 'work-client'];
-const image = (app) => `${registry}/${app}:${tag}`;
-const run = (cmd, args, opts = {}) => spawnSync(cmd, args, { encoding: 'utf8', ...opts });
-const docker = (...args) => {
+const image = (/** @type {string} */ app) => `${registry}/${app}:${tag}`;
+const run = (/** @type {string} */ cmd, /** @type {string[]} */ args, /** @type {Omit<import('node:child_process').SpawnSyncOptions, 'encoding'>} */ opts = {}) =>
+  spawnSync(cmd, args, { ...opts, encoding: 'utf8' });
+const docker = (/** @type {string[]} */ ...args) => {
   const r = run('docker', args);
   if (r.status !== 0) throw new Error(`docker ${args.slice(0, 3).join(' ')}…: ${(r.stderr || r.stdout).trim().split('\n')[0]}`);
   return r.stdout.trim();
 };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
 
+/** @type {Array<[string, boolean]>} */
 const results = [];
+/** @param {string} name @param {() => unknown} fn */
 async function check(name, fn) {
   try {
     await fn();
@@ -45,18 +48,20 @@ async function check(name, fn) {
     console.log(`ok    ${name}`);
   } catch (e) {
     results.push([name, false]);
-    console.log(`FAIL  ${name}: ${e.message.split('\n')[0]}`);
+    console.log(`FAIL  ${name}: ${/** @type {Error} */ (e).message.split('\n')[0]}`);
   }
 }
+/** @param {string} what @param {() => unknown} fn @param {number} [timeoutMs] */
 async function until(what, fn, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
+  /** @type {Error | undefined} */
   let last;
   for (;;) {
     let v;
     try {
       v = fn();
     } catch (e) {
-      last = e;
+      last = /** @type {Error} */ (e);
     }
     // A rejected promise is final (the container is gone); a thrown error is worth another try.
     if (v instanceof Promise) v = await v;
@@ -65,7 +70,7 @@ async function until(what, fn, timeoutMs = 60_000) {
     await sleep(500);
   }
 }
-const assert = (ok, message) => {
+const assert = (/** @type {unknown} */ ok, /** @type {string | undefined} */ message) => {
   if (!ok) throw new Error(message);
 };
 
@@ -77,7 +82,7 @@ writeFileSync(
   `resources:\n  - ${relative(work, join(root, 'k8s/overlays/office'))}\nimages:\n${APPS.map((a) => `  - { name: livelab/${a}, newName: ${registry}/${a}, newTag: ${tag} }\n`).join('')}`,
 );
 const rendered = parseAllDocuments(execFileSync(process.env.KUBECTL || 'kubectl', ['kustomize', work], { encoding: 'utf8' })).map((d) => d.toJS()).filter(Boolean);
-const workload = (name) => {
+const workload = (/** @type {string} */ name) => {
   const w = rendered.find((o) => ['Deployment', 'DaemonSet'].includes(o.kind) && o.metadata.name === name);
   if (!w) throw new Error(`no workload ${name} in the render`);
   return w;
@@ -87,12 +92,14 @@ const workload = (name) => {
 const accountKey = randomBytes(24).toString('hex');
 const weakKey = `1_${createHash('sha256').update(`${accountKey}:weak-key`).digest('hex')}`;
 const controlPassword = randomBytes(16).toString('hex');
+/** @type {Record<string, Record<string, string>>} */
 const SECRETS = {
   'livelab-publish-key': { 'publish-key': randomBytes(24).toString('hex') },
   'work-account': { 'account-key': accountKey, 'weak-key': weakKey },
   'work-control': { password: controlPassword },
 };
 // Smoke-only settings (not in the manifests): fast enough for 2 shared cores.
+/** @type {Record<string, Record<string, string>>} */
 const SMOKE_ENV = {
   generator: { STREAMS: 'low-360p30' },
   'work-server': { WORK_UNIT_SPAN: '2000000', WORK_REQUEST_DELAY_S: '1', WORK_BACKEND_INTERVAL_MS: '500' },
@@ -101,17 +108,19 @@ const SMOKE_ENV = {
 
 // ---- 3. Pod spec → docker run arguments.
 const quantity = {
-  memory: (q) => {
+  memory: (/** @type {string | number} */ q) => {
     const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|k|M|G)?$/.exec(String(q));
     if (!m) throw new Error(`memory quantity ${q}`);
     const unit = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, k: 1e3, M: 1e6, G: 1e9 }[m[2]] ?? 1;
     return Math.round(Number(m[1]) * unit);
   },
-  cpu: (q) => (String(q).endsWith('m') ? Number(String(q).slice(0, -1)) / 1000 : Number(q)),
+  cpu: (/** @type {string | number} */ q) => (String(q).endsWith('m') ? Number(String(q).slice(0, -1)) / 1000 : Number(q)),
 };
-const FIELDS = (pod) => ({ 'spec.nodeName': hostname(), 'metadata.name': `${pod}-smoke`, 'metadata.namespace': 'livelab', 'status.podIP': '127.0.0.1' });
+const FIELDS = (/** @type {string} */ pod) =>
+  /** @type {Record<string, string>} */ ({ 'spec.nodeName': hostname(), 'metadata.name': `${pod}-smoke`, 'metadata.namespace': 'livelab', 'status.podIP': '127.0.0.1' });
 
 /** docker run arguments for one container of a rendered workload (network arguments added by the caller). */
+/** Rendered Kubernetes objects are plain parsed YAML: `any`. @param {any} w @param {any} c @param {string} name */
 function containerArgs(w, c, name) {
   const pod = w.spec.template.spec;
   const psc = pod.securityContext ?? {};
@@ -132,7 +141,7 @@ function containerArgs(w, c, name) {
   if (limits.cpu) args.push('--cpus', String(Math.min(quantity.cpu(limits.cpu), availableParallelism())));
   // Volumes.
   for (const m of c.volumeMounts ?? []) {
-    const v = (pod.volumes ?? []).find((x) => x.name === m.name);
+    const v = (pod.volumes ?? []).find((/** @type {any} */ x) => x.name === m.name);
     if (!v) throw new Error(`${name}: volumeMount ${m.name} has no volume`);
     if (v.emptyDir) {
       const size = v.emptyDir.sizeLimit ? `,size=${quantity.memory(v.emptyDir.sizeLimit)}` : '';
@@ -174,8 +183,10 @@ function containerArgs(w, c, name) {
 }
 
 const POD_NET = 'smoke-pod-net';
+/** @type {Record<string, any>} */
 const started_ = {};
 /** Start a workload's container (name smoke-<workload>) in the shared pod network, or its own. */
+/** @param {string} wName @param {{ own?: boolean, extraEnv?: Record<string, string>, initIndex?: number }} [opts] */
 function startContainer(wName, { own = false, extraEnv = {}, initIndex } = {}) {
   const w = workload(wName);
   const pod = w.spec.template.spec;
@@ -189,17 +200,20 @@ function startContainer(wName, { own = false, extraEnv = {}, initIndex } = {}) {
 }
 const PROBE_JS = 'fetch(process.argv[1]).then(async r=>{process.stdout.write(r.status+"\\n"+await r.text())},e=>{process.stdout.write("000\\n"+e.message)})';
 /** HTTP GET from inside a container's network namespace, as the kubelet (or a peer pod) would reach it. */
+/** @param {string} container @param {string} url */
 function get(container, url) {
   const r = run('docker', ['exec', container, 'node', '-e', PROBE_JS, url]);
   const [status, ...body] = (r.stdout || '000\n').split('\n');
   return { status: Number(status), body: body.join('\n') };
 }
+/** @param {any} c @param {string | number} port */
 function portOf(c, port) {
   if (typeof port === 'number') return port;
-  const p = (c.ports ?? []).find((x) => x.name === port);
+  const p = (c.ports ?? []).find((/** @type {any} */ x) => x.name === port);
   if (!p) throw new Error(`probe port ${port} is not declared`);
   return p.containerPort;
 }
+/** @param {string} name @param {string} kind */
 async function probe(name, kind) {
   const { c } = started_[name];
   const p = c[kind];
@@ -212,9 +226,9 @@ async function probe(name, kind) {
     throw new Error(`${url}: HTTP ${r.status} ${r.body.slice(0, 120)}`);
   }, 60_000);
 }
-const logs = (name) => run('docker', ['logs', name]).stdout + run('docker', ['logs', name]).stderr;
-const exitCode = (name) => docker('inspect', '-f', '{{.State.ExitCode}}', name);
-const running = (name) => docker('inspect', '-f', '{{.State.Running}}', name) === 'true';
+const logs = (/** @type {string} */ name) => run('docker', ['logs', name]).stdout + run('docker', ['logs', name]).stderr;
+const exitCode = (/** @type {string} */ name) => docker('inspect', '-f', '{{.State.ExitCode}}', name);
+const running = (/** @type {string} */ name) => docker('inspect', '-f', '{{.State.Running}}', name) === 'true';
 
 try {
   for (const n of docker('ps', '-aq', '--filter', 'name=^smoke-').split('\n').filter(Boolean)) docker('rm', '-f', n);
@@ -255,7 +269,7 @@ try {
         await probe(name, 'readinessProbe');
         await probe(name, 'livenessProbe');
       } catch (e) {
-        throw new Error(`${e.message}; last log lines: ${logs(name).trim().split('\n').slice(-3).join(' | ')}`);
+        throw new Error(`${/** @type {Error} */ (e).message}; last log lines: ${logs(name).trim().split('\n').slice(-3).join(' | ')}`);
       }
     });
     await check(`${app}: runs as the rendered user, group and fsGroup, with a read-only root`, async () => {
@@ -271,21 +285,21 @@ try {
   }
 
   await check('packager + generator: the generator publishes and a playlist with segments is served', async () => {
-    await until('low-360p30 to be listed', () => JSON.parse(get('smoke-packager', 'http://127.0.0.1:8080/api/streams').body).streams.some((s) => s.name === 'low-360p30'), 90_000);
+    await until('low-360p30 to be listed', () => JSON.parse(get('smoke-packager', 'http://127.0.0.1:8080/api/streams').body).streams.some((/** @type {{ name: string }} */ s) => s.name === 'low-360p30'), 90_000);
     await until('a playlist with segments', () => /#EXTINF/.test(get('smoke-packager', 'http://127.0.0.1:8080/live/low-360p30/media_0.m3u8').body), 60_000);
     assert(/livelab/.test(get('smoke-packager', 'http://127.0.0.1:8080/').body), 'no player page');
   });
   await check('packager: refuses a publish with the wrong key', async () => {
     const r = run('docker', ['exec', 'smoke-packager', 'ffmpeg', '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'smptehdbars=size=320x180:rate=10', '-t', '3',
       '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'flv', 'rtmp://127.0.0.1:1935/live/intruder?key=wrong-key-123'], { timeout: 20_000 });
-    const streams = JSON.parse(get('smoke-packager', 'http://127.0.0.1:8080/api/streams').body).streams.map((s) => s.name);
+    const streams = JSON.parse(get('smoke-packager', 'http://127.0.0.1:8080/api/streams').body).streams.map((/** @type {{ name: string }} */ s) => s.name);
     assert(!streams.includes('intruder'), `a wrong key published (${streams.join(', ')}); ffmpeg exit ${r.status}`);
   });
   await check('work-client: attaches with the weak key from its Secret and reports a result', async () => {
     await until('attach', () => /attached to project/.test(logs('smoke-work-client')), 60_000);
     await until('a reported result', () => {
       const summary = JSON.parse(get('smoke-work-server', 'http://127.0.0.1:8090/v1/summary').body);
-      return summary.results.some((r) => r.outcome === 'success' || r.server_state === 'over');
+      return summary.results.some((/** @type {any} */ r) => r.outcome === 'success' || r.server_state === 'over');
     }, 120_000);
     const state = get('smoke-work-client', `http://127.0.0.1:8091/v1/state`);
     assert(state.status === 401 || state.status === 200, `control API: HTTP ${state.status}`);
@@ -315,7 +329,7 @@ try {
   const hooks = join(work, 'hooks');
   mkdirSync(hooks);
   chmodSync(hooks, 0o755);
-  const hook = (file, text, mode) => {
+  const hook = (/** @type {string} */ file, /** @type {string} */ text, /** @type {number} */ mode) => {
     writeFileSync(join(hooks, file), text);
     chmodSync(join(hooks, file), mode);
   };
@@ -359,7 +373,7 @@ try {
   console.log(`image sizes (${tag}): ${sizes.join(', ')}`);
 } catch (e) {
   results.push(['setup', false]);
-  console.log(`FAIL  setup: ${e.message}`);
+  console.log(`FAIL  setup: ${/** @type {Error} */ (e).message}`);
 } finally {
   for (const n of run('docker', ['ps', '-aq', '--filter', 'name=^smoke-']).stdout.split('\n').filter(Boolean)) run('docker', ['rm', '-f', n]);
   rmSync(work, { recursive: true, force: true });

@@ -18,6 +18,7 @@ const generatorPort = Number(process.env.GENERATOR_HTTP_PORT || 8081);
 const publishKey = process.env.PUBLISH_KEY || randomBytes(16).toString('hex');
 const rawLogs = process.env.LOG_FORMAT === 'json';
 
+/** @param {string} line @returns {never} */
 function fail(line) {
   process.stderr.write(`livelab: ${line}\n`);
   process.exit(1);
@@ -30,9 +31,10 @@ if (spawnSync('ffmpeg', ['-hide_banner', '-version'], { stdio: 'ignore' }).error
   fail('ffmpeg is not installed — install it first: sudo apt-get install ffmpeg fonts-dejavu-core');
 if (!existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf'))
   fail('the DejaVu fonts are missing — install them first: sudo apt-get install fonts-dejavu-core');
-for (const [name, port] of [['HTTP_PORT', httpPort], ['RTMP_PORT', rtmpPort]])
+for (const [name, port] of /** @type {Array<[string, number]>} */ ([['HTTP_PORT', httpPort], ['RTMP_PORT', rtmpPort]]))
   if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`invalid ${name}="${port}": expected a port number 1-65535`);
 
+/** @param {number} port @returns {Promise<boolean>} */
 async function portOpen(port) {
   return new Promise((resolve) => {
     const s = connect({ host: '127.0.0.1', port });
@@ -40,7 +42,7 @@ async function portOpen(port) {
     s.once('error', () => resolve(false));
   });
 }
-for (const [name, port] of [['HTTP_PORT', httpPort], ['RTMP_PORT', rtmpPort], ['GENERATOR_HTTP_PORT', generatorPort]])
+for (const [name, port] of /** @type {Array<[string, number]>} */ ([['HTTP_PORT', httpPort], ['RTMP_PORT', rtmpPort], ['GENERATOR_HTTP_PORT', generatorPort]]))
   if (await portOpen(port)) fail(`port ${port} is already in use — stop what uses it or set ${name}=<free port>.`);
 
 // 2. Build the two apps (cached by nx when nothing changed).
@@ -60,6 +62,7 @@ if (build.status !== 0) {
 const children = new Map();
 let stopping = false;
 
+/** @param {string} name @param {string} line */
 function pretty(name, line) {
   if (rawLogs) return `${line}`;
   try {
@@ -72,6 +75,7 @@ function pretty(name, line) {
   }
 }
 
+/** @param {string} name @param {Record<string, string>} env */
 function run(name, env) {
   const child = spawn(process.execPath, [join(root, 'dist', 'apps', name, 'main.js')], {
     cwd: root,
@@ -111,7 +115,7 @@ async function stop(code = 0) {
     const c = children.get(name);
     if (!c) continue;
     c.kill('SIGTERM');
-    await new Promise((r) => {
+    await new Promise(/** @param {(v?: unknown) => void} r */ (r) => {
       const t = setTimeout(() => (c.kill('SIGKILL'), r()), 10_000);
       c.once('exit', () => (clearTimeout(t), r()));
     });

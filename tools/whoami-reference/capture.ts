@@ -1,4 +1,4 @@
-// Captures traefik/whoami's raw answers to the differential corpus (libs/whoami/test/reference/corpus.ts) into
+// Captures traefik/whoami's raw answers to the differential corpus (libs/whoami/src/testing/corpus.ts) into
 // libs/whoami/test/reference/golden.json. It only *runs* a reference binary you built yourself (see README.md);
 // nothing here fetches or builds it. The reference listens on every interface: run this in private network and
 // UTS namespaces, so it is reachable from nowhere and its hostname is fixed:
@@ -10,10 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- whoami-core's differential corpus is test code, not its API
-import { corpus } from '../../libs/whoami/test/reference/corpus';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- whoami-core's differential corpus is test code, not its API
-import { normalise, runSteps } from '../../libs/whoami/test/reference/raw-http';
+import { corpus, normalise, runSteps } from '@livelab/whoami-core/testing';
 
 const REF = process.env['WHOAMI_REF'];
 const PORT = 18081;
@@ -59,7 +56,7 @@ async function main() {
   const out = resolve(__dirname, '../../libs/whoami/test/reference/golden.json');
   const golden = {
     about:
-      'Raw answers of traefik/whoami v1.11.0 to libs/whoami/test/reference/corpus.ts, normalised (dates, client ports) by raw-http.ts. ' +
+      'Raw answers of traefik/whoami v1.11.0 to libs/whoami/src/testing/corpus.ts, normalised (dates, client ports) by raw-http.ts. ' +
       'Made by tools/whoami-reference/capture.ts; see tools/whoami-reference/README.md.',
     command: `unshare -n -u sh -c 'ip link set lo up && hostname ${REFERENCE_HOSTNAME} && WHOAMI_REF=${REF} npx tsx tools/whoami-reference/capture.ts'`,
     capturedAt: new Date().toISOString(),

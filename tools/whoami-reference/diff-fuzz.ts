@@ -10,8 +10,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import fc from 'fast-check';
 import { silentLogger } from '@livelab/service-kit';
 import { createWhoamiServer } from '@livelab/whoami-core';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- whoami-core's differential corpus is test code, not its API
-import { normalise, runSteps } from '../../libs/whoami/test/reference/raw-http';
+import { normalise, runSteps } from '@livelab/whoami-core/testing';
 
 const REF = process.env['WHOAMI_REF'];
 const REF_PORT = 18081;

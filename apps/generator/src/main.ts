@@ -8,7 +8,8 @@ import {
   installGracefulShutdown, listen, loadConfig, opsRouter, secretOrFile,
 } from '@livelab/service-kit';
 import { DEFAULT_CATALOGUE, parseCatalogue, selectStreams } from '@livelab/media-testsignal';
-import { checkFfmpeg, TestSignalPublisher } from '@livelab/media-ffmpeg';
+import { checkFfmpeg } from '@livelab/media-ffmpeg';
+import { TestSignalPublisher } from '@livelab/media-generator';
 
 const schema = z.object({
   HTTP_PORT: env.port(8081),

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { pollUntil, silentLogger } from '@livelab/service-kit';
-import { TestSignalPublisher } from '@livelab/media-ffmpeg';
+import { TestSignalPublisher } from '@livelab/media-generator';
 import { Packager } from '@livelab/media-packaging';
 
 jest.setTimeout(120_000);

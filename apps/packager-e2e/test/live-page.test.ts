@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { STREAMS_API_PATH, type Format, type PageStatsWindow, type StreamList } from '@livelab/media-contract';
 import { pollUntil, silentLogger } from '@livelab/service-kit';
-import { TestSignalPublisher } from '@livelab/media-ffmpeg';
+import { TestSignalPublisher } from '@livelab/media-generator';
 import { Packager } from '@livelab/media-packaging';
 import { playerRouter } from '@livelab/media-player';
 import { launchChromium } from './browser';
@@ -20,6 +20,7 @@ const STREAM = 'e2e-360p30';
 let packager: Packager;
 let publisher: TestSignalPublisher;
 let base: string;
+let rtmpBase: string;
 let browser: Browser;
 let closeBrowser: () => Promise<void>;
 
@@ -30,9 +31,10 @@ beforeAll(async () => {
   packager = new Packager({ publishKey: KEY, logger: silentLogger(), pageRouter: playerRouter() });
   const ports = await packager.start({ rtmpPort: 0, httpPort: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${ports.httpPort}`;
+  rtmpBase = `rtmp://127.0.0.1:${ports.rtmpPort}/live`;
   publisher = new TestSignalPublisher({
     streams: [{ name: STREAM, pattern: 'smptehdbars', width: 640, height: 360, fps: 30, videoBitrateKbps: 800, audioBitrateKbps: 128 }],
-    rtmpBaseUrl: `rtmp://127.0.0.1:${ports.rtmpPort}/live`,
+    rtmpBaseUrl: rtmpBase,
     publishKey: KEY,
     logger: silentLogger(),
   });
@@ -53,7 +55,8 @@ afterAll(async () => {
 async function expectPlayback(page: Page, format: Format) {
   await pollUntil(`${format} playback to start`, async () => (await stats(page)).playing, 30_000);
   const t0 = (await stats(page)).currentTime;
-  await page.waitForTimeout(8000);
+  // ≥ 5 s of video within 8 s of playing, polled (no fixed wait).
+  await pollUntil(`${format} to play 5 s`, async () => (await stats(page)).currentTime - t0 >= 5, 8000, 250);
   const s = await stats(page);
   expect(s.errors).toEqual([]);
   expect(s.format).toBe(format);
@@ -124,14 +127,28 @@ describe('the live page', () => {
   });
 
   it('follows the stream going away without a reload', async () => {
+    // Its own stream, so the shared one plays on for the tests in any order.
+    const name = 'e2e-gone-180p25';
+    const gone = new TestSignalPublisher({
+      streams: [{ name, pattern: 'smptehdbars', width: 320, height: 180, fps: 25, videoBitrateKbps: 300, audioBitrateKbps: 64 }],
+      rtmpBaseUrl: rtmpBase,
+      publishKey: KEY,
+      logger: silentLogger(),
+    });
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${base}/?stream=${STREAM}&format=hls`);
-    await pollUntil('playback', async () => (await stats(page)).playing, 30_000);
-    await publisher.stop();
-    await page.waitForSelector(`#streams li[data-name="${STREAM}"]`, { state: 'detached', timeout: 10_000 });
-    await page.waitForSelector('#overlay:not([hidden])', { timeout: 10_000 });
-    expect(await page.textContent('#overlay')).toContain('has ended');
-    expect(await page.isVisible('#no-streams')).toBe(true);
-    await page.close();
+    try {
+      await gone.start();
+      await pollUntil(`${name} to be live`, async () => ((await (await fetch(`${base}${STREAMS_API_PATH}`)).json()) as StreamList).streams.some((s) => s.name === name), 60_000);
+      await page.goto(`${base}/?stream=${name}&format=hls`);
+      await pollUntil('playback', async () => (await stats(page)).playing, 30_000);
+      await gone.stop();
+      await page.waitForSelector(`#streams li[data-name="${name}"]`, { state: 'detached', timeout: 10_000 });
+      await page.waitForSelector('#overlay:not([hidden])', { timeout: 10_000 });
+      expect(await page.textContent('#overlay')).toContain('has ended');
+      await page.waitForSelector(`#streams li[data-name="${STREAM}"]`); // the other stream is still listed
+    } finally {
+      await gone.stop();
+      await page.close();
+    }
   });
 });

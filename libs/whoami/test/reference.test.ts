@@ -7,8 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { silentLogger } from '@livelab/service-kit';
 import { createWhoamiServer, ENV_REFUSED, type WhoamiConfig, type WhoamiServer } from '../src';
-import type { Deliberate } from './reference/corpus';
-import { normalise, runSteps, type Step } from './reference/raw-http';
+import { normalise, runSteps, type Deliberate, type Step } from '../src/testing';
 
 jest.setTimeout(60_000);
 

@@ -14,8 +14,8 @@ export {
   DASH_MEDIA_TEMPLATE,
   MEDIA_FILE_PATTERN,
   parseMediaFile,
-  newestListedSegment,
   type MediaFile,
+  type MediaFileOf,
   type MediaKind,
 } from './media-files';
 export { LIVE_PATH, mediaPath, manifestUri, manifestPath, parseMediaPath } from './media-paths';

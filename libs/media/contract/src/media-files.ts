@@ -33,16 +33,19 @@ export const DASH_MEDIA_TEMPLATE = `chunk-$RepresentationID$-$Number%0${SEGMENT_
 export const MEDIA_FILE_PATTERN =
   /^(?:master(-ll)?\.m3u8|media_(\d{1,2})(-ll)?\.m3u8|manifest(-ll)?\.mpd|init-(\d{1,2})\.m4s|chunk-(\d{1,2})-(\d{1,12})(?:\.(\d{1,4}))?\.m4s)$/;
 
-export type MediaKind = 'hls-multivariant' | 'hls-media' | 'dash-manifest' | 'init' | 'segment' | 'part';
+/** A file a stream serves, read from its name: each kind carries only its own fields. */
+export type MediaFile =
+  | { kind: 'hls-multivariant'; mode: Mode }
+  | { kind: 'hls-media'; track: number; mode: Mode }
+  | { kind: 'dash-manifest'; mode: Mode }
+  | { kind: 'init'; track: number }
+  /** `number`: the segment number (media sequence number). */
+  | { kind: 'segment'; track: number; number: number }
+  | { kind: 'part'; track: number; number: number; part: number };
 
-export interface MediaFile {
-  kind: MediaKind;
-  mode?: Mode;
-  track?: number;
-  /** Segment number (media sequence number). */
-  number?: number;
-  part?: number;
-}
+export type MediaKind = MediaFile['kind'];
+/** The MediaFile of one kind. */
+export type MediaFileOf<K extends MediaKind> = Extract<MediaFile, { kind: K }>;
 
 export function parseMediaFile(file: string): MediaFile | undefined {
   const m = MEDIA_FILE_PATTERN.exec(file);
@@ -54,13 +57,4 @@ export function parseMediaFile(file: string): MediaFile | undefined {
   if (m[5] !== undefined) return { kind: 'init', track: Number(m[5]) };
   const base = { track: Number(m[6]), number: Number(m[7]) };
   return m[8] !== undefined ? { kind: 'part', ...base, part: Number(m[8]) } : { kind: 'segment', ...base };
-}
-
-/** The newest segment a media playlist lists (its highest segment URI line), or undefined if it lists none. */
-export function newestListedSegment(playlist: string): number | undefined {
-  const numbers = playlist
-    .split('\n')
-    .map((line) => parseMediaFile(line))
-    .flatMap((f) => (f?.kind === 'segment' ? [f.number as number] : []));
-  return numbers.length ? Math.max(...numbers) : undefined;
 }

@@ -1,11 +1,14 @@
-// Shared by the packaging unit specs: real CMAF made by ffmpeg (the same dash-muxer settings the remux uses, from a
-// lavfi test source), split into the fragments the store turns into parts, and fed into a CmafStore with a
-// controlled clock. Lives in test/ so it is type-checked with the specs but never built into the library.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+// Shared by the packaging unit specs: real CMAF made by the production pipeline's jobs — the generator's test-signal
+// job (@livelab/media-generator) encodes a few seconds to FLV, the packager's own remux job (cmafPackagingJob) reads
+// it and writes the CMAF with the production settings — kept as init segments and segment files, split into the
+// fragments the store turns into parts, and fed into a CmafStore with a controlled clock. Lives in test/ so it is
+// type-checked with the specs but never built into the library.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DASH_INIT_TEMPLATE, DASH_MEDIA_TEMPLATE, dashManifestUri, initUri, parseMediaFile } from '@livelab/media-contract';
+import { initUri, parseMediaFile } from '@livelab/media-contract';
+import { cmafPackagingJob, runFfmpeg } from '@livelab/media-ffmpeg';
+import { testSignalJob } from '@livelab/media-generator';
 import { CmafStore, type LiveTimeline } from '../src/cmaf/cmaf-store';
 import {
   BoxSplitter,
@@ -15,7 +18,7 @@ import {
   type FragmentTiming,
   type TrackInfo,
 } from '../src/cmaf/fmp4';
-import { settleTimeline } from '../src/cmaf/timeline';
+import { playableTimeline } from '../src/cmaf/timeline';
 
 export const VIDEO = 0;
 export const AUDIO = 1;
@@ -28,41 +31,40 @@ export interface CmafFiles {
 }
 
 /**
- * `seconds` of 320x180 30 fps H.264 (High profile, a keyframe every second) and 48 kHz stereo AAC, as 1 s CMAF
- * segments of 200 ms fragments. `-preset superfast` rather than ultrafast: x264 treats `-profile:v` as a ceiling and
- * ultrafast (no CABAC, no 8x8 transform) comes out as Constrained Baseline (avc1.42c0xx).
+ * `seconds` of 320x180 30 fps H.264 (High profile, a keyframe every second) and 48 kHz stereo AAC from the
+ * generator's job (faster than real time), remuxed by the packager's job into 1 s CMAF segments of 200 ms fragments.
  */
-export function generateCmaf(seconds: number): CmafFiles {
+export async function generateCmaf(seconds: number): Promise<CmafFiles> {
   const dir = mkdtempSync(join(tmpdir(), 'cmaf-spec-'));
-  // prettier-ignore
-  execFileSync('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-nostdin',
-    '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30',
-    '-f', 'lavfi', '-i', 'sine=f=1000:r=48000',
-    '-t', String(seconds),
-    '-c:v', 'libx264', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0', '-tune', 'zerolatency',
-    '-preset', 'superfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-ar', '48000', '-ac', '2',
-    '-f', 'dash', '-seg_duration', '1', '-frag_type', 'duration', '-frag_duration', '0.2',
-    '-use_template', '1', '-use_timeline', '0',
-    '-adaptation_sets', 'id=0,streams=v id=1,streams=a',
-    '-init_seg_name', DASH_INIT_TEMPLATE,
-    '-media_seg_name', DASH_MEDIA_TEMPLATE,
-    join(dir, dashManifestUri('standard')),
-  ], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
+  const flv = join(dir, 'signal.flv');
+  const spec = { name: 'fixture', pattern: 'testsrc2' as const, width: 320, height: 180, fps: 30, videoBitrateKbps: 600, audioBitrateKbps: 128 };
+  const encoded = await runFfmpeg(
+    testSignalJob(spec, { startEpochMs: Date.UTC(2025, 0, 1), output: flv, durationSeconds: seconds + 1, realtime: false, utcOffsetMinutes: 0 }),
+    { timeoutMs: 60_000 },
+  );
+  if (encoded.code !== 0) throw new Error(`test-signal encode failed: ${encoded.stderrTail.join('\n')}`);
+  // The packager's remux job as it runs in production, but writing into a directory instead of PUTting to the
+  // upload server: a remux that ends (the FLV file does; a live one never) closes its upload sockets without reading
+  // our answers, and the kernel then drops the bytes still queued (RST) — the last segments would arrive cut.
+  const out = join(dir, 'cmaf');
+  mkdirSync(out);
+  const remux = await runFfmpeg(cmafPackagingJob({ input: flv, uploadBaseUrl: out }), { timeoutMs: 60_000 });
+  if (remux.code !== 0) throw new Error(`remux failed: ${remux.stderrTail.join('\n')}`);
   const init = new Map<number, Buffer>();
   const segments = new Map<number, Buffer[]>();
   for (const track of [VIDEO, AUDIO]) {
-    init.set(track, readFileSync(join(dir, initUri(track))));
-    const names = readdirSync(dir)
+    init.set(track, readFileSync(join(out, initUri(track))));
+    const names = readdirSync(out)
       .filter((f) => {
         const file = parseMediaFile(f);
         return file?.kind === 'segment' && file.track === track;
       })
-      .sort();
+      .sort()
+      .slice(0, seconds); // the remux ends the last segment of each track early (end of input): one more was made
+    if (names.length < seconds) throw new Error(`the remux wrote ${names.length} segments of track ${track}, not ${seconds}`);
     segments.set(
       track,
-      names.map((f) => readFileSync(join(dir, f))),
+      names.map((f) => readFileSync(join(out, f))),
     );
   }
   return { dir, init, segments };
@@ -209,7 +211,7 @@ export function feedLive(store: CmafStore, files: CmafFiles, opts: LiveFeedOptio
 
 export interface LiveStream {
   store: CmafStore;
-  /** Settled as StreamPackager does: when `minSegments` video segments and a segment of every track are complete. */
+  /** Settled as StreamPackager does (playableTimeline): when `minSegments` video segments and a segment of every track are complete. */
   tl: LiveTimeline;
   fed: FedPart[];
 }
@@ -221,13 +223,9 @@ export function liveStream(
 ): LiveStream {
   const store = new CmafStore({ windowSegments: opts.windowSegments });
   let tl: LiveTimeline | undefined;
+  // The production rule (StreamPackager): the timeline is settled on the segment that makes the stream playable.
   store.on('segment', () => {
-    const video = store.videoTrack();
-    const tracks = store.readyTracks();
-    if (tl || !video) return;
-    if (video.ordered().filter((s) => s.complete && s.parts.length).length < (opts.minSegments ?? 2)) return;
-    if (tracks.some((t) => !t.lastComplete())) return;
-    tl = settleTimeline(tracks, video, 0.2);
+    tl ??= playableTimeline(store.readyTracks(), opts.minSegments ?? 2, 0.2);
   });
   const fed = feedLive(store, files, opts);
   if (!tl) throw new Error('the stream never became playable');

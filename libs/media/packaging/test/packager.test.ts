@@ -2,9 +2,12 @@
 import { execFileSync } from 'node:child_process';
 import request from 'supertest';
 import { pollUntil, silentLogger } from '@livelab/service-kit';
-import { FfmpegRun, testSignalJob } from '@livelab/media-ffmpeg';
+import { FfmpegRun } from '@livelab/media-ffmpeg';
+import { testSignalJob } from '@livelab/media-generator';
 import type { StreamSpec } from '@livelab/media-testsignal';
+import { initUri, mediaPlaylistUri, parseMediaFile, partUri, segmentUri } from '@livelab/media-contract';
 import { Packager } from '../src';
+import { parseMediaPlaylist, parseMpd, parseMultivariantPlaylist, oneElement, allElements } from '../src/testing';
 
 jest.setTimeout(120_000);
 
@@ -71,26 +74,29 @@ describe('packager with a live publisher', () => {
     expect(master.headers['content-type']).toBe('application/vnd.apple.mpegurl');
     expect(master.headers['cache-control']).toBe('no-cache');
     expect(master.headers['access-control-allow-origin']).toBe('*');
-    expect(master.text).toMatch(/#EXT-X-STREAM-INF:.*CODECS="avc1\.[0-9a-f]+,mp4a\.40\.2"/);
-    const media = await request(packager.app).get('/live/good-stream/media_0.m3u8').expect(200);
-    expect(media.text).toMatch(/#EXT-X-TARGETDURATION:1/);
-    expect(media.text).toMatch(/#EXT-X-MAP:URI="init-0\.m4s"/);
-    expect(media.text).toMatch(/^chunk-0-\d{5,}\.m4s$/m);
+    const variants = parseMultivariantPlaylist(master.text).variants;
+    expect(variants.map((v) => v.codecs)).toEqual([expect.stringMatching(/^avc1\.[0-9a-f]+,mp4a\.40\.2$/)]);
+    const media = parseMediaPlaylist((await request(packager.app).get('/live/good-stream/media_0.m3u8').expect(200)).text);
+    expect(media.playlist.targetDuration).toBe(1);
+    expect(media.segments[0].map?.uri).toBe(initUri(0));
+    expect(media.segments.length).toBeGreaterThan(0);
+    for (const seg of media.segments) expect(parseMediaFile(seg.uri)).toMatchObject({ kind: 'segment', track: 0 });
   });
 
   it('serves the DASH MPD with an absolute UTCTiming URL that answers', async () => {
     const mpd = await request(packager.app).get('/live/good-stream/manifest.mpd').set('Host', `127.0.0.1:${httpPort}`).expect(200);
     expect(mpd.headers['content-type']).toBe('application/dash+xml');
     expect(mpd.headers['cache-control']).toBe('no-cache');
-    expect(mpd.text).toMatch(/type="dynamic"/);
-    expect(mpd.text).toContain(`value="http://127.0.0.1:${httpPort}/time"`);
+    const { root } = parseMpd(mpd.text);
+    expect(root.attrs['type']).toBe('dynamic');
+    expect(oneElement(root, 'UTCTiming').attrs['value']).toBe(`http://127.0.0.1:${httpPort}/time`);
     const time = await request(packager.app).get('/time').expect(200);
     expect(Math.abs(Date.parse(time.text) - Date.now())).toBeLessThan(5000);
   });
 
   it('serves init and media segments as cacheable MP4 and counts the viewer', async () => {
     const media = await request(packager.app).get('/live/good-stream/media_0.m3u8');
-    const chunk = media.text.match(/^chunk-0-\d{5,}\.m4s$/m)?.[0] as string;
+    const chunk = parseMediaPlaylist(media.text).segments[0].uri;
     const init = await request(packager.app).get('/live/good-stream/init-0.m4s').buffer(true).expect(200);
     expect(init.headers['content-type']).toBe('video/mp4');
     expect(init.headers['cache-control']).toBe('no-cache'); // the same name on the next publish
@@ -128,7 +134,7 @@ describe('packager with a live publisher', () => {
   });
 
   it('refuses a publisher with a wrong key: no stream, no files, the live stream plays on', async () => {
-    const seqBefore = Number((await request(packager.app).get('/live/good-stream/media_0.m3u8')).text.match(/MEDIA-SEQUENCE:(\d+)/)?.[1]);
+    const seqBefore = Number(parseMediaPlaylist((await request(packager.app).get('/live/good-stream/media_0.m3u8')).text).playlist.mediaSequenceBase);
     const intruder = publish('intruder', 'wrong-key');
     const hijack = publish('good-stream', 'wrong-key');
     const [a, b] = await Promise.all([intruder.start(), hijack.start()]);
@@ -137,7 +143,7 @@ describe('packager with a live publisher', () => {
     expect((await listed()).map((s) => s.name)).toEqual(['good-stream']);
     await request(packager.app).get('/live/intruder/master.m3u8').expect(404);
     await pollUntil('the good stream to keep advancing', async () => {
-      const seq = Number((await request(packager.app).get('/live/good-stream/media_0.m3u8')).text.match(/MEDIA-SEQUENCE:(\d+)/)?.[1]);
+      const seq = Number(parseMediaPlaylist((await request(packager.app).get('/live/good-stream/media_0.m3u8')).text).playlist.mediaSequenceBase);
       return seq >= seqBefore + 2;
     });
     const metrics = await request(packager.app).get('/metrics');
@@ -165,14 +171,11 @@ describe('low-delay delivery in standard mode', () => {
   });
   afterAll(() => run.stop(1000));
 
-  const lastMsn = (text: string) => {
-    const seq = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1]);
-    return seq + (text.match(/^#EXTINF:/gm) ?? []).length - 1;
-  };
+  const lastMsn = (text: string) => parseMediaPlaylist(text).segments.at(-1)?.mediaSequenceNumber as number;
 
   it('announces blocking playlist reload and answers _HLS_msn=next as soon as that segment is complete', async () => {
     const now = await request(packager.app).get('/live/blocking/media_0.m3u8').expect(200);
-    expect(now.text).toContain('#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES');
+    expect(parseMediaPlaylist(now.text).playlist.lowLatencyCompatibility?.canBlockReload).toBe(true);
     const next = lastMsn(now.text) + 1;
     const started = Date.now();
     const blocked = await request(packager.app).get(`/live/blocking/media_0.m3u8?_HLS_msn=${next}`).expect(200);
@@ -189,7 +192,7 @@ describe('low-delay delivery in standard mode', () => {
   it('holds a request for the segment being made until it is complete', async () => {
     const now = await request(packager.app).get('/live/blocking/media_0.m3u8');
     const next = String(lastMsn(now.text) + 1);
-    const res = await fetch(`http://127.0.0.1:${httpPort}/live/blocking/chunk-0-${next}.m4s`);
+    const res = await fetch(`http://127.0.0.1:${httpPort}/live/blocking/${segmentUri(0, Number(next))}`);
     expect(res.status).toBe(200);
     const body = Buffer.from(await res.arrayBuffer());
     expect(body.length).toBeGreaterThan(500);
@@ -198,7 +201,7 @@ describe('low-delay delivery in standard mode', () => {
 
   it('gives the MPD the publish time as availabilityStartTime', async () => {
     const mpd = await request(packager.app).get('/live/blocking/manifest.mpd').expect(200);
-    const ast = Date.parse(/availabilityStartTime="([^"]+)"/.exec(mpd.text)?.[1] ?? '');
+    const ast = Date.parse(parseMpd(mpd.text).root.attrs['availabilityStartTime']);
     const since = Date.parse((await request(packager.app).get('/api/streams')).body.streams.find((s: { name: string }) => s.name === 'blocking').since);
     // The publish came before the stream became playable (listed "since").
     expect(ast).toBeLessThan(since);
@@ -216,25 +219,30 @@ describe('low-latency delivery (LL-HLS parts, LL-DASH chunked segments)', () => 
 
   const get = (path: string) => request(packager.app).get(`/live/ll/${path}`);
   /** Last listed part of a low-latency playlist: [msn, part index]. */
-  const lastPart = (text: string): [number, number] => {
-    const parts = [...text.matchAll(/#EXT-X-PART:[^\n]*URI="chunk-0-(\d+)\.(\d+)\.m4s"/g)];
-    const m = parts.at(-1) as RegExpMatchArray;
-    return [Number(m[1]), Number(m[2])];
+  const partOf = (uri: string | undefined): [number, number] => {
+    const f = parseMediaFile(uri ?? '');
+    if (f?.kind !== 'part') throw new Error(`not a part URI: ${uri}`);
+    return [f.number, f.part];
   };
-  const hint = (text: string) => /#EXT-X-PRELOAD-HINT:TYPE=PART,URI="chunk-0-(\d+)\.(\d+)\.m4s"/.exec(text);
+  const lastPart = (text: string) => partOf(parseMediaPlaylist(text).allParts.at(-1)?.uri);
+  const hint = (text: string) => partOf(parseMediaPlaylist(text).preloadHint?.uri);
 
   it('lists parts, part target, part hold-back and a preload hint in the low-latency playlists', async () => {
-    const master = await get('master-ll.m3u8').expect(200);
-    expect(master.text).toMatch(/^media_0-ll\.m3u8$/m);
-    expect(master.text).toContain('URI="media_1-ll.m3u8"');
-    const media = await get('media_0-ll.m3u8').expect(200);
-    expect(media.text).toMatch(/#EXT-X-PART-INF:PART-TARGET=0\.2\n/);
-    expect(media.text).toMatch(/#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0\.6\n/);
-    expect(media.text).toMatch(/#EXT-X-PART:DURATION=0\.2,URI="chunk-0-\d+\.0\.m4s",INDEPENDENT=YES/);
-    expect(media.text.trimEnd().split('\n').at(-1)).toMatch(/^#EXT-X-PRELOAD-HINT:TYPE=PART,URI="chunk-0-\d+\.\d+\.m4s"$/);
+    const [variant] = parseMultivariantPlaylist((await get('master-ll.m3u8').expect(200)).text).variants;
+    expect(variant.uri).toBe(mediaPlaylistUri(0, 'll'));
+    expect(variant.audio.map((a) => a.uri)).toEqual([mediaPlaylistUri(1, 'll')]);
+    const media = parseMediaPlaylist((await get('media_0-ll.m3u8').expect(200)).text);
+    expect(media.playlist.partTargetDuration).toBe(0.2);
+    expect(media.playlist.lowLatencyCompatibility).toMatchObject({ canBlockReload: true, partHoldBack: 0.6 });
+    const firsts = media.segments.filter((x) => x.parts.length).map((x) => x.parts[0]);
+    expect(firsts.length).toBeGreaterThan(0);
+    for (const p of firsts) expect(p).toMatchObject({ duration: 0.2, independent: true });
+    expect(parseMediaFile(media.preloadHint?.uri ?? '')).toMatchObject({ kind: 'part', track: 0 });
     // The standard playlist of the same stream has none of it.
-    const standard = await get('media_0.m3u8').expect(200);
-    expect(standard.text).not.toMatch(/EXT-X-PART|PRELOAD-HINT/);
+    const standard = parseMediaPlaylist((await get('media_0.m3u8').expect(200)).text);
+    expect(standard.allParts).toEqual([]);
+    expect(standard.preloadHint).toBeUndefined();
+    expect(standard.playlist.partTargetDuration).toBeUndefined();
   });
 
   it('answers a blocking reload for the next part as soon as that part exists', async () => {
@@ -250,15 +258,15 @@ describe('low-latency delivery (LL-HLS parts, LL-DASH chunked segments)', () => 
 
   it('serves the hinted part the moment it is complete, and every listed part', async () => {
     const now = await get('media_0-ll.m3u8').expect(200);
-    const h = hint(now.text) as RegExpExecArray;
-    const res = await fetch(`http://127.0.0.1:${httpPort}/live/ll/chunk-0-${h[1]}.${h[2]}.m4s`);
+    const [hn, hp] = hint(now.text);
+    const res = await fetch(`http://127.0.0.1:${httpPort}/live/ll/${partUri(0, hn, hp)}`);
     expect(res.status).toBe(200);
     const body = Buffer.from(await res.arrayBuffer());
     expect(body.includes(Buffer.from('moof'))).toBe(true);
     expect(body.includes(Buffer.from('mdat'))).toBe(true);
     const [msn, part] = lastPart(now.text);
-    await get(`chunk-0-${msn}.${part}.m4s`).expect(200);
-    await get(`chunk-0-${msn}.${part + 50}.m4s`).expect(404); // far beyond the hint: not held
+    await get(partUri(0, msn, part)).expect(200);
+    await get(partUri(0, msn, part + 50)).expect(404); // far beyond the hint: not held
   });
 
   it('sends a segment still being made at once, chunk by chunk, ending when it is complete', async () => {
@@ -266,7 +274,7 @@ describe('low-latency delivery (LL-HLS parts, LL-DASH chunked segments)', () => 
     // The segment after the one in progress: asked for before it starts, so its whole making is watched.
     const n = lastPart(now.text)[0] + 1;
     const started = Date.now();
-    const res = await fetch(`http://127.0.0.1:${httpPort}/live/ll/chunk-0-${n}.m4s`);
+    const res = await fetch(`http://127.0.0.1:${httpPort}/live/ll/${segmentUri(0, n)}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('transfer-encoding')).toBe('chunked');
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
@@ -285,7 +293,7 @@ describe('low-latency delivery (LL-HLS parts, LL-DASH chunked segments)', () => 
     // Bytes came over time, not all at the end: the first before the last by several chunk durations.
     expect((arrivals.at(-1) as number) - arrivals[0]).toBeGreaterThan(400);
     // The finished segment is the same bytes, now with a length.
-    const whole = await fetch(`http://127.0.0.1:${httpPort}/live/ll/chunk-0-${n}.m4s`);
+    const whole = await fetch(`http://127.0.0.1:${httpPort}/live/ll/${segmentUri(0, n)}`);
     expect(whole.headers.get('content-length')).toBe(String(body.length));
   });
 
@@ -300,12 +308,17 @@ describe('low-latency delivery (LL-HLS parts, LL-DASH chunked segments)', () => 
 
   it('writes a low-latency MPD: chunked availability, latency target, UTCTiming', async () => {
     const mpd = await get('manifest-ll.mpd').set('Host', `127.0.0.1:${httpPort}`).expect(200);
-    expect(mpd.text).toMatch(/availabilityTimeOffset="0\.8"/);
-    expect(mpd.text).toMatch(/availabilityTimeComplete="false"/);
-    expect(mpd.text).toMatch(/<Latency referenceId="0" target="\d+"/);
-    expect(mpd.text).toContain(`value="http://127.0.0.1:${httpPort}/time"`);
-    const standard = await get('manifest.mpd').expect(200);
-    expect(standard.text).not.toMatch(/availabilityTimeOffset|ServiceDescription/);
+    const ll = parseMpd(mpd.text);
+    expect(ll.lowLatency).toBe(true);
+    for (const t of allElements(ll.root, 'SegmentTemplate')) {
+      expect(t.attrs).toMatchObject({ availabilityTimeOffset: '0.8', availabilityTimeComplete: 'false' });
+    }
+    expect(Number(oneElement(ll.root, 'Latency').attrs['target'])).toBeGreaterThan(0);
+    expect(oneElement(ll.root, 'UTCTiming').attrs['value']).toBe(`http://127.0.0.1:${httpPort}/time`);
+    const standard = parseMpd((await get('manifest.mpd').expect(200)).text);
+    expect(standard.lowLatency).toBe(false);
+    expect(allElements(standard.root, 'ServiceDescription')).toEqual([]);
+    for (const t of allElements(standard.root, 'SegmentTemplate')) expect(t.attrs['availabilityTimeOffset']).toBeUndefined();
   });
 
   it('answers 503 (retry) when a blocked part does not come within 3 target durations, and recovers', async () => {

@@ -116,6 +116,7 @@ describe('connection limits and the publish deadline', () => {
 
   it('refuses connections beyond the per-address and total limits at once; the stream plays on', async () => {
     const seg = (await p.lastSegment('good')) as number;
+    const open = await p.metric('livelab_packager_rtmp_connections', ''); // the publisher's (and the remux's read)
     const before = await protocolErrors(p, 'limit');
     const from = (addr: string) => RawRtmp.open(p.rtmpPort, addr, addr);
     const a = [await from('127.0.0.1'), await from('127.0.0.1')];
@@ -127,12 +128,11 @@ describe('connection limits and the publish deadline', () => {
     expect([...a, ...b].every((c) => c.isOpen)).toBe(true);
     expect(await protocolErrors(p, 'limit')).toBe(before + 2);
     [...a, ...b].forEach((c) => c.destroy());
-    await sleep(300);
+    await pollUntil('the closed connections to be gone', async () => (await p.metric('livelab_packager_rtmp_connections', '')) <= open, 5000, 50);
     const again = await from('127.0.0.3');
     await again.handshake(); // a slot is free again
     again.destroy();
-    await sleep(1200);
-    expect(await p.lastSegment('good')).toBeGreaterThan(seg);
+    await pollUntil('the good stream to advance', async () => ((await p.lastSegment('good')) ?? 0) > seg, 10_000, 100);
   });
 
   it('closes a connection that does not publish within the publish deadline, however busy it keeps', async () => {

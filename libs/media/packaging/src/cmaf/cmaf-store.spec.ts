@@ -25,8 +25,8 @@ import { parseInitSegment, parseMoof, type TrackInfo } from './fmp4';
 // Real CMAF from ffmpeg (6 s: six 1 s segments per track, of five ~200 ms fragments each), fed as the remux uploads it.
 let files: CmafFiles;
 let info: Map<number, TrackInfo>;
-beforeAll(() => {
-  files = generateCmaf(6);
+beforeAll(async () => {
+  files = await generateCmaf(6);
   info = new Map([VIDEO, AUDIO].map((t) => [t, parseInitSegment(files.init.get(t) as Buffer)]));
 });
 afterAll(() => removeCmaf(files));

@@ -68,7 +68,7 @@ export class CmafUploadServer {
     const log = this.logger.child({ stream, file });
     const media = parseMediaFile(file);
     if (media?.kind === 'init') {
-      const track = media.track as number;
+      const track = media.track;
       collect(req, MAX_INIT_BYTES, (err, body) => {
         if (!err && body) {
           try {
@@ -85,7 +85,7 @@ export class CmafUploadServer {
     if (media?.kind === 'segment') {
       let sink: ReturnType<CmafStore['openSegment']>;
       try {
-        sink = store.openSegment(media.track as number, media.number as number);
+        sink = store.openSegment(media.track, media.number);
       } catch (e) {
         this.fail(log, e as Error);
         req.resume();

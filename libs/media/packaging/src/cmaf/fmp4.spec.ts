@@ -10,10 +10,10 @@ import {
 } from '../../test/cmaf-fixtures';
 import { BoxSplitter, MAX_BOX_BYTES, parseInitSegment, parseMoof, type Box, type TrackInfo } from './fmp4';
 
-// Real CMAF from ffmpeg's dash muxer (3 s: three 1 s segments of five 200 ms fragments per track).
+// Real CMAF from the production remux (3 s: three 1 s segments of five 200 ms fragments per track).
 let files: CmafFiles;
-beforeAll(() => {
-  files = generateCmaf(3);
+beforeAll(async () => {
+  files = await generateCmaf(3);
 });
 afterAll(() => removeCmaf(files));
 
@@ -254,12 +254,13 @@ describe('parseMoof on ffmpeg output', () => {
     }
   });
 
-  it('audio: every fragment independent, 1024 samples per AAC frame, ~200 ms', () => {
+  it('audio: every fragment independent, ~1024 samples per AAC frame (FLV ms timestamps), ~200 ms', () => {
     for (const f of fragments(AUDIO)) expect(f.timing.independent).toBe(true);
-    // (The stream's very last frame, in the short 4th segment, is cut to the -t end.)
+    // Whole segments only (the fixture drops the remux's short last one).
     const full = fragments(AUDIO).filter((f) => f.seg < 3);
     for (const [i, f] of full.entries()) {
-      expect(f.timing.duration).toBe(f.timing.sampleCount * 1024);
+      // 1024 samples per frame, give or take FLV's whole-millisecond timestamps (48 ticks) that the remux reads.
+      expect(Math.abs(f.timing.duration - f.timing.sampleCount * 1024)).toBeLessThanOrEqual(f.timing.sampleCount * 48);
       // 200 ms is 9.4 frames: whole frames up to the next 200 ms, except a segment's last fragment (the rest).
       if (full[i + 1]?.seg === f.seg) expect(f.timing.sampleCount).toBeGreaterThanOrEqual(10);
     }

@@ -36,3 +36,15 @@ export function settleTimeline(tracks: Track[], video: Track, chunkSeconds: numb
     firstNumber: first.number - (first.startTime !== undefined && first.startTime > zero ? Math.round((first.startTime - zero) / video.timescale / segmentSeconds) : 0),
   };
 }
+
+/**
+ * The timeline once a stream is playable, else undefined: `minSegments` complete video segments, and a complete
+ * segment on every track (every track has media). StreamPackager settles its timeline with this on each segment.
+ */
+export function playableTimeline(tracks: Track[], minSegments: number, chunkSeconds: number): LiveTimeline | undefined {
+  const video = tracks.find((t) => t.info?.kind === 'video');
+  if (!video) return undefined;
+  if (video.ordered().filter((s) => s.complete && s.parts.length).length < minSegments) return undefined;
+  if (tracks.some((t) => !t.lastComplete())) return undefined;
+  return settleTimeline(tracks, video, chunkSeconds);
+}

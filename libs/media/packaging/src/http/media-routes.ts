@@ -3,7 +3,7 @@
 // parts arrive). Each request is counted by kind and status; media fetches note a viewer.
 import type { Request, Response } from 'express';
 import type { Counter } from '@livelab/service-kit';
-import { CLOCK_PATH, parseMediaFile, type MediaFile, type Mode } from '@livelab/media-contract';
+import { CLOCK_PATH, parseMediaFile, type MediaFileOf } from '@livelab/media-contract';
 import type { Segment, Track } from '../cmaf/cmaf-store';
 import { dashManifest } from '../manifests/dash-manifest';
 import { lastListedPart, mediaPlaylist, multivariantPlaylist } from '../manifests/hls-playlists';
@@ -44,8 +44,9 @@ export class MediaRoutes {
     if (!f) return fail(400, 'not a media file name');
     if (!s || s.state === 'ended') return fail(404, `stream "${stream}" is not live`);
     const tl = s.timeline;
-    const track = f.track === undefined ? undefined : s.store.track(f.track);
-    if (f.track !== undefined && !track?.info) return fail(404, `stream "${stream}" has no track ${f.track}`);
+    const trackId = 'track' in f ? f.track : undefined;
+    const track = trackId === undefined ? undefined : s.store.track(trackId);
+    if (trackId !== undefined && !track?.info) return fail(404, `stream "${stream}" has no track ${trackId}`);
     const send = (body: Buffer | string) => {
       const buf = typeof body === 'string' ? Buffer.from(body) : body;
       res.status(200).set({ 'Content-Type': contentType(f.kind), 'Cache-Control': cacheControl(f.kind), 'Content-Length': String(buf.length) });
@@ -62,7 +63,7 @@ export class MediaRoutes {
         return this.serveSegment(req, res, s, f, fail);
     }
     if (!tl) return fail(404, `stream "${stream}" is starting`);
-    const mode = f.mode as Mode;
+    const mode = f.mode;
     if (f.kind === 'hls-multivariant') return send(multivariantPlaylist(s.store.readyTracks(), mode));
     if (f.kind === 'dash-manifest') {
       return send(
@@ -82,10 +83,10 @@ export class MediaRoutes {
   }
 
   /** A part: served when complete; the hinted part (and a few after it) is waited for. */
-  private async servePart(s: StreamPackager, f: MediaFile, send: (b: Buffer) => void, fail: Fail) {
-    const t = s.store.track(f.track as number) as Track;
-    const n = f.number as number;
-    const p = f.part as number;
+  private async servePart(s: StreamPackager, f: MediaFileOf<'part'>, send: (b: Buffer) => void, fail: Fail) {
+    const t = s.store.track(f.track) as Track;
+    const n = f.number;
+    const p = f.part;
     const settled = () => {
       const seg = t.segments.get(n);
       return !!seg && (seg.parts.length > p || seg.complete);
@@ -105,9 +106,9 @@ export class MediaRoutes {
    * A segment: a complete one at once; one being made is sent with chunked transfer as its parts arrive (LL-DASH
    * players ask for it as soon as its first chunk is due); the next one is waited for briefly.
    */
-  private async serveSegment(req: Request, res: Response, s: StreamPackager, f: MediaFile, fail: Fail) {
-    const t = s.store.track(f.track as number) as Track;
-    const n = f.number as number;
+  private async serveSegment(req: Request, res: Response, s: StreamPackager, f: MediaFileOf<'segment'>, fail: Fail) {
+    const t = s.store.track(f.track) as Track;
+    const n = f.number;
     if (!t.segments.has(n)) {
       const newest = t.inProgress()?.number ?? t.lastComplete()?.number ?? -Infinity;
       if (n > newest && n <= newest + 2) await s.store.waitFor(() => t.segments.has(n), 3000);

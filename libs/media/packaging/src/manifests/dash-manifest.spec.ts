@@ -11,6 +11,7 @@ import {
 import { peakBitrate, type Segment, type Track } from '../cmaf/cmaf-store';
 import { dashManifest, type MpdOptions } from './dash-manifest';
 import { initUri, parseMediaFile, segmentUri } from '@livelab/media-contract';
+import { allElements, durationSeconds, oneElement, parseMpd, type XmlElement } from '../testing';
 
 // MPDs written from a store fed with real ffmpeg CMAF at the live pace (parts arrive 10–70 ms after their media was
 // captured; the clock is jest's fake system clock, so every Part.availableAt is known), checked against the DASH
@@ -21,8 +22,8 @@ const NOW = new Date(T0 + 60_000);
 let files: CmafFiles;
 let live: LiveStream;
 
-beforeAll(() => {
-  files = generateCmaf(8);
+beforeAll(async () => {
+  files = await generateCmaf(8);
   const jitter = rng(42);
   const delays = new Map<string, number>();
   jest.useFakeTimers();
@@ -40,84 +41,40 @@ beforeAll(() => {
 });
 afterAll(() => removeCmaf(files));
 
-// ---- a small, strict XML reader (elements and attributes only: an MPD has no text content) ----
-interface El {
-  name: string;
-  attrs: Record<string, string>;
-  children: El[];
-}
-const ENTITIES: Record<string, string> = { amp: '&', quot: '"', lt: '<', gt: '>', apos: "'" };
-function parseXml(text: string): El {
-  const decl = /^<\?xml version="1\.0" encoding="utf-8"\?>\n/.exec(text);
-  if (!decl) throw new Error('no XML declaration');
-  const tag = /<(\/?)([A-Za-z_][\w.-]*)((?:\s+[A-Za-z_][\w:.-]*="[^"<]*")*)\s*(\/?)>/y;
-  const attr = /\s+([A-Za-z_][\w:.-]*)="([^"<]*)"/g;
-  const root: El = { name: '#document', attrs: {}, children: [] };
-  const stack: El[] = [root];
-  let p = decl[0].length;
-  while (p < text.length) {
-    const ws = /\s*/y;
-    ws.lastIndex = p;
-    ws.exec(text);
-    p = ws.lastIndex;
-    if (p >= text.length) break;
-    tag.lastIndex = p;
-    const m = tag.exec(text);
-    if (!m) throw new Error(`not well-formed at ${p}: ${JSON.stringify(text.slice(p, p + 40))}`);
-    p = tag.lastIndex;
-    const [, close, name, attrText, selfClose] = m;
-    if (close) {
-      if (attrText || selfClose) throw new Error(`bad end tag ${name}`);
-      const open = stack.pop();
-      if (open?.name !== name) throw new Error(`</${name}> closes <${open?.name}>`);
-      continue;
-    }
-    const el: El = { name, attrs: {}, children: [] };
-    for (const a of attrText.matchAll(attr)) {
-      if (a[1] in el.attrs) throw new Error(`duplicate attribute ${a[1]} on ${name}`);
-      el.attrs[a[1]] = a[2].replace(/&(\w+);|&/g, (all, e: string | undefined) => {
-        if (!e || !(e in ENTITIES)) throw new Error(`bad entity ${all} in ${name}@${a[1]}`);
-        return ENTITIES[e];
-      });
-    }
-    stack[stack.length - 1].children.push(el);
-    if (!selfClose) stack.push(el);
-  }
-  if (stack.length !== 1) throw new Error(`unclosed <${stack[stack.length - 1].name}>`);
-  if (root.children.length !== 1) throw new Error('not exactly one root element');
-  return root.children[0];
-}
-const all = (el: El, name: string): El[] => [
-  ...(el.name === name ? [el] : []),
-  ...el.children.flatMap((c) => all(c, name)),
-];
-const one = (el: El, name: string): El => {
-  const found = all(el, name);
-  expect(found).toHaveLength(1);
-  return found[0];
-};
-const seconds = (d: string) => {
-  const m = /^PT(\d+(?:\.\d+)?)S$/.exec(d);
-  if (!m) throw new Error(`not a PTnS duration: ${d}`);
-  return Number(m[1]);
-};
+// Every MPD is read by fast-xml-parser and checked against the offline ISO/IEC 23009-1 and DASH-IF rules
+// (../testing, checkMpd); the tests below check our own choices on the parsed elements.
+type El = XmlElement;
+const all = allElements;
+const one = oneElement;
+const seconds = durationSeconds;
+const parseChecked = (text: string): El => parseMpd(text).root;
 
 const mpd = (opts: Partial<MpdOptions> & Pick<MpdOptions, 'mode'>) =>
-  parseXml(dashManifest(live.store.readyTracks(), live.tl, { utcTimingUrl: UTC_URL, now: NOW, ...opts }));
+  parseChecked(dashManifest(live.store.readyTracks(), live.tl, { utcTimingUrl: UTC_URL, now: NOW, ...opts }));
 
-describe('the XML reader used here', () => {
-  it('rejects what is not well-formed', () => {
-    const head = '<?xml version="1.0" encoding="utf-8"?>\n';
-    expect(() => parseXml(`${head}<A><B></A>`)).toThrow('</A> closes <B>');
-    expect(() => parseXml(`${head}<A x="1" x="2"/>`)).toThrow('duplicate attribute');
-    expect(() => parseXml(`${head}<A x="a&b"/>`)).toThrow('bad entity');
-    expect(() => parseXml(`${head}<A>`)).toThrow('unclosed');
-    expect(() => parseXml(`${head}<A/><B/>`)).toThrow('one root');
-    expect(parseXml(`${head}<A x="&lt;&amp;"><B/></A>`)).toEqual({
-      name: 'A',
-      attrs: { x: '<&' },
-      children: [{ name: 'B', attrs: {}, children: [] }],
-    });
+describe('the MPD oracle rejects what breaks the rules', () => {
+  const good = (mode: 'standard' | 'll' = 'll') =>
+    dashManifest(live.store.readyTracks(), live.tl, { mode, utcTimingUrl: UTC_URL, now: NOW });
+  it.each<[string, (s: string) => string, 'standard' | 'll', RegExp]>([
+    ['not well-formed XML', (s) => s.replace('</Period>', ''), 'll', /not well-formed/],
+    ['an unescaped & in an attribute', (s) => s.replace('&amp;', '&'), 'll', /bare &/],
+    ['a duration that is not xs:duration', (s) => s.replace(/minBufferTime="[^"]+"/, 'minBufferTime="0.4"'), 'll', /minBufferTime.*xs:duration/],
+    ['a date that is not xs:dateTime', (s) => s.replace(/publishTime="[^"]+"/, 'publishTime="yesterday"'), 'll', /publishTime.*xs:dateTime/],
+    ['no minBufferTime', (s) => s.replace(/ minBufferTime="[^"]+"/, ''), 'standard', /@minBufferTime is required/],
+    ['a Representation without bandwidth', (s) => s.replace(/ bandwidth="\d+"/, ''), 'standard', /@bandwidth is required/],
+    ['$Time$ in a number-based template', (s) => s.replace(/\$Number%05d\$/, '$Time$'), 'standard', /\$Number\$ in @media/],
+    ['an unknown template identifier', (s) => s.replace(/\$RepresentationID\$/, '$Rep$'), 'standard', /unpaired \$/],
+    ['availabilityTimeOffset in a standard MPD', (s) => s.replace(/ startNumber=/, ' availabilityTimeOffset="0.8" startNumber='), 'standard', /availabilityTimeOffset outside/],
+    ['a low-latency MPD without UTCTiming', (s) => s.replace(/ *<UTCTiming.*\n/, ''), 'll', /has a UTCTiming/],
+    ['an unknown UTCTiming scheme', (s) => s.replace('urn:mpeg:dash:utc:http-iso:2014', 'urn:example:clock'), 'll', /unknown scheme/],
+    ['an unknown profile', (s) => s.replace('isoff-live:2011', 'isoff-live:2099'), 'standard', /unknown profile/],
+    ['UTCTiming before Period', (s) => s.replace(/ *<UTCTiming.*\n/, '').replace('  <Period', `  ${/<UTCTiming.*/.exec(s)?.[0]}\n  <Period`), 'll', /<Period> after <UTCTiming>/],
+    ['segments longer than maxSegmentDuration', (s) => s.replace(/maxSegmentDuration="[^"]+"/, 'maxSegmentDuration="PT0.5S"'), 'standard', /longer than @maxSegmentDuration/],
+  ])('%s', (_what, breakIt, mode, reason) => {
+    expect(() => parseMpd(good(mode))).not.toThrow();
+    const broken = breakIt(good(mode));
+    expect(broken).not.toBe(good(mode));
+    expect(() => parseMpd(broken)).toThrow(reason);
   });
 });
 
@@ -318,7 +275,7 @@ describe('segment availability computed from the MPD matches when the media arri
         delayMs: (_t, seg, part) => (seg === 0 ? 10 + (4 - part) * 200 : 10),
       });
       expect(burst.tl.availabilityStart.getTime()).toBe(T0 + 810); // bound by the first part: 200 ms of media, at +1010
-      const root = parseXml(
+      const root = parseChecked(
         dashManifest(burst.store.readyTracks(), burst.tl, { mode: 'standard', utcTimingUrl: UTC_URL }),
       );
       const at = availability(root, VIDEO);

@@ -7,7 +7,7 @@ import { averageBitrate, peakBitrate, wallClockMs, type LiveTimeline, type Segme
 
 /** Segments listed in a media playlist. */
 export const PLAYLIST_SEGMENTS = 6;
-/** Parts are listed for segments within this many target durations of the live edge (RFC 8216bis §6.2.2: ≥ 3). */
+/** Parts are listed for segments that start within this many target durations of the playlist's end (rfc8216bis). */
 const PART_LISTING_TARGET_DURATIONS = 3;
 
 const dec = (s: number) => s.toFixed(5).replace(/0+$/, '').replace(/\.$/, '.0');
@@ -65,11 +65,14 @@ export function mediaPlaylist(track: Track, tl: LiveTimeline, mode: Mode): strin
   lines.push(`#EXT-X-MAP:URI="${initUri(track.id)}"`);
   if (!first) return lines.join('\n') + '\n';
   if (first.startTime !== undefined) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(wallClockMs(tl, track, first.startTime)).toISOString()}`);
-  // Parts are listed for the segments that end within PART_LISTING_TARGET_DURATIONS of the live edge.
-  const edge = current?.number ?? (listed.at(-1)?.number ?? 0) + 1;
-  const partsFrom = edge - Math.ceil((PART_LISTING_TARGET_DURATIONS * tl.targetDuration) / tl.segmentSeconds);
+  // Parts are listed for the segments whose every part is within PART_LISTING_TARGET_DURATIONS of the end of the
+  // playlist (rfc8216bis §4.4.4.9: parts further back SHOULD be removed; hls-parser's strict mode enforces it).
+  const end =
+    listed.reduce((n, s) => n + s.durationS, 0) + (current?.parts.reduce((n, p) => n + p.duration, 0) ?? 0) / track.timescale;
+  let start = 0;
   for (const s of listed) {
-    if (ll && s.number >= partsFrom) pushParts(lines, track, s);
+    if (ll && end - start < PART_LISTING_TARGET_DURATIONS * tl.targetDuration - 1e-6) pushParts(lines, track, s);
+    start += s.durationS;
     lines.push(`#EXTINF:${dec(s.durationS)},`, segmentUri(track.id, s.number));
   }
   if (ll) {

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '@livelab/service-kit';
 import { cmafPackagingJob, SupervisedFfmpeg, type FfmpegExit } from '@livelab/media-ffmpeg';
 import { CmafStore, type LiveTimeline } from '../cmaf/cmaf-store';
-import { settleTimeline } from '../cmaf/timeline';
+import { playableTimeline } from '../cmaf/timeline';
 
 export type StreamState = 'starting' | 'live' | 'ended';
 
@@ -77,13 +77,9 @@ export class StreamPackager extends EventEmitter {
 
   private checkPlayable(): void {
     if (this.state !== 'starting') return;
-    const tracks = this.store.readyTracks();
-    const video = tracks.find((t) => t.info?.kind === 'video');
-    if (!video) return;
-    const completeVideo = video.ordered().filter((s) => s.complete && s.parts.length);
-    if (completeVideo.length < (this.opts.minSegments ?? 2)) return;
-    if (tracks.some((t) => !t.lastComplete())) return; // every track has media
-    this.timeline = settleTimeline(tracks, video, this.chunkSeconds);
+    const timeline = playableTimeline(this.store.readyTracks(), this.opts.minSegments ?? 2, this.chunkSeconds);
+    if (!timeline) return;
+    this.timeline = timeline;
     this.state = 'live';
     this.liveSince = new Date();
     this.opts.logger.info(

@@ -4,9 +4,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { mediaPath, mediaPlaylistUri, newestListedSegment } from '@livelab/media-contract';
+import { mediaPath, mediaPlaylistUri } from '@livelab/media-contract';
 import { pollUntil } from '@livelab/service-kit';
-import { FfmpegRun, testSignalJob } from '@livelab/media-ffmpeg';
+import { FfmpegRun } from '@livelab/media-ffmpeg';
+import { testSignalJob } from '@livelab/media-generator';
+import { newestListedSegment } from '../../src/testing';
 
 export const TEST_KEY = 'hostile-test-key';
 const root = resolve(__dirname, '../../../../..');

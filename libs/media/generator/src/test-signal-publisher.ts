@@ -2,7 +2,7 @@
 // started once the packager's RTMP port accepts connections, restarted with backoff + jitter when it exits.
 import { Counter, Gauge, waitForTcpPort, type Logger, type Registry } from '@livelab/service-kit';
 import type { StreamSpec } from '@livelab/media-testsignal';
-import { SupervisedFfmpeg } from './supervised-ffmpeg';
+import { SupervisedFfmpeg } from '@livelab/media-ffmpeg';
 import { testSignalJob } from './test-signal-args';
 
 export interface TestSignalPublisherOptions {

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeTimecodeStrip, type StreamSpec } from '@livelab/media-testsignal';
-import { probe, parseFrameRate, runFfmpeg, testSignalJob } from '../src';
+import { probe, parseFrameRate, runFfmpeg } from '@livelab/media-ffmpeg';
+import { testSignalJob } from '../src';
 
 jest.setTimeout(90_000);
 

@@ -3,7 +3,7 @@
 // flash box on exactly those frames (A/V sync check), and the machine-readable timecode strip (see
 // @livelab/media-testsignal), encoded x264 + AAC and pushed as FLV over RTMP (or written to a file in tests).
 import { TIMECODE_STRIP, type StreamSpec } from '@livelab/media-testsignal';
-import type { FfmpegJobSpec } from './ffmpeg-job';
+import type { FfmpegJobSpec } from '@livelab/media-ffmpeg';
 
 export const FONT_FILE = '/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf';
 

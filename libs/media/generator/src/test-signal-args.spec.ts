@@ -60,11 +60,3 @@ describe('timecodeStripFilters', () => {
     expect(f[f.length - 1]).toBe('drawbox=x=630:y=0:w=10:h=14:color=white:t=fill');
   });
 });
-
-import { redactSecrets } from './supervised-ffmpeg';
-describe('redactSecrets', () => {
-  it('hides publish keys and URL passwords from log lines', () => {
-    expect(redactSecrets('ffmpeg -f flv rtmp://h:1935/live/a?key=s3cret -y')).toBe('ffmpeg -f flv rtmp://h:1935/live/a?key=*** -y');
-    expect(redactSecrets('http://user:pw@host/x?a=1&token=abc')).toBe('http://user:***@host/x?a=1&token=***');
-  });
-});
