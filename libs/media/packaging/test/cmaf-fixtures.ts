@@ -221,14 +221,16 @@ export function liveStream(
 ): LiveStream {
   const store = new CmafStore({ windowSegments: opts.windowSegments });
   let tl: LiveTimeline | undefined;
-  store.on('segment', () => {
+  const check = () => {
     const video = store.videoTrack();
     const tracks = store.readyTracks();
     if (tl || !video) return;
-    if (video.ordered().filter((s) => s.complete && s.parts.length).length < (opts.minSegments ?? 2)) return;
+    if (video.ordered().filter((s) => s.complete && s.parts.length).length < (opts.minSegments ?? 1)) return;
     if (tracks.some((t) => !t.lastComplete())) return;
     tl = settleTimeline(tracks, video, 0.2);
-  });
+  };
+  store.on('segment', check);
+  store.on('part', check);
   const fed = feedLive(store, files, opts);
   if (!tl) throw new Error('the stream never became playable');
   return { store, tl, fed };

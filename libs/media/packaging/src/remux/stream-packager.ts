@@ -18,7 +18,10 @@ export interface StreamPackagerOptions {
   uploadBaseUrl: string;
   store: CmafStore;
   logger: Logger;
-  /** Complete video segments before the stream counts as playable. */
+  /**
+   * Complete video segments before the stream counts as playable (default 1: hls.js needs one complete segment in a
+   * playlist — with only parts it reports LEVEL_EMPTY_ERROR and retries later — and the standard manifests need one).
+   */
   minSegments?: number;
   segmentSeconds?: number;
   chunkSeconds?: number;
@@ -49,6 +52,7 @@ export class StreamPackager extends EventEmitter {
       this.emit('restart', e);
     });
     this.store.on('segment', () => this.checkPlayable());
+    this.store.on('part', () => this.checkPlayable());
   }
 
   get name(): string {
@@ -81,9 +85,10 @@ export class StreamPackager extends EventEmitter {
     const video = tracks.find((t) => t.info?.kind === 'video');
     if (!video) return;
     const completeVideo = video.ordered().filter((s) => s.complete && s.parts.length);
-    if (completeVideo.length < (this.opts.minSegments ?? 2)) return;
+    if (completeVideo.length < (this.opts.minSegments ?? 1)) return;
     if (tracks.some((t) => !t.lastComplete())) return; // every track has media
     this.timeline = settleTimeline(tracks, video, this.chunkSeconds);
+    if (!this.timeline) return;
     this.state = 'live';
     this.liveSince = new Date();
     this.opts.logger.info(
