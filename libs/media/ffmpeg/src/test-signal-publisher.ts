@@ -4,6 +4,7 @@ import { Counter, Gauge, waitForTcpPort, type Logger, type Registry } from '@liv
 import type { StreamSpec } from '@livelab/media-testsignal';
 import { SupervisedFfmpeg } from './supervised-ffmpeg';
 import { testSignalJob } from './test-signal-args';
+import { warmUpFfmpeg } from './ffmpeg-job';
 
 export interface TestSignalPublisherOptions {
   streams: StreamSpec[];
@@ -72,10 +73,12 @@ export class TestSignalPublisher {
     const port = Number(url.port || 1935);
     const log = this.opts.logger;
     log.info({ host: url.hostname, port }, 'waiting for the packager’s RTMP port');
+    const warming = warmUpFfmpeg();
     const open = await waitForTcpPort(url.hostname, port, {
       signal: this.abort.signal,
       onWait: (waitedMs) => log.info({ host: url.hostname, port, waitedMs }, 'still waiting for the packager'),
     });
+    await warming; // meanwhile: the first publish then starts without fluent-ffmpeg's `ffmpeg -formats`
     if (!open) return false;
     this.started = true;
     for (const job of this.jobs) job.start();

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type express from 'express';
 import { closeServer, createMetricsRegistry, HealthState, listen, type Logger, type Registry } from '@livelab/service-kit';
 import { streamUrls, type StreamSummary } from '@livelab/media-contract';
+import { warmUpFfmpeg } from '@livelab/media-ffmpeg';
 import { RtmpIngest, type PublishInfo } from './ingest/rtmp-ingest';
 import type { RtmpLimits } from './ingest/rtmp-guard';
 import { StreamPackager } from './remux/stream-packager';
@@ -75,7 +76,7 @@ export class Packager {
 
   /** Start RTMP and HTTP (port 0 = ephemeral); resolves with the bound ports. */
   async start(ports: { rtmpPort: number; httpPort: number; host?: string }): Promise<{ rtmpPort: number; httpPort: number }> {
-    await this.uploads.start();
+    await Promise.all([this.uploads.start(), warmUpFfmpeg()]); // the first remux starts without fluent-ffmpeg's probe
     this.http = createServer(this.app);
     this.http.requestTimeout = 0; // long-lived media responses share keep-alive sockets
     this.http.keepAliveTimeout = 30_000;

@@ -92,7 +92,13 @@ export class StreamPackager extends EventEmitter {
     this.state = 'live';
     this.liveSince = new Date();
     this.opts.logger.info(
-      { stream: this.name, startupMs: Date.now() - this.since.getTime(), segmentSeconds: this.timeline.segmentSeconds },
+      {
+        stream: this.name,
+        startupMs: Date.now() - this.since.getTime(),
+        // Where the start-up went: the remux's first part (publisher start + remux spawn + probe), then the segment.
+        firstPartMs: Math.min(...video.ordered().flatMap((s) => s.parts.map((p) => p.availableAt))) - this.since.getTime(),
+        segmentSeconds: this.timeline.segmentSeconds,
+      },
       'stream playable',
     );
     this.emit('live');
