@@ -7,11 +7,9 @@
 // The packager and generator apps run from source with tsx (BENCH_ROOT, default this checkout: point it at an
 // older tree to measure "before"). Run: `npx nx run packager:bench-startup`. Env: BENCH_RUNS (3), BENCH_STREAM
 // (low-360p30, the generator's catalogue name; the publish runs use the same size).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { childPids, spawnWithJsonLogs } from '@livelab/service-kit';
 import { FfmpegRun, testSignalJob } from '@livelab/media-ffmpeg';
 import { DEFAULT_CATALOGUE } from '@livelab/media-testsignal';
 import { mediaPath, mediaPlaylistUri, newestListedSegment, STREAMS_API_PATH, type StreamList } from '@livelab/media-contract';
@@ -24,27 +22,13 @@ const RTMP_PORT = 19635;
 const KEY = 'bench-startup-key';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface App {
-  child: ChildProcess;
-  logs: Array<{ msg: string; at: number; [k: string]: unknown }>;
-}
+type App = ReturnType<typeof spawnWithJsonLogs>;
 
-function startApp(app: string, env: Record<string, string>): App {
-  const logs: App['logs'] = [];
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps', app, 'src/main.ts')], {
+const startApp = (app: string, env: Record<string, string>): App =>
+  spawnWithJsonLogs(process.execPath, ['--import', 'tsx', join(ROOT, 'apps', app, 'src/main.ts')], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', PUBLISH_KEY: KEY, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-    try {
-      logs.push({ ...JSON.parse(line), at: Date.now() });
-    } catch {
-      /* not JSON */
-    }
-  });
-  return { child, logs };
-}
 
 const startPackager = () => startApp('packager', { HTTP_PORT: String(HTTP_PORT), RTMP_PORT: String(RTMP_PORT) });
 
@@ -65,19 +49,6 @@ async function get(path: string): Promise<{ status: number; text: string } | und
   } catch {
     return undefined;
   }
-}
-
-function children(pid: number): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(d));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
 }
 
 const stats = (xs: number[]) => {
@@ -134,7 +105,7 @@ async function restartRuns(): Promise<void> {
   for (let run = 1; run <= RUNS; run++) {
     await sleep(4000);
     const before = (await newest()) as number;
-    const orphans = children(packager.child.pid as number);
+    const orphans = childPids(packager.child.pid as number);
     packager.child.kill('SIGKILL');
     await new Promise((r) => packager.child.once('exit', r));
     for (const pid of orphans) {
