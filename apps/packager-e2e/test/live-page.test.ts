@@ -18,6 +18,7 @@ const KEY = 'browser-test-key';
 const STREAM = 'e2e-360p30';
 
 let packager: Packager;
+let ports: { rtmpPort: number; httpPort: number };
 let publisher: TestSignalPublisher;
 let base: string;
 let rtmpBase: string;
@@ -29,7 +30,7 @@ const stats = (page: Page) => page.evaluate(() => (window as unknown as PageStat
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   packager = new Packager({ publishKey: KEY, logger: silentLogger(), pageRouter: playerRouter() });
-  const ports = await packager.start({ rtmpPort: 0, httpPort: 0, host: '127.0.0.1' });
+  ports = await packager.start({ rtmpPort: 0, httpPort: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${ports.httpPort}`;
   rtmpBase = `rtmp://127.0.0.1:${ports.rtmpPort}/live`;
   publisher = new TestSignalPublisher({
@@ -123,6 +124,31 @@ describe('the live page', () => {
     expect(sorted.at(-1)).toBeLessThan(2000);
     expect(await page.textContent('#now-playing')).toContain('low latency');
     await page.screenshot({ path: join(ARTIFACTS, `page-${format}-ll-1280x800.png`) });
+    await page.close();
+  });
+
+  it('resumes by itself after the packager restarts: no reload, playing again within seconds', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${base}/?stream=${STREAM}&format=hls`);
+    await pollUntil('playback', async () => (await stats(page)).playing, 30_000);
+    await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+    const { port } = new URL(base);
+    const rtmpPort = ports.rtmpPort;
+    await packager.stop();
+    packager = new Packager({ publishKey: KEY, logger: silentLogger(), pageRouter: playerRouter() });
+    await packager.start({ rtmpPort, httpPort: Number(port), host: '127.0.0.1' });
+    const back = Date.now();
+    // The generator publishes again, the page sees the new publish and starts its player afresh on it.
+    await pollUntil('the stream on the new packager', () => packager.listStreams().some((s) => s.name === STREAM), 15_000, 50);
+    // Playing again: over 2.5 s the video advanced by 2 s, with no error since the player restarted.
+    await pollUntil('the page playing the new publish', async () => {
+      const a = await stats(page);
+      await page.waitForTimeout(2500);
+      const b = await stats(page);
+      return b.playing && b.errors.length === 0 && b.currentTime - a.currentTime >= 2;
+    }, 25_000, 0);
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect(Date.now() - back).toBeLessThan(15_000);
     await page.close();
   });
 

@@ -9,3 +9,4 @@ export { Backoff, sleep } from './backoff';
 export { tcpPortOpen, waitForTcpPort } from './net';
 export { pollUntil } from './poll';
 export { sameSecret } from './secrets';
+export { spawnWithJsonLogs, childPids, type LogLine } from './processes';

@@ -17,12 +17,13 @@ export function tcpPortOpen(host: string, port: number, timeoutMs = 2000): Promi
 
 /**
  * Wait until host:port accepts TCP connections (like an init container's `nc -z` loop). Calls `onWait` about
- * every `logEveryMs` while waiting. Resolves true when open, false when aborted or past `timeoutMs`.
+ * every `logEveryMs` while waiting. Resolves true when open, false when aborted or past `timeoutMs`. `jitter`
+ * (0-1) spreads each pause uniformly over intervalMs × [1 − jitter, 1 + jitter], so many waiters do not knock in step.
  */
 export async function waitForTcpPort(
   host: string,
   port: number,
-  opts: { signal?: AbortSignal; timeoutMs?: number; intervalMs?: number; onWait?: (waitedMs: number) => void; logEveryMs?: number } = {},
+  opts: { signal?: AbortSignal; timeoutMs?: number; intervalMs?: number; jitter?: number; onWait?: (waitedMs: number) => void; logEveryMs?: number } = {},
 ): Promise<boolean> {
   const started = Date.now();
   let lastLog = started;
@@ -34,7 +35,8 @@ export async function waitForTcpPort(
       lastLog = now;
       opts.onWait(now - started);
     }
-    await sleep(opts.intervalMs ?? 250, opts.signal);
+    const jitter = Math.min(1, Math.max(0, opts.jitter ?? 0));
+    await sleep((opts.intervalMs ?? 250) * (1 - jitter + 2 * jitter * Math.random()), opts.signal);
   }
   return false;
 }

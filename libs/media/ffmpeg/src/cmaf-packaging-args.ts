@@ -25,12 +25,14 @@ export function cmafPackagingJob(opts: CmafPackagingOptions): FfmpegJobSpec {
     inputs: [
       {
         source: opts.input,
-        // Probe briefly: the FLV sequence headers carry the codec parameters, and every second spent probing
-        // delays the first segment.
+        // Start fast (docs/low-latency.md, "Start-up"): the FLV sequence headers carry the codec parameters, so
+        // probe 100 ms only. No `-fflags +nobuffer`: it throws away the packets read while probing — the GOP
+        // node-media-server replays, with its keyframe — and the first segment then waited ~1 s for the next one.
+        // TCP_NODELAY on the RTMP read: each handshake step otherwise waited ~45 ms for a delayed ACK (3 steps).
         options: [
           '-rw_timeout', String((opts.inputTimeoutMs ?? 5000) * 1000),
-          '-fflags', '+nobuffer',
-          '-analyzeduration', '500000',
+          '-analyzeduration', '100000',
+          '-tcp_nodelay', '1',
           '-probesize', '262144',
           '-f', 'flv',
         ],

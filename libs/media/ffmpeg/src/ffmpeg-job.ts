@@ -133,6 +133,18 @@ export class FfmpegRun extends EventEmitter {
   }
 }
 
+let warm: Promise<void> | undefined;
+
+/**
+ * fluent-ffmpeg runs `ffmpeg -formats` before the first job of a process (then caches it): that delayed the first
+ * remux or publish after every (re)start by 0.1-1 s on a loaded box. Call once at start-up to pay it in advance.
+ * Never rejects (a missing ffmpeg is reported by checkFfmpeg and by the job itself).
+ */
+export function warmUpFfmpeg(): Promise<void> {
+  warm ??= new Promise<void>((resolve) => ffmpeg.getAvailableFormats(() => resolve()));
+  return warm;
+}
+
 /** Runs a job to completion (or until `timeoutMs`, then stops it). */
 export async function runFfmpeg(
   spec: FfmpegJobSpec,

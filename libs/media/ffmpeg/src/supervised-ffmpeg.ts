@@ -16,6 +16,11 @@ export interface SupervisedFfmpegOptions {
   stableAfterMs?: number;
   ffmpegPath?: string;
   random?: () => number;
+  /**
+   * Awaited before each restart, after the backoff delay (e.g. until the RTMP server accepts TCP again): an ffmpeg
+   * spawned against a refusing port only fails and grows the backoff. Resolving false skips the spawn (stopping).
+   */
+  beforeRestart?: () => Promise<boolean>;
 }
 
 /**
@@ -115,8 +120,11 @@ export class SupervisedFfmpeg extends EventEmitter {
       this.restartTimer = setTimeout(() => {
         this.restartTimer = undefined;
         if (this.stopped) return;
-        this.restartCount++;
-        this.spawnOnce();
+        void (this.opts.beforeRestart?.() ?? Promise.resolve(true)).then((go) => {
+          if (!go || this.stopped) return;
+          this.restartCount++;
+          this.spawnOnce();
+        });
       }, restartInMs);
     }
   }

@@ -2,7 +2,7 @@
 // started once the packager's RTMP port accepts connections, restarted with backoff + jitter when it exits.
 import { Counter, Gauge, waitForTcpPort, type Logger, type Registry } from '@livelab/service-kit';
 import type { StreamSpec } from '@livelab/media-testsignal';
-import { SupervisedFfmpeg } from '@livelab/media-ffmpeg';
+import { SupervisedFfmpeg, warmUpFfmpeg } from '@livelab/media-ffmpeg';
 import { testSignalJob } from './test-signal-args';
 
 export interface TestSignalPublisherOptions {
@@ -25,13 +25,19 @@ export class TestSignalPublisher {
     const up = new Gauge({ name: 'livelab_generator_stream_up', help: '1 while the stream’s ffmpeg runs', labelNames: ['stream'], registers: r });
     const restarts = new Counter({ name: 'livelab_generator_ffmpeg_restarts_total', help: 'ffmpeg restarts', labelNames: ['stream'], registers: r });
     const url = new URL(opts.rtmpBaseUrl);
+    // After an exit (the packager went away), wait for its port before spawning: knock every ~100 ms (jittered),
+    // then publish at once. Only a run that still failed with the port open grows the backoff.
+    const portOpen = () => waitForTcpPort(url.hostname, Number(url.port || 1935), { signal: this.abort.signal, intervalMs: 100, jitter: 0.5 });
     for (const spec of opts.streams) {
       const target = `${opts.rtmpBaseUrl.replace(/\/$/, '')}/${spec.name}?key=${encodeURIComponent(opts.publishKey)}`;
       // A fresh start epoch on every (re)start: the strip and clock always say when a frame was made.
       const job = new SupervisedFfmpeg(spec.name, () => testSignalJob(spec, { startEpochMs: Date.now(), output: target }), {
         logger: opts.logger.child({ stream: spec.name, target: `${url.protocol}//${url.host}${url.pathname}/${spec.name}` }),
-        backoff: opts.backoff ?? { baseMs: 500, capMs: 10_000 },
-        stableAfterMs: 30_000,
+        backoff: opts.backoff ?? { baseMs: 200, capMs: 10_000 },
+        // A run that lasted 3 s had its publish accepted (a refused one ends within a second): start the backoff
+        // again, so quick packager restarts do not add up (it used to reset only after 30 s).
+        stableAfterMs: 3000,
+        beforeRestart: portOpen,
       });
       job.on('spawn', () => up.set({ stream: spec.name }, 1));
       job.on('exit', (e: { restartInMs?: number }) => {
@@ -66,10 +72,12 @@ export class TestSignalPublisher {
     const port = Number(url.port || 1935);
     const log = this.opts.logger;
     log.info({ host: url.hostname, port }, 'waiting for the packager’s RTMP port');
+    const warming = warmUpFfmpeg();
     const open = await waitForTcpPort(url.hostname, port, {
       signal: this.abort.signal,
       onWait: (waitedMs) => log.info({ host: url.hostname, port, waitedMs }, 'still waiting for the packager'),
     });
+    await warming; // meanwhile: the first publish then starts without fluent-ffmpeg's `ffmpeg -formats`
     if (!open) return false;
     this.started = true;
     for (const job of this.jobs) job.start();

@@ -7,10 +7,12 @@ import { createServer, type Server } from 'node:http';
 import type express from 'express';
 import { closeServer, createMetricsRegistry, HealthState, listen, type Logger, type Registry } from '@livelab/service-kit';
 import { streamUrls, type StreamSummary } from '@livelab/media-contract';
+import { warmUpFfmpeg } from '@livelab/media-ffmpeg';
 import { RtmpIngest, type PublishInfo } from './ingest/rtmp-ingest';
 import type { RtmpLimits } from './ingest/rtmp-guard';
 import { StreamPackager } from './remux/stream-packager';
 import { CmafStore } from './cmaf/cmaf-store';
+import { firstSegmentNumber } from './cmaf/segment-numbers';
 import { CmafUploadServer } from './cmaf/cmaf-upload-server';
 import { MediaRoutes } from './http/media-routes';
 import { createHttpApp } from './http/server';
@@ -42,6 +44,8 @@ export class Packager {
   private readonly streams = new Map<string, StreamPackager>();
   private readonly viewers = new ViewerTracker();
   private readonly ending = new Set<Promise<void>>(); // streams whose remux is stopping
+  /** Highest segment number each recently ended stream name used (a republish in the same tick continues above). */
+  private readonly usedNumbers = new Map<string, number>();
   private http?: Server;
   private rtmpPort?: number;
   private stopping = false;
@@ -72,7 +76,7 @@ export class Packager {
 
   /** Start RTMP and HTTP (port 0 = ephemeral); resolves with the bound ports. */
   async start(ports: { rtmpPort: number; httpPort: number; host?: string }): Promise<{ rtmpPort: number; httpPort: number }> {
-    await this.uploads.start();
+    await Promise.all([this.uploads.start(), warmUpFfmpeg()]); // the first remux starts without fluent-ffmpeg's probe
     this.http = createServer(this.app);
     this.http.requestTimeout = 0; // long-lived media responses share keep-alive sockets
     this.http.keepAliveTimeout = 30_000;
@@ -119,8 +123,8 @@ export class Packager {
     if (this.stopping) return;
     await this.endStream(p.name); // a leftover from an earlier publish of the same name
     this.m.publishes.inc();
-    // Segment numbers count seconds from the publish, so a republished name never reuses a cached URL.
-    const store = new CmafStore({ firstNumber: Math.floor(p.since.getTime() / 1000) });
+    // Segment numbers count from the publish time so a republished name never reuses a cached URL (segment-numbers.ts).
+    const store = new CmafStore({ firstNumber: firstSegmentNumber(p.since.getTime(), this.usedNumbers.get(p.name)) });
     const stream = new StreamPackager({
       name: p.name,
       input: this.ingest.playUrl(p.name),
@@ -139,6 +143,9 @@ export class Packager {
     const s = this.streams.get(name);
     if (!s) return;
     this.streams.delete(name); // offline at once; files go as soon as ffmpeg has stopped
+    this.usedNumbers.delete(name);
+    this.usedNumbers.set(name, s.store.highestUsedNumber);
+    if (this.usedNumbers.size > 1000) this.usedNumbers.delete(this.usedNumbers.keys().next().value as string);
     this.viewers.forget(name);
     this.updateLiveGauge();
     const done = s.stop().then(() => this.uploads.unregister(name, s.store));

@@ -223,10 +223,12 @@ export function liveStream(
 ): LiveStream {
   const store = new CmafStore({ windowSegments: opts.windowSegments });
   let tl: LiveTimeline | undefined;
-  // The production rule (StreamPackager): the timeline is settled on the segment that makes the stream playable.
-  store.on('segment', () => {
-    tl ??= playableTimeline(store.readyTracks(), opts.minSegments ?? 2, 0.2);
-  });
+  // The production rule (StreamPackager): the timeline is settled on the segment or part that makes the stream playable.
+  const check = () => {
+    tl ??= playableTimeline(store.readyTracks(), opts.minSegments ?? 1, 0.2);
+  };
+  store.on('segment', check);
+  store.on('part', check);
   const fed = feedLive(store, files, opts);
   if (!tl) throw new Error('the stream never became playable');
   return { store, tl, fed };

@@ -4,6 +4,7 @@
 // every new part, so a blocked playlist request or an in-progress segment download moves the moment data lands.
 import { EventEmitter } from 'node:events';
 import { BoxSplitter, parseInitSegment, parseMoof, type TrackInfo } from './fmp4';
+import { highestSegmentNumber } from './segment-numbers';
 
 export interface Part {
   /** Index within its segment, from 0. */
@@ -88,7 +89,7 @@ export interface CmafStoreOptions {
   windowSegments?: number;
   /** Upper bound on one segment's bytes; an upload beyond it is cut off. */
   maxSegmentBytes?: number;
-  /** Number given to the remux's first segment (later ones follow on, also across remux restarts). */
+  /** Number given to the remux's first segment (later ones follow on, also across remux restarts): segment-numbers.ts. */
   firstNumber?: number;
 }
 
@@ -98,6 +99,7 @@ export class CmafStore extends EventEmitter {
   private readonly waiters = new Set<() => boolean>();
   private numberOffset = 0;
   private highestNumber = 0;
+  private readonly firstNumber: number;
   private closed = false;
   readonly windowSegments: number;
   readonly maxSegmentBytes: number;
@@ -106,9 +108,15 @@ export class CmafStore extends EventEmitter {
     super();
     this.windowSegments = opts.windowSegments ?? 8;
     this.maxSegmentBytes = opts.maxSegmentBytes ?? 64 * 1024 * 1024;
-    this.numberOffset = (opts.firstNumber ?? 1) - 1;
+    this.firstNumber = opts.firstNumber ?? 1;
+    this.numberOffset = this.firstNumber - 1;
     this.highestNumber = this.numberOffset;
     this.setMaxListeners(0);
+  }
+
+  /** The highest segment number used so far (firstNumber − 1 before the first). */
+  get highestUsedNumber(): number {
+    return this.highestNumber;
   }
 
   track(id: number): Track | undefined {
@@ -167,6 +175,8 @@ export class CmafStore extends EventEmitter {
     const t = this.tracks.get(trackId);
     if (!t?.info) throw new Error(`segment for track ${trackId} before its init segment`);
     const n = number + this.numberOffset;
+    const highest = highestSegmentNumber(Date.now(), this.firstNumber);
+    if (n > highest) throw new Error(`segment ${n} is ahead of the wall clock (at most ${highest} now): the publisher sends faster than segment-numbers.ts allows`);
     this.highestNumber = Math.max(this.highestNumber, n);
     const seg = new Segment(n, t);
     t.segments.set(n, seg);

@@ -11,6 +11,8 @@ import type { CmafStore } from './cmaf-store';
 
 const MAX_INIT_BYTES = 1024 * 1024;
 const MAX_MANIFEST_BYTES = 1024 * 1024;
+/** How long a segment upload is held waiting for its track's init segment. */
+const INIT_WAIT_MS = 3000;
 
 export class CmafUploadServer {
   private readonly token = randomBytes(16).toString('hex');
@@ -83,37 +85,55 @@ export class CmafUploadServer {
       return;
     }
     if (media?.kind === 'segment') {
-      let sink: ReturnType<CmafStore['openSegment']>;
-      try {
-        sink = store.openSegment(media.track, media.number);
-      } catch (e) {
-        this.fail(log, e as Error);
+      const track = media.track;
+      if (store.track(track)?.info) return this.receiveSegment(req, done, log, store, track, media.number);
+      // ffmpeg opens a track's first segment upload on a new connection while its init upload is still finishing
+      // on another (measured: the segment's request line arrives ~1 ms before the init's last chunk), so the first
+      // segment used to be refused. Hold it, unread (TCP back-pressure bounds what is buffered), until the init is
+      // stored.
+      req.pause();
+      let gone = false;
+      req.once('close', () => (gone = true));
+      void store.waitFor(() => !!store.track(track)?.info || gone, INIT_WAIT_MS).then(() => {
+        if (gone) return;
+        this.receiveSegment(req, done, log, store, track, media.number);
         req.resume();
-        return done(409);
-      }
-      let failed = false;
-      req.on('data', (piece: Buffer) => {
-        if (failed) return;
-        try {
-          sink.write(piece);
-        } catch (e) {
-          failed = true;
-          this.fail(log, e as Error);
-          sink.end();
-          done(400);
-          req.destroy();
-        }
-      });
-      // A cut upload (ffmpeg killed) still completes the segment with the parts that arrived whole.
-      req.on('close', () => sink.end());
-      req.on('end', () => {
-        sink.end();
-        done(201);
       });
       return;
     }
     // ffmpeg's own manifests: we write our own from the store.
     collect(req, MAX_MANIFEST_BYTES, () => done(204));
+  }
+
+  /** Feed one segment upload into the store as its bytes arrive. */
+  private receiveSegment(req: IncomingMessage, done: (status: number) => void, log: Logger, store: CmafStore, track: number, number: number): void {
+    let sink: ReturnType<CmafStore['openSegment']>;
+    try {
+      sink = store.openSegment(track, number);
+    } catch (e) {
+      this.fail(log, e as Error);
+      req.resume();
+      return done(409);
+    }
+    let failed = false;
+    req.on('data', (piece: Buffer) => {
+      if (failed) return;
+      try {
+        sink.write(piece);
+      } catch (e) {
+        failed = true;
+        this.fail(log, e as Error);
+        sink.end();
+        done(400);
+        req.destroy();
+      }
+    });
+    // A cut upload (ffmpeg killed) still completes the segment with the parts that arrived whole.
+    req.on('close', () => sink.end());
+    req.on('end', () => {
+      sink.end();
+      done(201);
+    });
   }
 
   private fail(log: Logger, err: Error): void {

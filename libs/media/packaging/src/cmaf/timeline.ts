@@ -6,22 +6,34 @@ const ceilMs = (s: number) => Math.ceil(s * 1000 - 1e-6) / 1000;
 
 /**
  * The timeline from what has arrived so far. availabilityStart is the latest wall time consistent with every part
- * of the video track having become available by the time its media had been captured: parts that came in a burst
- * (a cached GOP) would make it early, so the latest bound wins.
+ * of the video track that arrived live having become available by the time its media had been captured. A part that
+ * arrived right behind the one before it (less than half its duration later) came from a backlog — the GOP
+ * node-media-server replays to a new reader, or a remux catching up — and would make the start late by the backlog
+ * for the whole stream; those parts are here already, so only live ones bound it. Undefined while no part has
+ * arrived live and the next segment has no part yet (one more part tells); with none live after that (a publisher
+ * faster than real time), every part bounds it.
  */
-export function settleTimeline(tracks: Track[], video: Track, chunkSeconds: number): LiveTimeline {
+export function settleTimeline(tracks: Track[], video: Track, chunkSeconds: number): LiveTimeline | undefined {
   const segments = video.ordered().filter((s) => s.complete && s.parts.length);
   const first = segments[0];
   const segmentSeconds = Number(first.durationS.toFixed(3));
   const zero = video.firstTime ?? 0;
-  let start = -Infinity;
+  let live = -Infinity;
+  let any = -Infinity;
+  let previousArrival: number | undefined;
   for (const s of video.ordered()) {
     let end = s.startTime ?? 0;
     for (const p of s.parts) {
       end += p.duration;
-      start = Math.max(start, p.availableAt - ((end - zero) / video.timescale) * 1000);
+      const bound = p.availableAt - ((end - zero) / video.timescale) * 1000;
+      any = Math.max(any, bound);
+      const waited = previousArrival === undefined ? 0 : p.availableAt - previousArrival;
+      if (waited >= ((p.duration / video.timescale) * 1000) / 2) live = Math.max(live, bound);
+      previousArrival = p.availableAt;
     }
   }
+  if (!Number.isFinite(live) && !video.inProgress()?.parts.length) return undefined;
+  const start = Number.isFinite(live) ? live : any;
   const partTarget = new Map<number, number>();
   for (const t of tracks) {
     let max = chunkSeconds;

@@ -16,7 +16,7 @@ export function contentType(kind: MediaKind): string {
 
 /**
  * Manifests change with every part. Segments and parts never change once complete, and their numbers are unique
- * across publishes of a stream name (they count from the publish time), so they may be cached for good. The init
+ * across publishes of a stream name and packager restarts (cmaf/segment-numbers.ts), so they may be cached for good. The init
  * segment's name is the same for every publish of the name: revalidate it.
  */
 export function cacheControl(kind: MediaKind): string {

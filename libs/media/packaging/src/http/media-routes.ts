@@ -4,7 +4,7 @@
 import type { Request, Response } from 'express';
 import type { Counter } from '@livelab/service-kit';
 import { CLOCK_PATH, parseMediaFile, type MediaFileOf } from '@livelab/media-contract';
-import type { Segment, Track } from '../cmaf/cmaf-store';
+import type { LiveTimeline, Segment, Track } from '../cmaf/cmaf-store';
 import { dashManifest } from '../manifests/dash-manifest';
 import { lastListedPart, mediaPlaylist, multivariantPlaylist } from '../manifests/hls-playlists';
 import type { StreamPackager } from '../remux/stream-packager';
@@ -22,6 +22,9 @@ export interface MediaRoutesOptions {
   /** Low-latency DASH target, ms (the MPD's ServiceDescription). */
   dashTargetLatencyMs?: number;
 }
+
+/** How long a manifest request waits for a starting stream to become playable. */
+const STARTING_WAIT_MS = 3000;
 
 type Fail = (status: number, error: string) => void;
 
@@ -43,7 +46,6 @@ export class MediaRoutes {
     };
     if (!f) return fail(400, 'not a media file name');
     if (!s || s.state === 'ended') return fail(404, `stream "${stream}" is not live`);
-    const tl = s.timeline;
     const trackId = 'track' in f ? f.track : undefined;
     const track = trackId === undefined ? undefined : s.store.track(trackId);
     if (trackId !== undefined && !track?.info) return fail(404, `stream "${stream}" has no track ${trackId}`);
@@ -62,7 +64,9 @@ export class MediaRoutes {
       case 'segment':
         return this.serveSegment(req, res, s, f, fail);
     }
-    if (!tl) return fail(404, `stream "${stream}" is starting`);
+    // A manifest asked for while the stream starts (published, first segment not complete yet) is answered when it is.
+    if (!s.timeline && !(await s.store.waitFor(() => !!s.timeline, STARTING_WAIT_MS))) return fail(404, `stream "${stream}" is starting`);
+    const tl = s.timeline as LiveTimeline;
     const mode = f.mode;
     if (f.kind === 'hls-multivariant') return send(multivariantPlaylist(s.store.readyTracks(), mode));
     if (f.kind === 'dash-manifest') {

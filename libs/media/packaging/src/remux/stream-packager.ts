@@ -18,7 +18,10 @@ export interface StreamPackagerOptions {
   uploadBaseUrl: string;
   store: CmafStore;
   logger: Logger;
-  /** Complete video segments before the stream counts as playable. */
+  /**
+   * Complete video segments before the stream counts as playable (default 1: hls.js needs one complete segment in a
+   * playlist — with only parts it reports LEVEL_EMPTY_ERROR and retries later — and the standard manifests need one).
+   */
   minSegments?: number;
   segmentSeconds?: number;
   chunkSeconds?: number;
@@ -49,6 +52,7 @@ export class StreamPackager extends EventEmitter {
       this.emit('restart', e);
     });
     this.store.on('segment', () => this.checkPlayable());
+    this.store.on('part', () => this.checkPlayable());
   }
 
   get name(): string {
@@ -77,13 +81,20 @@ export class StreamPackager extends EventEmitter {
 
   private checkPlayable(): void {
     if (this.state !== 'starting') return;
-    const timeline = playableTimeline(this.store.readyTracks(), this.opts.minSegments ?? 2, this.chunkSeconds);
+    const timeline = playableTimeline(this.store.readyTracks(), this.opts.minSegments ?? 1, this.chunkSeconds);
     if (!timeline) return;
     this.timeline = timeline;
+    const video = this.store.videoTrack();
     this.state = 'live';
     this.liveSince = new Date();
     this.opts.logger.info(
-      { stream: this.name, startupMs: Date.now() - this.since.getTime(), segmentSeconds: this.timeline.segmentSeconds },
+      {
+        stream: this.name,
+        startupMs: Date.now() - this.since.getTime(),
+        // Where the start-up went: the remux's first part (publisher start + remux spawn + probe), then the segment.
+        firstPartMs: Math.min(...(video?.ordered() ?? []).flatMap((s) => s.parts.map((p) => p.availableAt))) - this.since.getTime(),
+        segmentSeconds: this.timeline.segmentSeconds,
+      },
       'stream playable',
     );
     this.emit('live');

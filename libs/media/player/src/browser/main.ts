@@ -35,6 +35,8 @@ const state = {
   stalls: 0,
   playing: false,
   errors: [] as string[],
+  /** The last /api/streams request was answered. */
+  reachable: true,
 };
 
 /** Stats for people (the panel) and for tests and benchmarks (window.livelabStats). */
@@ -212,7 +214,9 @@ async function refreshStreams() {
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const body = (await res.json()) as StreamList;
     const before = new Set(state.streams.map((s) => s.name));
+    const sinceBefore = state.streams.find((s) => s.name === state.current?.name)?.since;
     state.streams = body.streams;
+    state.reachable = true;
     $('conn').textContent = `${body.streams.length} live`;
     $('conn').className = 'pill ok';
     renderStreams();
@@ -224,9 +228,14 @@ async function refreshStreams() {
         overlay(`“${cur.name}” has ended. It will resume here when it comes back.`);
       } else if (live && !before.has(cur.name) && !state.hls && !state.dash) {
         play(cur.name, cur.format, cur.mode);
+      } else if (live && sinceBefore && state.streams.find((s) => s.name === cur.name)?.since !== sinceBefore) {
+        // Published again while we were playing (the publisher reconnected, or the packager restarted and we never
+        // saw the stream missing): a new timeline and new segment numbers, so start the player afresh on it.
+        play(cur.name, cur.format, cur.mode);
       }
     }
   } catch (e) {
+    state.reachable = false;
     $('conn').textContent = 'packager unreachable';
     $('conn').className = 'pill bad';
     void e;
@@ -309,7 +318,14 @@ async function boot() {
   const format: Format = params.get('format') === 'dash' ? 'dash' : 'hls';
   await refreshStreams();
   if (wanted) play(wanted, format, preferredMode());
-  setInterval(() => void refreshStreams(), 2000);
+  // Every 2 s; every 0.5 s while the packager is unreachable or the stream picked is not live, so playback resumes
+  // soon after a packager restart or a republish.
+  const refreshLoop = async () => {
+    await refreshStreams();
+    const waiting = !state.reachable || (!!state.current && !state.streams.some((s) => s.name === state.current?.name));
+    setTimeout(() => void refreshLoop(), waiting ? 500 : 2000);
+  };
+  setTimeout(() => void refreshLoop(), 2000);
   setInterval(renderStats, 250);
   const sync = async () => {
     try {
