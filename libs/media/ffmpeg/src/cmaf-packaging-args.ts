@@ -26,10 +26,10 @@ export function cmafPackagingJob(opts: CmafPackagingOptions): FfmpegJobSpec {
       {
         source: opts.input,
         // Probe briefly: the FLV sequence headers carry the codec parameters, and every second spent probing
-        // delays the first segment.
+        // delays the first segment. No `-fflags +nobuffer`: it drops what was read while probing, the first
+        // keyframe with it, so video started a GOP (1 s) after audio and one segment later (issue 15).
         options: [
           '-rw_timeout', String((opts.inputTimeoutMs ?? 5000) * 1000),
-          '-fflags', '+nobuffer',
           '-analyzeduration', '500000',
           '-probesize', '262144',
           '-f', 'flv',
