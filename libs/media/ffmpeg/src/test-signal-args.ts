@@ -118,7 +118,9 @@ export function testSignalJob(spec: StreamSpec, opts: TestSignalOptions): Ffmpeg
     inputs: [
       { source: `${spec.pattern}=size=${spec.width}x${spec.height}:rate=${spec.fps}${duration}`, options: lavfi() },
       {
-        source: `aevalsrc=exprs='0.5*sin(2*PI*1000*t)*lt(mod(t+${phase},1),0.1)':s=48000:c=stereo${duration}`,
+        // The beep sounds while a flash frame is shown: floor(t·fps)/fps is the start of the frame on screen at t, so
+        // the onset falls on the first flash frame's start, not up to a frame before it (A/V sync is measured from it).
+        source: `aevalsrc=exprs='0.5*sin(2*PI*1000*t)*lt(mod(floor(t*${spec.fps}+0.0001)/${spec.fps}+${phase},1),0.1)':s=48000:c=stereo${duration}`,
         options: lavfi(),
       },
     ],
