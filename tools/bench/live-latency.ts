@@ -154,7 +154,7 @@ async function main() {
       const stats = mine.map((r) => (who === 'first viewer' ? r.first : r.late));
       const per = stats.map((s) => s.g2gSamples.slice(50));
       const all = per.flat();
-      const medians = per.map((p) => pct(p, 50) / 1000);
+      const medians = per.filter((p) => p.length).map((p) => pct(p, 50) / 1000);
       const av = stats.flatMap((s) => s.avSamples.slice(3));
       const row = {
         median: pct(all, 50) / 1000,
@@ -171,7 +171,7 @@ async function main() {
       };
       summary[`${fmt} ${mode} ${who}`] = row;
       rows.push(
-        `| ${fmt === 'hls' ? 'hls.js' : 'dash.js'} | ${mode === 'll' ? '**low latency**' : 'standard'} | ${who} | ${row.median.toFixed(2)} s | ${row.p95.toFixed(2)} s | ${Math.min(...medians).toFixed(2)}–${Math.max(...medians).toFixed(2)} s | ${row.stalls.join(', ')} | ${fmtMs(row.avMedian)} (max ${Number.isFinite(row.avMaxAbs) ? Math.round(row.avMaxAbs) : '–'}, n ${row.avSamples}) | ${row.ttff.map((t) => t.toFixed(2)).join(', ')} s | ${row.dropped.join(', ')} | ${row.n} |`,
+        `| ${fmt === 'hls' ? 'hls.js' : 'dash.js'} | ${mode === 'll' ? '**low latency**' : 'standard'} | ${who} | ${row.median.toFixed(2)} s | ${row.p95.toFixed(2)} s | ${medians.length ? `${Math.min(...medians).toFixed(2)}–${Math.max(...medians).toFixed(2)} s` : '–'}${medians.length < per.length ? ` (${per.length - medians.length} rep without samples)` : ''} | ${row.stalls.join(', ')} | ${fmtMs(row.avMedian)} (max ${Number.isFinite(row.avMaxAbs) ? Math.round(row.avMaxAbs) : '–'}, n ${row.avSamples}) | ${row.ttff.map((t) => t.toFixed(2)).join(', ')} s | ${row.dropped.join(', ')} | ${row.n} |`,
       );
     }
   }
@@ -204,7 +204,7 @@ async function main() {
   if (process.env['BENCH_WRITE'] !== '0') {
     const file = join(root, 'docs/benchmarks.md');
     const doc = readFileSync(file, 'utf8');
-    const updated = doc.replace(/## Live streams \((standard mode|standard and low-latency)\)\n[\s\S]*?(?=\n## |$)/, section);
+    const updated = doc.replace(/## Live streams \((standard mode|standard and low-latency)\)\n[\s\S]*?(?=\nSame benchmark on a light stream|\n## |$)/, section);
     writeFileSync(file, updated);
     console.log('docs/benchmarks.md updated');
   }
