@@ -3,8 +3,8 @@
 // viewer who joins right after the stream starts and one who joins BENCH_LATE_JOIN_S later.
 // Run: `npx nx run packager:bench` (builds first). Writes docs/benchmarks.md.
 //
-// Env: BENCH_STREAM (default seed-768p60), BENCH_SECONDS (60), BENCH_LATE_JOIN_S (30), BENCH_WRITE=0 to only print,
-// BENCH_ONLY=hls-ll,dash-standard,… to run some combinations.
+// Env: BENCH_STREAM (default seed-768p60), BENCH_SECONDS (45), BENCH_LATE_JOIN_S (40), BENCH_REPS (3), BENCH_WRITE=0 to
+// only print, BENCH_ONLY=hls-ll,dash-standard,… to run some combinations.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -14,8 +14,9 @@ import { STREAMS_API_PATH, type Format, type Mode, type PageStatsWindow, type St
 
 const root = resolve(__dirname, '../..');
 const STREAM = process.env['BENCH_STREAM'] ?? 'seed-768p60';
-const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60);
-const LATE_S = Number(process.env['BENCH_LATE_JOIN_S'] ?? 30);
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 45);
+const LATE_S = Number(process.env['BENCH_LATE_JOIN_S'] ?? 40);
+const REPS = Number(process.env['BENCH_REPS'] ?? 3);
 const HTTP_PORT = 18480;
 const RTMP_PORT = 19435;
 const KEY = 'bench-publish-key';
@@ -125,34 +126,52 @@ async function main() {
   });
   const combos: Array<[Format, Mode]> = [['hls', 'standard'], ['dash', 'standard'], ['hls', 'll'], ['dash', 'll']];
   const only = process.env['BENCH_ONLY']?.split(',');
-  const results: Array<{ fmt: Format; mode: Mode } & Awaited<ReturnType<typeof runFormat>>> = [];
-  for (const [fmt, mode] of combos) {
-    if (only && !only.includes(`${fmt}-${mode}`)) continue;
-    results.push({ fmt, mode, ...(await runFormat(browser, packager.pid as number, fmt, mode, STREAM)) });
+  const results: Array<{ fmt: Format; mode: Mode; rep: number } & Awaited<ReturnType<typeof runFormat>>> = [];
+  const load0 = loadavg()[0];
+  const loads: number[] = [];
+  for (let rep = 1; rep <= REPS; rep++) {
+    for (const [fmt, mode] of combos) {
+      if (only && !only.includes(`${fmt}-${mode}`)) continue;
+      results.push({ fmt, mode, rep, ...(await runFormat(browser, packager.pid as number, fmt, mode, STREAM)) });
+      loads.push(loadavg()[0]);
+      console.error(`rep ${rep} ${fmt} ${mode} done, load ${loadavg()[0].toFixed(1)}`);
+    }
   }
   await browser.close();
   packager.kill('SIGTERM');
   const cpuPct = results.reduce((a, r) => a + r.cpuPct, 0) / results.length;
   const memory = Math.max(...results.map((r) => r.memory));
 
+  // One row per combination and viewer over every repetition: g2g median/p95 of all samples (first 5 s of each viewer
+  // excluded) with the spread of the per-repetition medians, stalls per repetition, A/V offset median and the largest.
   const rows: string[] = [];
   const summary: Record<string, unknown> = {};
-  for (const r of results) {
-    for (const [who, s] of [['first viewer', r.first], [`joins at ${LATE_S} s`, r.late]] as const) {
-      // Skip the first 5 s of samples (start-up), then take the window.
-      const samples = s.g2gSamples.slice(50);
+  const fmtMs = (v: number) => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${Math.round(v)} ms` : '–');
+  for (const [fmt, mode] of combos) {
+    const mine = results.filter((r) => r.fmt === fmt && r.mode === mode);
+    if (!mine.length) continue;
+    for (const who of ['first viewer', `joins at ${LATE_S} s`] as const) {
+      const stats = mine.map((r) => (who === 'first viewer' ? r.first : r.late));
+      const per = stats.map((s) => s.g2gSamples.slice(50));
+      const all = per.flat();
+      const medians = per.filter((p) => p.length).map((p) => pct(p, 50) / 1000);
+      const av = stats.flatMap((s) => s.avSamples.slice(3));
       const row = {
-        median: pct(samples, 50) / 1000,
-        p95: pct(samples, 95) / 1000,
-        ttff: (s.firstFrameMs ?? NaN) / 1000,
-        stalls: s.stalls,
-        dropped: `${s.droppedFrames ?? '?'} / ${s.totalFrames ?? '?'}`,
-        errors: s.errors.length,
-        n: samples.length,
+        median: pct(all, 50) / 1000,
+        p95: pct(all, 95) / 1000,
+        medians,
+        ttff: stats.map((s) => (s.firstFrameMs ?? NaN) / 1000),
+        stalls: stats.map((s) => s.stalls),
+        avMedian: pct(av, 50),
+        avMaxAbs: av.length ? Math.max(...av.map(Math.abs)) : NaN,
+        avSamples: av.length,
+        dropped: stats.map((s) => `${s.droppedFrames ?? '?'}/${s.totalFrames ?? '?'}`),
+        errors: stats.reduce((a, s) => a + s.errors.length, 0),
+        n: all.length,
       };
-      summary[`${r.fmt} ${r.mode} ${who}`] = row;
+      summary[`${fmt} ${mode} ${who}`] = row;
       rows.push(
-        `| ${r.fmt === 'hls' ? 'hls.js' : 'dash.js'} | ${r.mode === 'll' ? '**low latency**' : 'standard'} | ${who} | ${row.median.toFixed(2)} s | ${row.p95.toFixed(2)} s | ${row.ttff.toFixed(2)} s | ${row.stalls} | ${row.dropped} | ${row.n} |`,
+        `| ${fmt === 'hls' ? 'hls.js' : 'dash.js'} | ${mode === 'll' ? '**low latency**' : 'standard'} | ${who} | ${row.median.toFixed(2)} s | ${row.p95.toFixed(2)} s | ${medians.length ? `${Math.min(...medians).toFixed(2)}–${Math.max(...medians).toFixed(2)} s` : '–'}${medians.length < per.length ? ` (${per.length - medians.length} rep without samples)` : ''} | ${row.stalls.join(', ')} | ${fmtMs(row.avMedian)} (max ${Number.isFinite(row.avMaxAbs) ? Math.round(row.avMaxAbs) : '–'}, n ${row.avSamples}) | ${row.ttff.map((t) => t.toFixed(2)).join(', ')} s | ${row.dropped.join(', ')} | ${row.n} |`,
       );
     }
   }
@@ -161,14 +180,16 @@ async function main() {
   const section = [
     '## Live streams (standard and low-latency)',
     '',
-    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} × ${cpus()[0]?.model.trim()}, load average before the run ${loadavg()[0].toFixed(2)}.`,
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} × ${cpus()[0]?.model.trim()}, load average ${load0.toFixed(1)} before the run, ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} during it (other sessions share the box).`,
     `Stream \`${STREAM}\` from the real generator → packager (RTMP → CMAF, 1 s segments) → chromium with the page's own player`,
-    `settings (libs/media/player/src/browser/player-settings.ts); one run, the four combinations one after another, each on a`,
-    `fresh stream, ${SECONDS} s per viewer.`,
-    'Glass-to-glass is decoded from the timecode strip of each displayed frame (first 5 s of playback excluded).',
+    `settings (libs/media/player/src/browser/player-settings.ts); ${REPS} repetitions of the four combinations one after another, each on a`,
+    `fresh stream: a first viewer who opens the page before the publish and one who joins ${LATE_S} s after it, ${SECONDS} s each.`,
+    'Glass-to-glass is decoded from the timecode strip of each displayed frame (first 5 s of playback excluded); median and',
+    'p95 over all repetitions, then the spread of the per-repetition medians. Stalls, first frame and dropped frames are per',
+    'repetition. A/V: beep heard − flash shown per beep (positive: sound late), measured by the page (av-sync-meter.ts).',
     '',
-    '| player | mode | viewer | g2g median | g2g p95 | first frame | stalls | dropped | samples |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| player | mode | viewer | g2g median | g2g p95 | medians per rep | stalls per rep | A/V median (max abs, n) | first frame | dropped | samples |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     NOTES,
@@ -176,14 +197,14 @@ async function main() {
     `Packager CPU for this stream (node + its remux ffmpeg): ${cpuPct.toFixed(1)} % of one core. Memory the in-memory store held`,
     `for the stream (init + 8 complete segments + the one in progress, both tracks): at most ${(memory / 1e6).toFixed(1)} MB.`,
     '',
-    'Reproduce: `npx nx run packager:bench` (env BENCH_STREAM, BENCH_SECONDS, BENCH_LATE_JOIN_S). The generator and up to',
-    'two chromium players (during the 20 s overlap) run on the same 2 cores, so absolute figures carry that load.',
+    'Reproduce: `npx nx run packager:bench` (env BENCH_STREAM, BENCH_SECONDS, BENCH_LATE_JOIN_S, BENCH_REPS). The generator and up to',
+    'two chromium players (while both viewers watch) run on the same 2 cores, so absolute figures carry that load.',
     '',
   ].join('\n');
   if (process.env['BENCH_WRITE'] !== '0') {
     const file = join(root, 'docs/benchmarks.md');
     const doc = readFileSync(file, 'utf8');
-    const updated = doc.replace(/## Live streams \((standard mode|standard and low-latency)\)\n[\s\S]*?(?=\n## |$)/, section);
+    const updated = doc.replace(/## Live streams \((standard mode|standard and low-latency)\)\n[\s\S]*?(?=\nSame benchmark on a light stream|\n## |$)/, section);
     writeFileSync(file, updated);
     console.log('docs/benchmarks.md updated');
   }

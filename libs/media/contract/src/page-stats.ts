@@ -21,6 +21,14 @@ export interface PageStats {
   droppedFrames?: number;
   totalFrames?: number;
   stalls: number;
+  /** A/V sync: when each beep is heard minus when its flash is shown, ms (positive: sound late), newest last. */
+  avSamples: number[];
+  /** Latency the page's Web Audio route (needed to measure) adds after the element, ms; not in avSamples. */
+  avGraphLatencyMs?: number;
+  /** Median of the last 20 of avSamples, ms. */
+  avOffsetMs?: number;
+  /** 'measuring', or why not: 'muted' (sound needs a click or autoplay with sound), 'unsupported', 'off'. */
+  avState: 'off' | 'muted' | 'measuring' | 'unsupported';
   /** From picking a stream to its first frame, ms. */
   firstFrameMs?: number;
   errors: string[];

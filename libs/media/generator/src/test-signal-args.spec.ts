@@ -9,7 +9,7 @@ describe('testSignalJob', () => {
 
   it('reads lavfi sources in real time', () => {
     expect(job.inputs[0]).toEqual({ source: 'smptehdbars=size=1280x720:rate=30', options: ['-re', '-f', 'lavfi'] });
-    expect(job.inputs[1].source).toBe("aevalsrc=exprs='0.5*sin(2*PI*1000*t)*lt(mod(t+0.250,1),0.1)':s=48000:c=stereo");
+    expect(job.inputs[1].source).toBe("aevalsrc=exprs='0.5*sin(2*PI*1000*t)*lt(mod(floor(t*30+0.0001)/30+0.250,1),0.1)':s=48000:c=stereo");
   });
 
   it('encodes x264 veryfast zerolatency with a keyframe every second and no scene cuts, AAC 128k 48 kHz, FLV', () => {

@@ -2,7 +2,7 @@
 // with milliseconds, frame counter, stream name, a 1 kHz beep of 100 ms each wall-clock second with a white
 // flash box on exactly those frames (A/V sync check), and the machine-readable timecode strip (see
 // @livelab/media-testsignal), encoded x264 + AAC and pushed as FLV over RTMP (or written to a file in tests).
-import { TIMECODE_STRIP, type StreamSpec } from '@livelab/media-testsignal';
+import { AV_MARK_SECONDS, BEEP_AMPLITUDE, BEEP_HZ, flashBox, TIMECODE_STRIP, type StreamSpec } from '@livelab/media-testsignal';
 import type { FfmpegJobSpec } from '@livelab/media-ffmpeg';
 
 export const FONT_FILE = '/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf';
@@ -85,7 +85,7 @@ export function testSignalVideoFilters(spec: StreamSpec, opts: TestSignalOptions
   const text = (t: string, size: number, y: string) =>
     `drawtext=fontfile=${font}:fontsize=${size}:fontcolor=white:box=1:boxcolor=black@0.65:boxborderw=${Math.round(size / 5)}:x=(w-text_w)/2:y=${y}:text='${t}'`;
   const info = drawtextLiteral(`${spec.name}  ${W}x${H}@${spec.fps}  H.264 ${spec.videoBitrateKbps}k + AAC ${spec.audioBitrateKbps}k`);
-  const flash = Math.round(H * 0.16);
+  const flash = flashBox(W, H);
   // In real time, stamp each frame with the wall clock when ffmpeg makes it (setpts RTCTIME, µs): `t` below is then
   // wall-clock seconds since startEpochMs, so the clock and the timecode strip show the true capture time even though
   // ffmpeg takes 0.1–1 s (more on a loaded machine) to start after startEpochMs was taken. The pts is restored to the
@@ -100,7 +100,7 @@ export function testSignalVideoFilters(spec: StreamSpec, opts: TestSignalOptions
     text(info, small, `h*0.16+${big * 1.35 + small * 3.6}`),
     // The flash: white on exactly the frames inside the beep window of each wall-clock second.
     // n/fps, not t: the beep (aevalsrc) runs on the nominal timeline, and flash and beep must fall together.
-    `drawbox=x=iw-${flash}-${Math.round(W * 0.03)}:y=ih*0.16:w=${flash}:h=${flash}:color=white:t=fill:enable='lt(mod(n/${spec.fps}+${phase},1),0.1)'`,
+    `drawbox=x=${flash.x}:y=${flash.y}:w=${flash.size}:h=${flash.size}:color=white:t=fill:enable='lt(mod(n/${spec.fps}+${phase},1),${AV_MARK_SECONDS})'`,
     ...(wallClock ? [`settb=1/${spec.fps}`, 'setpts=N'] : []),
     'format=yuv420p',
   ].join(',');
@@ -118,7 +118,9 @@ export function testSignalJob(spec: StreamSpec, opts: TestSignalOptions): Ffmpeg
     inputs: [
       { source: `${spec.pattern}=size=${spec.width}x${spec.height}:rate=${spec.fps}${duration}`, options: lavfi() },
       {
-        source: `aevalsrc=exprs='0.5*sin(2*PI*1000*t)*lt(mod(t+${phase},1),0.1)':s=48000:c=stereo${duration}`,
+        // The beep sounds while a flash frame is shown: floor(t·fps)/fps is the start of the frame on screen at t, so
+        // the onset falls on the first flash frame's start, not up to a frame before it (A/V sync is measured from it).
+        source: `aevalsrc=exprs='${BEEP_AMPLITUDE}*sin(2*PI*${BEEP_HZ}*t)*lt(mod(floor(t*${spec.fps}+0.0001)/${spec.fps}+${phase},1),${AV_MARK_SECONDS})':s=48000:c=stereo${duration}`,
         options: lavfi(),
       },
     ],

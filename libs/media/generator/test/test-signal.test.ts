@@ -11,7 +11,8 @@ jest.setTimeout(90_000);
 const spec: StreamSpec = {
   name: 'test-360p30', pattern: 'smptehdbars', width: 640, height: 360, fps: 30, videoBitrateKbps: 600, audioBitrateKbps: 128,
 };
-const START = 1_764_000_000_500; // half a second past a whole second: the beep starts at frame 15
+// 0.51 s past a whole second: the wall-clock second falls 10 ms before frame 15 (0.5 s); flash and beep start at frame 15.
+const START = 1_764_000_000_510;
 
 let dir: string;
 let flv: string;
@@ -71,5 +72,10 @@ describe('test signal (real ffmpeg)', () => {
     // AAC priming shifts audio by up to a few ms: the loud windows are the flash frames (±1 at the edges).
     for (const f of [15, 16, 45, 46]) expect(loud).toContain(f);
     for (const f of loud) expect(flashFrames.some((ff) => Math.abs(ff - f) <= 1)).toBe(true);
+    // The onset is the first flash frame's start to the sample (± 1 ms), not the wall-clock second 10 ms before it.
+    // FLV keeps no priming info: the decoder's 1024 priming samples come first.
+    const onsets = [0, 1].map((s) => 1024 + s * 48000 + samples.subarray(1024 + s * 48000).findIndex((v) => Math.abs(v) > 8000));
+    expect(Math.abs(onsets[0] - (1024 + 15 * perFrame))).toBeLessThanOrEqual(48);
+    expect(Math.abs(onsets[1] - (1024 + 45 * perFrame))).toBeLessThanOrEqual(48);
   });
 });

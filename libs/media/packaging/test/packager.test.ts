@@ -8,6 +8,7 @@ import type { StreamSpec } from '@livelab/media-testsignal';
 import { initUri, mediaPlaylistUri, parseMediaFile, partUri, segmentUri } from '@livelab/media-contract';
 import { Packager } from '../src';
 import { parseMediaPlaylist, parseMpd, parseMultivariantPlaylist, oneElement, allElements } from '../src/testing';
+import { BoxSplitter, parseInitSegment, parseMoof } from '../src/cmaf/fmp4';
 
 jest.setTimeout(120_000);
 
@@ -105,6 +106,23 @@ describe('packager with a live publisher', () => {
     expect(Number(seg.headers['content-length'])).toBeGreaterThan(1000);
     const streams = (await request(packager.app).get('/api/streams')).body.streams;
     expect(streams.find((s: { name: string }) => s.name === 'good-stream').viewers).toBe(1);
+  });
+
+  it('starts audio and video at one media time: the oldest segment of each track begins within one AAC frame', async () => {
+    // The remux once dropped the keyframe it read while probing (-fflags +nobuffer): audio began ~0.5 s before the
+    // first kept keyframe, and a per-track zero shifted it that much against video (issue 15).
+    const first = async (track: number) => {
+      const init = (await request(packager.app).get(`/live/good-stream/init-${track}.m4s`).buffer(true).expect(200)).body as Buffer;
+      const playlist = (await request(packager.app).get(`/live/good-stream/media_${track}.m3u8`).expect(200)).text;
+      const uri = playlist.match(/^chunk-\d+-\d{5,}\.m4s$/m)?.[0] as string;
+      const seg = (await request(packager.app).get(`/live/good-stream/${uri}`).buffer(true).expect(200)).body as Buffer;
+      const info = parseInitSegment(init);
+      const moof = new BoxSplitter().push(seg).find((b) => b.type === 'moof');
+      return { number: uri.split('-')[2], start: parseMoof((moof as { bytes: Buffer }).bytes, info).baseDecodeTime / info.timescale };
+    };
+    const [video, audio] = [await first(0), await first(1)];
+    expect(audio.number).toBe(video.number);
+    expect(Math.abs(audio.start - video.start)).toBeLessThan(0.03);
   });
 
   it('answers CORS preflight', async () => {

@@ -14,3 +14,4 @@ export {
   streamSpecSchema,
   type StreamSpec,
 } from './catalogue';
+export { AV_MARK_SECONDS, BEEP_AMPLITUDE, BEEP_HZ, flashBox } from './av-sync-marks';

@@ -15,6 +15,7 @@ import {
   CmafStore,
   peakBitrate,
   wallClockMs,
+  zeroTime,
   type LiveTimeline,
   type Part,
   type Segment,
@@ -409,12 +410,13 @@ describe('bitrates and wall clock', () => {
     expect(peakBitrate(track)).toBeGreaterThanOrEqual(averageBitrate(track));
   });
 
-  it('wallClockMs maps media time to the wall clock from the track first time', () => {
+  it('wallClockMs maps media time to the wall clock from the timeline zero, the same instant on every track', () => {
     jest.useFakeTimers();
     const store = newStore();
     feedLive(store, files, { t0: 1_700_000_000_000, segments: 2 });
     const tl: LiveTimeline = {
       availabilityStart: new Date(1_700_000_000_000),
+      zeroSeconds: 0,
       segmentSeconds: 1,
       targetDuration: 1,
       partTarget: new Map(),
@@ -425,5 +427,14 @@ describe('bitrates and wall clock', () => {
     expect(wallClockMs(tl, video, 0)).toBe(1_700_000_000_000);
     expect(wallClockMs(tl, video, 15360 + 7680)).toBe(1_700_000_001_500);
     expect(wallClockMs(tl, audio, 96000)).toBe(1_700_000_002_000);
+    // Audio that starts 0.488 s before the first keyframe (the remux keeps audio from before it): one media time is one
+    // wall time on both tracks. A zero per track (each track's own first time) put this audio 488 ms late (issue 15).
+    audio.firstTime = 0.533 * 48000;
+    const late = { ...tl, zeroSeconds: 1.021 };
+    expect(wallClockMs(late, video, 1.021 * 15360)).toBeCloseTo(1_700_000_000_000, 3);
+    expect(wallClockMs(late, audio, 1.021 * 48000)).toBeCloseTo(1_700_000_000_000, 3);
+    expect(wallClockMs(late, audio, 0.533 * 48000)).toBeCloseTo(1_700_000_000_000 - 488, 3);
+    expect(zeroTime(late, video)).toBe(Math.round(1.021 * 15360));
+    expect(zeroTime(late, audio)).toBe(Math.round(1.021 * 48000));
   });
 });

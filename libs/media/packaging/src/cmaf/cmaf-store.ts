@@ -294,8 +294,14 @@ export class CmafStore extends EventEmitter {
  * change them afterwards).
  */
 export interface LiveTimeline {
-  /** Wall-clock time of media time `firstTime` on every track (DASH availabilityStartTime, HLS PROGRAM-DATE-TIME). */
+  /** Wall-clock time of media time `zeroSeconds` (DASH availabilityStartTime, HLS PROGRAM-DATE-TIME). */
   availabilityStart: Date;
+  /**
+   * The media time (s) availabilityStart is the wall-clock time of: the video track's first decode time. One instant
+   * for every track: tracks need not start together (the remux's first audio sample can come ~0.5 s before its first
+   * keyframe), and a zero per track shifted audio against video by that much (issue 15).
+   */
+  zeroSeconds: number;
   /** Nominal segment duration, s (DASH SegmentTemplate@duration). */
   segmentSeconds: number;
   /** HLS EXT-X-TARGETDURATION, whole seconds. */
@@ -308,7 +314,12 @@ export interface LiveTimeline {
 
 /** Wall-clock ms at which media time `t` (track timescale) of track `track` was captured, by the timeline. */
 export function wallClockMs(tl: LiveTimeline, track: Track, t: number): number {
-  return tl.availabilityStart.getTime() + ((t - (track.firstTime ?? 0)) / track.timescale) * 1000;
+  return tl.availabilityStart.getTime() + (t / track.timescale - tl.zeroSeconds) * 1000;
+}
+
+/** The timeline's zero in a track's timescale: DASH presentationTimeOffset, the same instant on every track. */
+export function zeroTime(tl: LiveTimeline, track: Track): number {
+  return Math.round(tl.zeroSeconds * track.timescale);
 }
 
 /** Peak bitrate over the complete segments held, bits/s (0 before the first). */

@@ -42,6 +42,7 @@ export function settleTimeline(tracks: Track[], video: Track, chunkSeconds: numb
   }
   return {
     availabilityStart: new Date(Math.round(start)),
+    zeroSeconds: zero / video.timescale,
     segmentSeconds,
     targetDuration: Math.max(1, Math.round(Math.max(...segments.map((s) => s.durationS)))),
     partTarget,

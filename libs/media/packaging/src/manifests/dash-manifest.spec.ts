@@ -137,13 +137,15 @@ describe.each(['standard', 'll'] as const)('%s MPD', (mode) => {
   });
 
   it('SegmentTemplate: duration = segment seconds × timescale, startNumber, presentationTimeOffset, templates the server serves', () => {
+    const vt = live.store.track(VIDEO) as Track;
+    expect(live.tl.zeroSeconds).toBe((vt.firstTime as number) / vt.timescale); // the video's first decode time
     for (const t of [live.store.track(VIDEO) as Track, live.store.track(AUDIO) as Track]) {
       const rep = all(root, 'Representation').find((r) => r.attrs['id'] === String(t.id)) as El;
       const tmpl = one(rep, 'SegmentTemplate');
       expect(Number(tmpl.attrs['timescale'])).toBe(t.timescale);
       expect(Number(tmpl.attrs['duration'])).toBe(live.tl.segmentSeconds * t.timescale);
       expect(Number(tmpl.attrs['startNumber'])).toBe(live.tl.firstNumber);
-      expect(Number(tmpl.attrs['presentationTimeOffset'])).toBe(t.firstTime);
+      expect(Number(tmpl.attrs['presentationTimeOffset'])).toBe(Math.round(live.tl.zeroSeconds * t.timescale));
       // $RepresentationID$ / $Number%05d$ expand to the names the packager serves.
       const expand = (s: string, n: number) =>
         s.replace('$RepresentationID$', rep.attrs['id']).replace('$Number%05d$', String(n).padStart(5, '0'));

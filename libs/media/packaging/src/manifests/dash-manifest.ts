@@ -3,7 +3,7 @@
 // transfer): availabilityTimeOffset = segment − chunk duration, availabilityTimeComplete="false" (a segment may be
 // fetched while it is still being written), a ServiceDescription latency target and UTCTiming.
 import { DASH_INIT_TEMPLATE, DASH_MEDIA_TEMPLATE, type Mode } from '@livelab/media-contract';
-import { peakBitrate, type LiveTimeline, type Track } from '../cmaf/cmaf-store';
+import { peakBitrate, zeroTime, type LiveTimeline, type Track } from '../cmaf/cmaf-store';
 import { frameRate } from './hls-playlists';
 
 export interface MpdOptions {
@@ -77,7 +77,7 @@ export function dashManifest(tracks: Track[], tl: LiveTimeline, opts: MpdOptions
     const tmpl = [
       `timescale="${info.timescale}"`,
       `duration="${Math.round(seg * info.timescale)}"`,
-      `presentationTimeOffset="${t.firstTime ?? 0}"`,
+      `presentationTimeOffset="${zeroTime(tl, t)}"`,
       `startNumber="${tl.firstNumber}"`,
       `initialization="${DASH_INIT_TEMPLATE}"`,
       `media="${DASH_MEDIA_TEMPLATE}"`,

@@ -15,12 +15,14 @@ import { DASH_LL_SETTINGS, DASH_SETTINGS, HLS_CONFIG, HLS_LL_CONFIG } from './pl
 import { LatencyMeter, measureClockOffset } from './latency-meter';
 import { drawLatencyPlot } from './plot';
 import { startCatchUp } from './catch-up';
+import { AvSyncMeter } from './av-sync-meter';
 
 const MODE_LABEL: Record<Mode, string> = { ll: 'low latency', standard: 'standard' };
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const video = $<HTMLVideoElement>('video');
 const meter = new LatencyMeter(video);
+const avSync = new AvSyncMeter(video);
 
 const state = {
   streams: [] as StreamSummary[],
@@ -76,6 +78,10 @@ function collectStats(): PageStats {
     droppedFrames: q?.droppedVideoFrames,
     totalFrames: q?.totalVideoFrames,
     stalls: state.stalls,
+    avSamples: avSync.samples.map((s) => s.ms),
+    avOffsetMs: avSync.median,
+    avGraphLatencyMs: avSync.graphLatencyMs,
+    avState: avSync.state,
     firstFrameMs: state.firstFrameMs,
     errors: state.errors,
   };
@@ -118,6 +124,7 @@ function play(name: string, format: Format, mode: Mode) {
   state.errors = [];
   $('error').hidden = true;
   meter.reset();
+  avSync.reset();
   const url = manifestPath(name, format, mode);
   history.replaceState(null, '', `?stream=${encodeURIComponent(name)}&format=${format}&mode=${mode}`);
   renderSelection();
@@ -255,6 +262,8 @@ function renderStats() {
   $('s-resolution').textContent = s.resolution ?? '–';
   $('s-dropped').textContent = s.totalFrames ? `${s.droppedFrames} / ${s.totalFrames}` : '–';
   $('s-stalls').textContent = state.current ? String(s.stalls) : '–';
+  const av = { off: '–', muted: 'unmute to measure', unsupported: 'not supported here', measuring: s.avOffsetMs === undefined ? 'waiting for a beep' : `${s.avOffsetMs >= 0 ? '+' : ''}${Math.round(s.avOffsetMs)} ms` };
+  $('s-av').textContent = av[s.avState];
   $('s-ttff').textContent = s.firstFrameMs === undefined ? '–' : fmtS(s.firstFrameMs / 1000);
   $('s-compare').textContent = compareModes(s.g2gSamples);
   drawLatencyPlot($<HTMLCanvasElement>('plot'), meter.samples);
@@ -285,6 +294,7 @@ video.addEventListener('loadeddata', () => ($('unmute').hidden = !video.muted));
 $('unmute').addEventListener('click', () => {
   video.muted = false;
   void video.play();
+  void avSync.enable(); // a click may start the audio context
 });
 for (const b of document.querySelectorAll<HTMLButtonElement>('#toolbar [data-format]')) {
   b.addEventListener('click', () => {
@@ -317,6 +327,8 @@ async function boot() {
   const wanted = params.get('stream');
   const format: Format = params.get('format') === 'dash' ? 'dash' : 'hls';
   await refreshStreams();
+  // Where sound may autoplay (a browser setting or policy), play with sound and measure A/V sync from the start.
+  if (await avSync.enable().catch(() => false)) video.muted = false;
   if (wanted) play(wanted, format, preferredMode());
   // Every 2 s; every 0.5 s while the packager is unreachable or the stream picked is not live, so playback resumes
   // soon after a packager restart or a republish.
