@@ -24,6 +24,7 @@ const ARMS = (process.env['BENCH_ARMS'] ?? 'nginx-hls,hls,ll-hls,ll-dash').split
 const HTTP_PORT = 18590;
 const RTMP_PORT = 19545;
 const NGINX_PORT = 18591;
+const PROBE_PORT = 18592;
 const KEY = 'bench-viewers-key';
 const STREAM = 'bench';
 const SERVER_CORE = '0';
@@ -173,11 +174,11 @@ async function main() {
     const extraEnv = Object.fromEntries((process.env['BENCH_PACKAGER_ENV'] ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]));
     const prof = process.env['BENCH_CPU_PROF'];
     const packager = spawn('taskset', ['-c', SERVER_CORE, process.execPath, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), join(root, 'dist/apps/packager/main.js')], {
-      env: { ...process.env, LOG_LEVEL: 'error', HTTP_PORT: String(HTTP_PORT), RTMP_PORT: String(RTMP_PORT), PUBLISH_KEY: KEY, ...extraEnv },
+      env: { ...process.env, LOG_LEVEL: 'error', HTTP_PORT: String(HTTP_PORT), PROBE_PORT: String(PROBE_PORT), RTMP_PORT: String(RTMP_PORT), PUBLISH_KEY: KEY, ...extraEnv },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     children.push(packager);
-    await waitFor('the packager', () => ok(`http://127.0.0.1:${HTTP_PORT}/healthz`));
+    await waitFor('the packager', () => ok(`http://127.0.0.1:${PROBE_PORT}/healthz`));
     children.push(spawn('taskset', ['-c', LOAD_CORE, 'ffmpeg', ...loop(clip), '-f', 'flv', `rtmp://127.0.0.1:${RTMP_PORT}/live/${STREAM}?key=${KEY}`], { stdio: 'ignore' }));
     // The anchor: ffmpeg's own HLS muxer, fMP4, 1 s segments, video and an audio rendition like ours, on tmpfs.
     spawnSync('mkdir', ['-p', hlsDir]);

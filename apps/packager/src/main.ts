@@ -10,7 +10,7 @@ import { playerRouter } from '@livelab/media-player';
 const schema = z.object({
   HTTP_PORT: env.port(8080),
   // Probes (/healthz, /readyz) and /metrics on their own listener, so they answer at any viewer load.
-  PROBE_PORT: env.port(8081),
+  PROBE_PORT: env.port(8088),
   // Capacity of the public port: past it new viewers get 503 + Retry-After (0 = no limit). README: Capacity.
   MAX_VIEWERS: env.int(0, { min: 0, max: 1_000_000 }),
   MAX_IN_FLIGHT: env.int(0, { min: 0, max: 1_000_000 }),
