@@ -86,12 +86,16 @@ export class ResponseParser {
           this.parseHead(buf.toString('latin1', 0, i + 4));
           break;
         }
-        case 'length': {
+        case 'length':
+        case 'chunk-data': {
+          // Body bytes: the rest of a Content-Length body, or of one chunk.
           const n = Math.min(this.remaining, data.length - at);
           this.onBody(data.subarray(at, at + n));
           at += n;
           this.remaining -= n;
-          if (this.remaining === 0) this.finish();
+          if (this.remaining > 0) break;
+          if (this.phase === 'length') this.finish();
+          else this.phase = 'chunk-crlf';
           break;
         }
         case 'chunk-size':
@@ -116,14 +120,6 @@ export class ResponseParser {
             this.remaining = parseInt(m[1], 16);
             this.phase = this.remaining === 0 ? 'trailer' : 'chunk-data';
           }
-          break;
-        }
-        case 'chunk-data': {
-          const n = Math.min(this.remaining, data.length - at);
-          this.onBody(data.subarray(at, at + n));
-          at += n;
-          this.remaining -= n;
-          if (this.remaining === 0) this.phase = 'chunk-crlf';
           break;
         }
       }
