@@ -9,7 +9,7 @@ import { gitRevision, imageTag, root, version } from './image-tag.mjs';
 
 const app = process.argv[2];
 const IMAGES = {
-  packager: { dockerfile: 'media-service.Dockerfile', port: 8080, health: 8080 },
+  packager: { dockerfile: 'media-service.Dockerfile', port: 8080, health: 8088 },
   generator: { dockerfile: 'media-service.Dockerfile', port: 8081, health: 8081 },
   whoami: { dockerfile: 'node-service.Dockerfile', port: 8080, health: 8080 },
   'work-server': { dockerfile: 'node-service.Dockerfile', port: 8090, health: 8090 },

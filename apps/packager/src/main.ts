@@ -2,13 +2,18 @@
 // Configuration: README.md.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { configOrExit, createLogger, env, installGracefulShutdown, loadConfig, secretOrFile } from '@livelab/service-kit';
+import { ConfigError, configOrExit, createLogger, env, installGracefulShutdown, loadConfig, secretOrFile } from '@livelab/service-kit';
 import { checkFfmpeg } from '@livelab/media-ffmpeg';
 import { DEFAULT_RTMP_LIMITS, Packager } from '@livelab/media-packaging';
 import { playerRouter } from '@livelab/media-player';
 
 const schema = z.object({
   HTTP_PORT: env.port(8080),
+  // Probes (/healthz, /readyz) and /metrics on their own listener, so they answer at any viewer load.
+  PROBE_PORT: env.port(8088),
+  // Capacity of the public port: past it new viewers get 503 + Retry-After (0 = no limit). README: Capacity.
+  MAX_VIEWERS: env.int(0, { min: 0, max: 1_000_000 }),
+  MAX_IN_FLIGHT: env.int(0, { min: 0, max: 1_000_000 }),
   RTMP_PORT: env.port(1935),
   PUBLISH_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
   // A mounted Secret file holding the key instead (Kubernetes): either this or PUBLISH_KEY.
@@ -31,6 +36,8 @@ const schema = z.object({
 async function main() {
   const config = configOrExit(() => {
     const c = loadConfig(schema);
+    if (c.PROBE_PORT !== 0 && c.PROBE_PORT === c.HTTP_PORT) throw new ConfigError(`invalid PROBE_PORT=${c.PROBE_PORT}: must differ from HTTP_PORT`);
+    if (c.PROBE_PORT !== 0 && c.PROBE_PORT === c.RTMP_PORT) throw new ConfigError(`invalid PROBE_PORT=${c.PROBE_PORT}: must differ from RTMP_PORT`);
     return { ...c, PUBLISH_KEY: secretOrFile(c, 'PUBLISH_KEY', 8) };
   }, 'packager');
   const logger = createLogger('packager', config.LOG_LEVEL);
@@ -50,6 +57,7 @@ async function main() {
     pageRouter: playerRouter(),
     publicBaseUrl: config.PUBLIC_BASE_URL?.replace(/\/$/, ''),
     dashTargetLatencyMs: config.DASH_TARGET_LATENCY_MS,
+    limits: { maxViewers: config.MAX_VIEWERS || Infinity, maxInFlight: config.MAX_IN_FLIGHT || Infinity },
     rtmpLimits: {
       handshakeTimeoutMs: config.RTMP_HANDSHAKE_TIMEOUT_MS,
       publishTimeoutMs: config.RTMP_PUBLISH_TIMEOUT_MS,
@@ -62,7 +70,7 @@ async function main() {
       maxConnectionsPerAddress: config.RTMP_MAX_CONNECTIONS_PER_ADDRESS,
     },
   });
-  await packager.start({ rtmpPort: config.RTMP_PORT, httpPort: config.HTTP_PORT });
+  await packager.start({ rtmpPort: config.RTMP_PORT, httpPort: config.HTTP_PORT, probePort: config.PROBE_PORT });
   logger.info({ ffmpeg: ffmpeg.version, page: `http://localhost:${config.HTTP_PORT}/` }, 'packager ready');
   installGracefulShutdown(logger, [{ name: 'packager', run: () => packager.stop() }]);
 }
@@ -70,7 +78,7 @@ async function main() {
 main().catch((err: NodeJS.ErrnoException) => {
   // A busy port is a user error: one line, no stack.
   if (err.code === 'EADDRINUSE') {
-    process.stderr.write(`packager: port ${(err as { port?: number }).port ?? ''} is already in use — set HTTP_PORT / RTMP_PORT\n`);
+    process.stderr.write(`packager: port ${(err as { port?: number }).port ?? ''} is already in use — set HTTP_PORT / PROBE_PORT / RTMP_PORT\n`);
     process.exit(2);
   }
   throw err;

@@ -17,6 +17,8 @@ describe('packager configuration', () => {
     [{ RTMP_MAX_CONNECTIONS_PER_ADDRESS: '0' }, /^packager: invalid RTMP_MAX_CONNECTIONS_PER_ADDRESS="0": must be >= 1$/],
     [{ RTMP_HANDSHAKE_TIMEOUT_MS: 'soon' }, /^packager: invalid RTMP_HANDSHAKE_TIMEOUT_MS="soon": expected an integer$/],
     [{ RTMP_MAX_MEDIA_BYTES: '99999999' }, /^packager: invalid RTMP_MAX_MEDIA_BYTES="99999999": must be <= 16777215$/],
+    [{ HTTP_PORT: '8090', PROBE_PORT: '8090' }, /^packager: invalid PROBE_PORT=8090: must differ from HTTP_PORT$/],
+    [{ MAX_VIEWERS: 'lots' }, /^packager: invalid MAX_VIEWERS="lots": expected an integer$/],
   ])('%j stops the start with one clear line', (env, message) => {
     const r = run(env);
     expect(r.status).toBe(2);

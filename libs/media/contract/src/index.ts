@@ -18,6 +18,6 @@ export {
   type MediaFileOf,
   type MediaKind,
 } from './media-files';
-export { LIVE_PATH, mediaPath, manifestUri, manifestPath, parseMediaPath } from './media-paths';
+export { LIVE_PATH, mediaPath, manifestUri, manifestPath, parseMediaPath, splitMediaPath } from './media-paths';
 export { STREAMS_API_PATH, CLOCK_PATH, streamUrls, type StreamSummary, type StreamList, type StreamUrls } from './streams-api';
 export type { PageStats, PageStatsWindow } from './page-stats';

@@ -13,17 +13,24 @@ export const manifestUri = (format: Format, mode: Mode) => (format === 'hls' ? m
 
 export const manifestPath = (stream: string, format: Format, mode: Mode) => mediaPath(stream, manifestUri(format, mode));
 
-/** The inverse of mediaPath: a valid stream name and a media file name, or undefined. */
-export function parseMediaPath(path: string): { stream: string; file: MediaFile } | undefined {
+/**
+ * The two parts of a media path, /live/<stream>/<name>, the stream name URL-decoded (not yet checked), or undefined
+ * when the path has another shape or a bad encoding. parseMediaPath checks both parts.
+ */
+export function splitMediaPath(path: string): { stream: string; name: string } | undefined {
   if (!path.startsWith(`${LIVE_PATH}/`)) return undefined;
   const [encoded, name, ...more] = path.slice(LIVE_PATH.length + 1).split('/');
   if (name === undefined || more.length) return undefined;
-  let stream: string;
   try {
-    stream = decodeURIComponent(encoded);
+    return { stream: decodeURIComponent(encoded), name };
   } catch {
     return undefined;
   }
-  const file = parseMediaFile(name);
-  return isStreamName(stream) && file ? { stream, file } : undefined;
+}
+
+/** The inverse of mediaPath: a valid stream name and a media file name, or undefined. */
+export function parseMediaPath(path: string): { stream: string; file: MediaFile } | undefined {
+  const parts = splitMediaPath(path);
+  const file = parts && parseMediaFile(parts.name);
+  return parts && isStreamName(parts.stream) && file ? { stream: parts.stream, file } : undefined;
 }

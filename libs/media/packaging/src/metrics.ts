@@ -11,6 +11,7 @@ export interface PackagerMetrics {
   kills: Counter;
   refused: Counter;
   publishes: Counter;
+  shed: Counter;
 }
 
 /** What the scrape-time gauges read. */
@@ -18,11 +19,14 @@ export interface IngestLoad {
   ingestBytes: () => number;
   rtmpConnections: () => number;
   rtmpHeld: () => number;
+  /** Media requests being answered (waiting ones included), and clients counted against the viewer limit. */
+  inFlight: () => number;
+  admitted: () => number;
 }
 
 export function createPackagerMetrics(registry: Registry, load: IngestLoad): PackagerMetrics {
   const r = [registry];
-  const { ingestBytes, rtmpConnections, rtmpHeld } = load;
+  const { ingestBytes, rtmpConnections, rtmpHeld, inFlight, admitted } = load;
   const m: PackagerMetrics = {
     live: new Gauge({ name: 'livelab_packager_live_streams', help: 'Streams currently playable', registers: r }),
     bytesIn: new Gauge({
@@ -44,7 +48,29 @@ export function createPackagerMetrics(registry: Registry, load: IngestLoad): Pac
       registers: r,
     }),
     publishes: new Counter({ name: 'livelab_packager_publishes_total', help: 'Accepted RTMP publishes', registers: r }),
+    shed: new Counter({
+      name: 'livelab_packager_shed_total',
+      help: 'Media requests answered 503 + Retry-After at a capacity limit (reason: viewers, in-flight)',
+      labelNames: ['reason'],
+      registers: r,
+    }),
   };
+  new Gauge({
+    name: 'livelab_packager_http_in_flight',
+    help: 'Media requests being answered, blocked ones included',
+    registers: r,
+    collect() {
+      this.set(inFlight());
+    },
+  });
+  new Gauge({
+    name: 'livelab_packager_admitted_viewers',
+    help: 'Clients counted against MAX_VIEWERS (asked for media within the viewer window)',
+    registers: r,
+    collect() {
+      this.set(admitted());
+    },
+  });
   new Gauge({
     name: 'livelab_packager_rtmp_connections',
     help: 'Open RTMP connections (publishers, remux reads, and not yet authorised peers)',

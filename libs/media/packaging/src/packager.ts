@@ -3,7 +3,7 @@
 // This file composes the parts and runs their lifecycle: ingest/ (RTMP), remux/ (one ffmpeg per stream), cmaf/
 // (upload server and store), manifests/ (HLS, DASH), http/ (the app, media routes, blocking reload, CORS, viewers),
 // metrics.ts.
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type express from 'express';
 import { closeServer, createMetricsRegistry, HealthState, listen, type Logger, type Registry } from '@livelab/service-kit';
 import { streamUrls, type StreamSummary } from '@livelab/media-contract';
@@ -15,7 +15,8 @@ import { CmafStore } from './cmaf/cmaf-store';
 import { firstSegmentNumber } from './cmaf/segment-numbers';
 import { CmafUploadServer } from './cmaf/cmaf-upload-server';
 import { MediaRoutes } from './http/media-routes';
-import { createHttpApp } from './http/server';
+import { createHttpApp, createOpsApp } from './http/server';
+import type { AdmissionLimits } from './http/admission';
 import { ViewerTracker } from './http/viewers';
 import { createPackagerMetrics, type PackagerMetrics } from './metrics';
 
@@ -33,12 +34,17 @@ export interface PackagerOptions {
   dashTargetLatencyMs?: number;
   /** What an RTMP peer may make us hold and for how long (DEFAULT_RTMP_LIMITS). */
   rtmpLimits?: Partial<RtmpLimits>;
+  /** Capacity of the public port: past it new viewers get 503 + Retry-After (default: no limit). */
+  limits?: Partial<AdmissionLimits>;
 }
 
 export class Packager {
   readonly health = new HealthState();
   readonly registry: Registry;
-  readonly app: express.Express;
+  /** The public port's handler (media fast path, then express). */
+  readonly app: RequestListener;
+  /** The probe port's app: /healthz, /readyz, /metrics. */
+  readonly opsApp: express.Express;
   private readonly ingest: RtmpIngest;
   private readonly uploads: CmafUploadServer;
   private readonly streams = new Map<string, StreamPackager>();
@@ -47,9 +53,11 @@ export class Packager {
   /** Highest segment number each recently ended stream name used (a republish in the same tick continues above). */
   private readonly usedNumbers = new Map<string, number>();
   private http?: Server;
+  private probe?: Server;
   private rtmpPort?: number;
   private stopping = false;
   private readonly m: PackagerMetrics;
+  private readonly media: MediaRoutes;
 
   constructor(private readonly opts: PackagerOptions) {
     this.registry = opts.registry ?? createMetricsRegistry('packager');
@@ -57,6 +65,8 @@ export class Packager {
       ingestBytes: () => this.ingest?.bytesIn() ?? 0,
       rtmpConnections: () => this.ingest?.connections ?? 0,
       rtmpHeld: () => this.ingest?.heldBytes() ?? 0,
+      inFlight: () => this.media?.admission.inFlight ?? 0,
+      admitted: () => this.media?.admission.admitted ?? 0,
     });
     this.uploads = new CmafUploadServer(opts.logger);
     this.ingest = new RtmpIngest({ publishKey: opts.publishKey, logger: opts.logger, stallTimeoutMs: opts.stallTimeoutMs, limits: opts.rtmpLimits });
@@ -64,26 +74,37 @@ export class Packager {
     this.ingest.on('unpublish', (name: string) => void this.endStream(name));
     this.ingest.on('refused', (r: { kind: string }) => this.m.refused.inc({ kind: r.kind }));
     this.health.addReadinessCheck('rtmp', () => this.ingest.listening || 'RTMP not listening');
-    const media = new MediaRoutes({
+    const media = (this.media = new MediaRoutes({
       stream: (name) => this.streams.get(name),
       viewers: this.viewers,
       metrics: this.m,
       publicBaseUrl: opts.publicBaseUrl,
       dashTargetLatencyMs: opts.dashTargetLatencyMs,
-    });
+      limits: opts.limits,
+    }));
+    this.opsApp = createOpsApp(this.health, this.registry);
     this.app = createHttpApp({ health: this.health, registry: this.registry, listStreams: () => this.listStreams(), media, pageRouter: opts.pageRouter });
   }
 
-  /** Start RTMP and HTTP (port 0 = ephemeral); resolves with the bound ports. */
-  async start(ports: { rtmpPort: number; httpPort: number; host?: string }): Promise<{ rtmpPort: number; httpPort: number }> {
+  /**
+   * Start RTMP, HTTP and (when a probe port is given) the probe listener (port 0 = ephemeral); resolves with the
+   * bound ports.
+   */
+  async start(ports: { rtmpPort: number; httpPort: number; probePort?: number; host?: string }): Promise<{ rtmpPort: number; httpPort: number; probePort?: number }> {
     await Promise.all([this.uploads.start(), warmUpFfmpeg()]); // the first remux starts without fluent-ffmpeg's probe
     this.http = createServer(this.app);
     this.http.requestTimeout = 0; // long-lived media responses share keep-alive sockets
     this.http.keepAliveTimeout = 30_000;
     const httpPort = await listen(this.http, ports.httpPort, ports.host);
+    let probePort: number | undefined;
+    if (ports.probePort !== undefined) {
+      this.probe = createServer(this.opsApp);
+      this.probe.keepAliveTimeout = 5000;
+      probePort = await listen(this.probe, ports.probePort, ports.host);
+    }
     this.rtmpPort = await this.ingest.start(ports.rtmpPort, ports.host);
-    this.opts.logger.info({ rtmpPort: this.rtmpPort, httpPort }, 'packager listening');
-    return { rtmpPort: this.rtmpPort, httpPort };
+    this.opts.logger.info({ rtmpPort: this.rtmpPort, httpPort, probePort }, 'packager listening');
+    return { rtmpPort: this.rtmpPort, httpPort, probePort };
   }
 
   /** SIGTERM: not ready, stop RTMP, stop every remux and remove its files, drain HTTP. */
@@ -97,6 +118,7 @@ export class Packager {
     await Promise.all([...this.ending]);
     await this.uploads.stop();
     if (this.http) await closeServer(this.http, 3000);
+    if (this.probe) await closeServer(this.probe, 1000);
   }
 
   /** The playable streams, as /api/streams lists them. */

@@ -93,9 +93,14 @@ export interface CmafStoreOptions {
   firstNumber?: number;
 }
 
-/** Events: 'part' (track, segment, part), 'segment' (track, segment) when complete. */
+/**
+ * Events: 'part' (track, segment, part), 'segment' (track, segment) when complete, 'change' after any of them, a
+ * new init segment, or close.
+ */
 export class CmafStore extends EventEmitter {
   readonly tracks = new Map<number, Track>();
+  /** Goes up on every change: manifests written from the store are cached per version (http/manifest-cache.ts). */
+  version = 0;
   private readonly waiters = new Set<() => boolean>();
   private numberOffset = 0;
   private highestNumber = 0;
@@ -285,7 +290,9 @@ export class CmafStore extends EventEmitter {
   }
 
   private notify(): void {
+    this.version++;
     for (const w of [...this.waiters]) w();
+    this.emit('change');
   }
 }
 

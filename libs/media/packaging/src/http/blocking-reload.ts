@@ -1,8 +1,8 @@
 // HLS blocking playlist reload (RFC 8216bis §6.2.5.2): a media playlist request with _HLS_msn (and, in low latency,
 // _HLS_part) is held until the playlist lists that segment or part, within limits on how far ahead a player may ask.
-import type { Request } from 'express';
+// This file checks the request and says what to wait for; the waiting is the stream's fan-out (fan-out.ts).
 import type { Mode } from '@livelab/media-contract';
-import type { CmafStore, LiveTimeline, Track } from '../cmaf/cmaf-store';
+import type { Track } from '../cmaf/cmaf-store';
 import { lastListedPart } from '../manifests/hls-playlists';
 
 /** How many parts beyond the playlist's last a player may ask for (RFC 8216bis: the Advance Part Limit). */
@@ -14,21 +14,25 @@ export interface Refusal {
   error: string;
 }
 
+/** What a blocking request waits for: `key` names it (requests with the same key wait together). */
+export interface BlockingWait {
+  key: string;
+  ready: () => boolean;
+}
+
+const one = (q: URLSearchParams, name: string): string | string[] | undefined => {
+  const all = q.getAll(name);
+  return all.length === 0 ? undefined : all.length === 1 ? all[0] : all;
+};
+
 /**
- * Checks a media playlist request's _HLS_msn/_HLS_part and waits (up to three target durations) until the playlist
- * holds what it asks for. Resolves undefined when the playlist is to be sent, else the refusal.
+ * Checks a media playlist request's _HLS_msn/_HLS_part: a refusal, undefined when the playlist is to be sent now,
+ * or what to wait for (up to three target durations).
  */
-export async function awaitBlockingReload(
-  query: Request['query'],
-  stream: string,
-  t: Track,
-  store: CmafStore,
-  tl: LiveTimeline,
-  mode: Mode,
-): Promise<Refusal | undefined> {
+export function blockingReload(query: URLSearchParams, t: Track, mode: Mode): Refusal | BlockingWait | undefined {
   const fail = (status: number, error: string): Refusal => ({ status, error });
-  const msnQ = query['_HLS_msn'];
-  const partQ = query['_HLS_part'];
+  const msnQ = one(query, '_HLS_msn');
+  const partQ = one(query, '_HLS_part');
   if (partQ !== undefined && msnQ === undefined) return fail(400, '_HLS_part needs _HLS_msn');
   if (msnQ === undefined) return undefined;
   if (typeof msnQ !== 'string' || !/^\d{1,12}$/.test(msnQ)) return fail(400, '_HLS_msn must be a non-negative integer');
@@ -41,15 +45,14 @@ export async function awaitBlockingReload(
   if (part !== undefined && msn === last.msn && part > last.part + ADVANCE_PART_LIMIT) {
     return fail(400, `_HLS_part=${part} is too far in the future (the playlist ends at part ${last.part} of ${last.msn})`);
   }
-  const ready =
-    part === undefined
-      ? () => (t.lastComplete()?.number ?? -1) >= msn
-      : () => {
-          const l = lastListedPart(t);
-          return l.msn > msn || (l.msn === msn && l.part >= part);
-        };
-  if (!(await store.waitFor(ready, 3 * tl.targetDuration * 1000))) {
-    return store.isClosed ? fail(404, `stream "${stream}" ended`) : fail(503, `segment ${msn}${part === undefined ? '' : ` part ${part}`} not available yet; retry`);
-  }
-  return undefined;
+  if (part === undefined) return { key: `msn:${t.id}:${msn}`, ready: () => (t.lastComplete()?.number ?? -1) >= msn };
+  return {
+    key: `part:${t.id}:${msn}:${part}`,
+    ready: () => {
+      const l = lastListedPart(t);
+      return l.msn > msn || (l.msn === msn && l.part >= part);
+    },
+  };
 }
+
+export const isRefusal = (x: Refusal | BlockingWait): x is Refusal => 'status' in x;

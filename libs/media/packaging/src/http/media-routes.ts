@@ -1,14 +1,21 @@
-// The media routes, /live/<stream>/<file>: playlists and MPDs written on request from the stream's store, init
-// segments, parts (the hinted part is waited for), and segments (one being made is sent with chunked transfer as its
-// parts arrive). Each request is counted by kind and status; media fetches note a viewer.
-import type { Request, Response } from 'express';
+// The media routes, /live/<stream>/<file>, answered on the raw http.Server before express (issue 16: express,
+// its router and URL parsing were 10–18 % of the packager's CPU under viewer load; this is the hot path, so it is
+// hand-written on node:http): playlists and MPDs rendered once per store version and kept as Buffers, init segments,
+// parts (the hinted part is waited for), and segments (one being made is sent with chunked transfer as its parts
+// arrive). Waiting requests are released by the stream's fan-out (fan-out.ts). Each request is counted by kind and
+// status; media fetches note a viewer; past the admission limits new viewers get 503 + Retry-After (admission.ts).
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Counter } from '@livelab/service-kit';
-import { CLOCK_PATH, parseMediaFile, type MediaFileOf } from '@livelab/media-contract';
-import type { LiveTimeline, Segment, Track } from '../cmaf/cmaf-store';
+import { CLOCK_PATH, parseMediaFile, splitMediaPath, type MediaFile, type MediaFileOf, type MediaKind } from '@livelab/media-contract';
+import type { CmafStore, LiveTimeline, Segment, Track } from '../cmaf/cmaf-store';
 import { dashManifest } from '../manifests/dash-manifest';
 import { lastListedPart, mediaPlaylist, multivariantPlaylist } from '../manifests/hls-playlists';
 import type { StreamPackager } from '../remux/stream-packager';
-import { ADVANCE_PART_LIMIT, awaitBlockingReload } from './blocking-reload';
+import { Admission, type AdmissionLimits, type Shed } from './admission';
+import { ADVANCE_PART_LIMIT, blockingReload, isRefusal } from './blocking-reload';
+import { clientKey, requestBaseUrl } from './client';
+import { answerPreflight, CORS_HEADERS } from './cors';
+import { StreamFanOut } from './fan-out';
 import { cacheControl, contentType } from './media-files';
 import type { ViewerTracker } from './viewers';
 
@@ -16,140 +23,199 @@ export interface MediaRoutesOptions {
   /** The stream of that name, if it is starting or live. */
   stream: (name: string) => StreamPackager | undefined;
   viewers: ViewerTracker;
-  metrics: { requests: Counter; bytesOut: Counter };
+  metrics: { requests: Counter; bytesOut: Counter; shed: Counter };
   /** Base URL players use to reach us, for absolute URLs in manifests; default: from the request's Host. */
   publicBaseUrl?: string;
   /** Low-latency DASH target, ms (the MPD's ServiceDescription). */
   dashTargetLatencyMs?: number;
+  /** Capacity: past it, new viewers get 503 + Retry-After. */
+  limits?: Partial<AdmissionLimits>;
 }
 
-/** How long a manifest request waits for a starting stream to become playable. */
+/** How long a manifest request waits for a starting stream (published, first segment not complete) to become playable. */
 const STARTING_WAIT_MS = 3000;
 
-type Fail = (status: number, error: string) => void;
+/** Seconds a shed viewer is told to wait. */
+export const RETRY_AFTER_S = 2;
+
+const KINDS: MediaKind[] = ['hls-multivariant', 'hls-media', 'dash-manifest', 'init', 'segment', 'part'];
+/** Pre-built answer headers per kind (flat name/value lists; Content-Length is added per answer). */
+const OK_HEADERS = new Map(KINDS.map((k) => [k, [...CORS_HEADERS, 'Content-Type', contentType(k), 'Cache-Control', cacheControl(k)]]));
+const ERROR_HEADERS = [...CORS_HEADERS, 'Content-Type', 'application/json; charset=utf-8', 'Cache-Control', 'no-store'];
 
 export class MediaRoutes {
-  constructor(private readonly opts: MediaRoutesOptions) {}
+  readonly admission: Admission;
+  private readonly fanOuts = new WeakMap<CmafStore, StreamFanOut>();
+  private readonly wholeSegments = new WeakMap<Segment, Buffer>();
 
-  private baseUrl(req: Request): string {
-    return this.opts.publicBaseUrl ?? `${req.protocol}://${req.get('host')}`;
+  constructor(private readonly opts: MediaRoutesOptions) {
+    this.admission = new Admission({ maxViewers: opts.limits?.maxViewers ?? Infinity, maxInFlight: opts.limits?.maxInFlight ?? Infinity });
   }
 
-  /** GET/HEAD /live/:stream/:file. */
-  async serve(req: Request, res: Response): Promise<void> {
-    const stream = String(req.params['stream']);
-    const f = parseMediaFile(String(req.params['file']));
+  /** The stream's fan-out (made on first use; ends with its store). */
+  private fanOut(s: StreamPackager): StreamFanOut {
+    let f = this.fanOuts.get(s.store);
+    if (!f) {
+      this.fanOuts.set(s.store, (f = new StreamFanOut(s.store)));
+    }
+    return f;
+  }
+
+  /** Any request under /live/: the http.Server's 'request' handler calls this before express sees it. */
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (req.method === 'OPTIONS') return answerPreflight(req, res);
+    const parts = splitMediaPath(path);
+    if (!parts) return this.error(res, 'invalid', 404, 'not found: media URLs are /live/<stream>/<file>');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return this.error(res, 'invalid', 405, 'media URLs take GET, HEAD or OPTIONS', ['Allow', 'GET, HEAD, OPTIONS']);
+    }
+    const f = parseMediaFile(parts.name);
+    if (!f) return this.error(res, 'invalid', 400, 'not a media file name');
+    const client = clientKey(req);
+    const shed = this.admission.admit(client);
+    if (shed) return this.shed(res, f.kind, shed);
+    res.once('close', () => this.admission.done());
+    this.serve(req, res, parts.stream, f, client, q < 0 ? '' : url.slice(q + 1));
+  }
+
+  private serve(req: IncomingMessage, res: ServerResponse, stream: string, f: MediaFile, client: string, query: string): void {
+    const fail = (status: number, error: string) => this.error(res, f.kind, status, error);
     const s = this.opts.stream(stream);
-    const fail: Fail = (status, error) => {
-      this.opts.metrics.requests.inc({ kind: f?.kind ?? 'invalid', status: String(status) });
-      if (!res.headersSent) res.status(status).set('Cache-Control', 'no-store').json({ error });
-    };
-    if (!f) return fail(400, 'not a media file name');
     if (!s || s.state === 'ended') return fail(404, `stream "${stream}" is not live`);
     const trackId = 'track' in f ? f.track : undefined;
     const track = trackId === undefined ? undefined : s.store.track(trackId);
     if (trackId !== undefined && !track?.info) return fail(404, `stream "${stream}" has no track ${trackId}`);
-    const send = (body: Buffer | string) => {
-      const buf = typeof body === 'string' ? Buffer.from(body) : body;
-      res.status(200).set({ 'Content-Type': contentType(f.kind), 'Cache-Control': cacheControl(f.kind), 'Content-Length': String(buf.length) });
-      this.count(f.kind, buf.length);
-      res.end(req.method === 'HEAD' ? undefined : buf);
-    };
-    if (f.kind === 'init' || f.kind === 'segment' || f.kind === 'part') this.opts.viewers.note(stream, req);
+    const head = req.method === 'HEAD';
+    const send = (body: Buffer) => this.send(res, f.kind, body, head);
+    if (f.kind === 'init' || f.kind === 'segment' || f.kind === 'part') this.opts.viewers.note(stream, client);
     switch (f.kind) {
       case 'init':
         return send(track?.init as Buffer);
       case 'part':
-        return this.servePart(s, f, send, fail);
+        return this.servePart(s, track as Track, f, send, fail);
       case 'segment':
-        return this.serveSegment(req, res, s, f, fail);
+        return this.serveSegment(res, head, s, track as Track, f, fail);
     }
-    // A manifest asked for while the stream starts (published, first segment not complete yet) is answered when it is.
-    if (!s.timeline && !(await s.store.waitFor(() => !!s.timeline, STARTING_WAIT_MS))) return fail(404, `stream "${stream}" is starting`);
-    const tl = s.timeline as LiveTimeline;
+    const manifest = (tl: LiveTimeline) => this.serveManifest(req, s, f, tl, track, send, fail, query, res);
+    if (s.timeline) return manifest(s.timeline);
+    // Asked for while the stream starts: answered as soon as it is playable.
+    void s.store.waitFor(() => !!s.timeline, STARTING_WAIT_MS).then(() => {
+      if (res.destroyed) return;
+      if (s.timeline) manifest(s.timeline);
+      else fail(404, `stream "${stream}" is starting`);
+    });
+  }
+
+  /** A multivariant or media playlist (maybe a blocking reload) or an MPD, rendered once per store version. */
+  private serveManifest(
+    req: IncomingMessage,
+    s: StreamPackager,
+    f: MediaFileOf<'hls-multivariant' | 'hls-media' | 'dash-manifest'>,
+    tl: LiveTimeline,
+    track: Track | undefined,
+    send: (body: Buffer) => void,
+    fail: (status: number, error: string) => void,
+    query: string,
+    res: ServerResponse,
+  ): void {
+    const stream = s.name;
     const mode = f.mode;
-    if (f.kind === 'hls-multivariant') return send(multivariantPlaylist(s.store.readyTracks(), mode));
+    const fan = this.fanOut(s);
+    if (f.kind === 'hls-multivariant') return send(fan.manifest(`master:${mode}`, () => multivariantPlaylist(s.store.readyTracks(), mode)));
     if (f.kind === 'dash-manifest') {
-      return send(
-        dashManifest(s.store.readyTracks(), tl, {
-          mode,
-          utcTimingUrl: `${this.baseUrl(req)}${CLOCK_PATH}`,
-          chunkSeconds: s.chunkSeconds,
-          targetLatencyMs: this.opts.dashTargetLatencyMs,
-        }),
-      );
+      const base = this.opts.publicBaseUrl ?? requestBaseUrl(req);
+      const render = () =>
+        dashManifest(s.store.readyTracks(), tl, { mode, utcTimingUrl: `${base}${CLOCK_PATH}`, chunkSeconds: s.chunkSeconds, targetLatencyMs: this.opts.dashTargetLatencyMs });
+      return send(fan.manifest(`mpd:${mode}:${base}`, render));
     }
     // An HLS media playlist, maybe a blocking reload.
     const t = track as Track;
-    const refused = await awaitBlockingReload(req.query, stream, t, s.store, tl, mode);
-    if (refused) return fail(refused.status, refused.error);
-    return send(mediaPlaylist(t, tl, mode));
+    const playlist = () => fan.manifest(`media:${t.id}:${mode}`, () => mediaPlaylist(t, tl, mode));
+    const wait = query ? blockingReload(new URLSearchParams(query), t, mode) : undefined;
+    if (!wait) return send(playlist());
+    if (isRefusal(wait)) return fail(wait.status, wait.error);
+    fan.wait(wait.key, wait.ready, 3 * tl.targetDuration * 1000, (ok) => {
+      if (res.destroyed) return;
+      if (ok) return send(playlist());
+      if (s.store.isClosed) fail(404, `stream "${stream}" ended`);
+      else fail(503, `segment ${wait.key.split(':').slice(2).join(' part ')} not available yet; retry`);
+    });
   }
 
   /** A part: served when complete; the hinted part (and a few after it) is waited for. */
-  private async servePart(s: StreamPackager, f: MediaFileOf<'part'>, send: (b: Buffer) => void, fail: Fail) {
-    const t = s.store.track(f.track) as Track;
+  private servePart(s: StreamPackager, t: Track, f: MediaFileOf<'part'>, send: (b: Buffer) => void, fail: (status: number, error: string) => void) {
     const n = f.number;
     const p = f.part;
     const settled = () => {
       const seg = t.segments.get(n);
       return !!seg && (seg.parts.length > p || seg.complete);
     };
-    if (!settled()) {
-      const last = lastListedPart(t);
-      const ahead = n === last.msn ? p - last.part : n === last.msn + 1 ? p + 1 : Infinity;
-      if (ahead > ADVANCE_PART_LIMIT) return fail(404, 'no such part');
-      await s.store.waitFor(settled, 3000);
-    }
-    const part = t.segments.get(n)?.parts[p];
-    if (!part) return fail(404, 'no such part');
-    send(part.data);
+    const answer = () => {
+      const part = t.segments.get(n)?.parts[p];
+      if (part) send(part.data);
+      else fail(404, 'no such part');
+    };
+    if (settled()) return answer();
+    const last = lastListedPart(t);
+    const ahead = n === last.msn ? p - last.part : n === last.msn + 1 ? p + 1 : Infinity;
+    if (ahead > ADVANCE_PART_LIMIT) return fail(404, 'no such part');
+    this.fanOut(s).wait(`p:${t.id}:${n}:${p}`, settled, 3000, answer);
   }
 
   /**
-   * A segment: a complete one at once; one being made is sent with chunked transfer as its parts arrive (LL-DASH
-   * players ask for it as soon as its first chunk is due); the next one is waited for briefly.
+   * A segment: a complete one at once, from one Buffer; one being made is sent with chunked transfer as its parts
+   * arrive (LL-DASH players ask for it as soon as its first chunk is due); the next one is waited for briefly.
    */
-  private async serveSegment(req: Request, res: Response, s: StreamPackager, f: MediaFileOf<'segment'>, fail: Fail) {
-    const t = s.store.track(f.track) as Track;
+  private serveSegment(res: ServerResponse, head: boolean, s: StreamPackager, t: Track, f: MediaFileOf<'segment'>, fail: (status: number, error: string) => void) {
     const n = f.number;
-    if (!t.segments.has(n)) {
-      const newest = t.inProgress()?.number ?? t.lastComplete()?.number ?? -Infinity;
-      if (n > newest && n <= newest + 2) await s.store.waitFor(() => t.segments.has(n), 3000);
-    }
-    const seg: Segment | undefined = t.segments.get(n);
-    if (!seg) return fail(404, 'no such segment');
-    res.status(200).set({ 'Content-Type': contentType('segment'), 'Cache-Control': cacheControl('segment') });
-    if (seg.complete) {
-      const chunks = seg.chunks();
-      const length = chunks.reduce((a, c) => a + c.length, 0);
-      res.set('Content-Length', String(length));
-      this.count('segment', length);
-      if (req.method === 'HEAD') return void res.end();
-      for (const c of chunks) res.write(c);
-      return void res.end();
-    }
-    if (req.method === 'HEAD') return void res.end();
-    let sent = 0;
-    let bytes = 0;
-    res.on('close', () => (sent = Infinity));
-    while (sent !== Infinity) {
-      while (sent < seg.parts.length) {
-        const data = seg.parts[sent++].data;
-        bytes += data.length;
-        res.write(data);
+    const answer = () => {
+      const seg: Segment | undefined = t.segments.get(n);
+      if (!seg) return fail(404, 'no such segment');
+      if (seg.complete) return this.send(res, 'segment', this.whole(seg), head);
+      res.writeHead(200, OK_HEADERS.get('segment') as string[]);
+      if (head) return void res.end();
+      let bytes = 0;
+      for (const p of seg.parts) {
+        bytes += p.data.length;
+        res.write(p.data);
       }
-      if (seg.complete) break;
-      if (!(await s.store.waitFor(() => seg.parts.length > sent || seg.complete, 5000))) break;
-    }
-    if (sent !== Infinity) {
-      for (const c of seg.tail) {
-        bytes += c.length;
-        res.write(c);
-      }
-    }
-    this.count('segment', bytes);
-    res.end();
+      this.fanOut(s).read(seg, { res, sent: seg.parts.length, bytes, lastAt: Date.now(), done: (b) => this.count('segment', b) });
+    };
+    if (t.segments.has(n)) return answer();
+    const newest = t.inProgress()?.number ?? t.lastComplete()?.number ?? -Infinity;
+    if (n > newest && n <= newest + 2) return this.fanOut(s).wait(`s:${t.id}:${n}`, () => t.segments.has(n), 3000, () => !res.destroyed && answer());
+    fail(404, 'no such segment');
+  }
+
+  /** A complete segment's bytes as one Buffer, concatenated once for every viewer. */
+  private whole(seg: Segment): Buffer {
+    let b = this.wholeSegments.get(seg);
+    if (!b) this.wholeSegments.set(seg, (b = Buffer.concat(seg.chunks())));
+    return b;
+  }
+
+  private send(res: ServerResponse, kind: MediaKind, body: Buffer, head: boolean): void {
+    if (res.headersSent || res.destroyed) return;
+    res.writeHead(200, [...(OK_HEADERS.get(kind) as string[]), 'Content-Length', String(body.length)]);
+    res.end(head ? undefined : body);
+    this.count(kind, body.length);
+  }
+
+  private error(res: ServerResponse, kind: MediaKind | 'invalid', status: number, error: string, extra: string[] = []): void {
+    this.opts.metrics.requests.inc({ kind, status: String(status) });
+    if (res.headersSent || res.destroyed) return;
+    const body = Buffer.from(JSON.stringify({ error }));
+    res.writeHead(status, [...ERROR_HEADERS, ...extra, 'Content-Length', String(body.length)]);
+    res.end(body);
+  }
+
+  private shed(res: ServerResponse, kind: MediaKind, why: Shed): void {
+    this.opts.metrics.shed.inc({ reason: why });
+    const what = why === 'viewers' ? 'the packager is at its viewer limit' : 'the packager is at its in-flight request limit';
+    this.error(res, kind, 503, `${what}; retry in ${RETRY_AFTER_S} s`, ['Retry-After', String(RETRY_AFTER_S)]);
   }
 
   private count(kind: string, bytes: number) {

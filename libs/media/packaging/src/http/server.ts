@@ -1,5 +1,8 @@
-// The packager's HTTP app: probes and metrics, the clock (UTCTiming), the stream catalogue API, the media routes
-// (with CORS), the player page, and JSON 404s. Listening and draining are the Packager's (packager.ts).
+// The packager's HTTP: media routes (/live/*) answered on the raw http.Server before express (media-routes.ts);
+// express for the rest — probes and metrics, the clock (UTCTiming), the stream catalogue API (with CORS), the
+// player page, and JSON 404s. Probes and metrics also have their own listener (opsApp). Listening and draining are
+// the Packager's (packager.ts).
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express from 'express';
 import { opsRouter, type HealthState, type Registry } from '@livelab/service-kit';
 import { CLOCK_PATH, LIVE_PATH, STREAMS_API_PATH, type StreamList, type StreamSummary } from '@livelab/media-contract';
@@ -16,7 +19,7 @@ export interface HttpAppOptions {
   pageRouter?: express.Router;
 }
 
-export function createHttpApp(opts: HttpAppOptions): express.Express {
+function createExpressApp(opts: HttpAppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -34,14 +37,32 @@ export function createHttpApp(opts: HttpAppOptions): express.Express {
     res.set('Cache-Control', 'no-store').json(body);
   });
 
-  app.get(`${LIVE_PATH}/:stream/:file`, (req, res) => void opts.media.serve(req, res));
-  app.all(`${LIVE_PATH}/{*rest}`, (_req, res) => {
-    res.status(404).json({ error: 'not found: media URLs are /live/<stream>/<file>' });
-  });
 
   if (opts.pageRouter) app.use(opts.pageRouter);
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
+  });
+  return app;
+}
+
+/** The public port's request handler: /live/* on the fast path, everything else through express. */
+export function createHttpApp(opts: HttpAppOptions): RequestListener {
+  const app = createExpressApp(opts);
+  const prefix = `${LIVE_PATH}/`;
+  return (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url?.startsWith(prefix)) opts.media.handle(req, res);
+    else app(req, res);
+  };
+}
+
+/** The probe port: /healthz, /readyz and /metrics only. */
+export function createOpsApp(health: HealthState, registry: Registry): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(opsRouter(health, registry));
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found: this port serves /healthz, /readyz and /metrics' });
   });
   return app;
 }

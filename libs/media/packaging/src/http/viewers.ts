@@ -1,16 +1,15 @@
 // Viewer tracking: a viewer is a client (address and user agent) that fetched a stream's init, segment or part within
-// the last VIEWER_WINDOW_MS.
-import type { Request } from 'express';
+// the last VIEWER_WINDOW_MS. The client's key comes from the request (client.ts).
 
 export const VIEWER_WINDOW_MS = 10_000;
 
 export class ViewerTracker {
   private readonly viewers = new Map<string, Map<string, number>>(); // stream → client → last seen
 
-  note(stream: string, req: Request): void {
+  note(stream: string, client: string): void {
     let m = this.viewers.get(stream);
     if (!m) this.viewers.set(stream, (m = new Map()));
-    m.set(`${req.ip}|${req.get('user-agent') ?? ''}`, Date.now());
+    m.set(client, Date.now());
   }
 
   count(stream: string): number {

@@ -6,7 +6,8 @@ import { Packager, type PackagerOptions } from '../../src';
 const extra = JSON.parse(process.env['PACKAGER_TEST_OPTIONS'] ?? '{}') as Partial<PackagerOptions>;
 const logger = createLogger('packager', process.env['LOG_LEVEL'] ?? 'info');
 const packager = new Packager({ publishKey: 'hostile-test-key', logger, stallTimeoutMs: 2000, ...extra });
-void packager.start({ rtmpPort: 0, httpPort: 0, host: process.env['PACKAGER_TEST_HOST'] ?? '127.0.0.1' });
+const probePort = process.env['PACKAGER_TEST_PROBE'] ? 0 : undefined; // an ephemeral probe listener
+void packager.start({ rtmpPort: 0, httpPort: 0, probePort, host: process.env['PACKAGER_TEST_HOST'] ?? '127.0.0.1' });
 // Tests that measure what is retained (not garbage not yet collected) ask for a full GC first (node --expose-gc).
 const gc = (globalThis as { gc?: () => void }).gc;
 process.on('SIGUSR2', () => {

@@ -19,6 +19,8 @@ export class PackagerProcess {
   readonly stderr: string[] = [];
   rtmpPort = 0;
   httpPort = 0;
+  /** The probe listener's port (env PACKAGER_TEST_PROBE=1), else 0. */
+  probePort = 0;
   exit?: { code: number | null; signal: string | null };
   private readonly publishers: FfmpegRun[] = [];
 
@@ -44,6 +46,7 @@ export class PackagerProcess {
     const ready = await pollUntil('the packager to listen', () => p.exit ? Promise.reject(new Error(`packager exited: ${p.stderr.join('\n')}`)) : p.logs.find((l) => l['msg'] === 'packager listening'), 60_000);
     p.rtmpPort = Number(ready['rtmpPort']);
     p.httpPort = Number(ready['httpPort']);
+    p.probePort = Number(ready['probePort'] ?? 0);
     return p;
   }
 
