@@ -46,9 +46,9 @@ export class MediaRoutes {
     const tl = s.timeline;
     const track = f.track === undefined ? undefined : s.store.track(f.track);
     if (f.track !== undefined && !track?.info) return fail(404, `stream "${stream}" has no track ${f.track}`);
-    const send = (body: Buffer | string) => {
+    const send = (body: Buffer | string, blockingReload = false) => {
       const buf = typeof body === 'string' ? Buffer.from(body) : body;
-      res.status(200).set({ 'Content-Type': contentType(f.kind), 'Cache-Control': cacheControl(f.kind), 'Content-Length': String(buf.length) });
+      res.status(200).set({ 'Content-Type': contentType(f.kind), 'Cache-Control': cacheControl(f.kind, { blockingReload }), 'Content-Length': String(buf.length) });
       this.count(f.kind, buf.length);
       res.end(req.method === 'HEAD' ? undefined : buf);
     };
@@ -78,7 +78,7 @@ export class MediaRoutes {
     const t = track as Track;
     const refused = await awaitBlockingReload(req.query, stream, t, s.store, tl, mode);
     if (refused) return fail(refused.status, refused.error);
-    return send(mediaPlaylist(t, tl, mode));
+    return send(mediaPlaylist(t, tl, mode), req.query['_HLS_msn'] !== undefined);
   }
 
   /** A part: served when complete; the hinted part (and a few after it) is waited for. */
