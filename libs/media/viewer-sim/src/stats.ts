@@ -1,0 +1,79 @@
+// What simulated viewers measure. A unit (segment, part, DASH chunk) "becomes available" the first time any viewer
+// learns of it (a playlist listing it, or its last byte in a chunked response): with many viewers the first of them
+// is answered right after the origin has it, so later viewers' lag behind it is the origin's fan-out delay. A unit's
+// delivery delay is when its last byte reached this viewer minus the later of that moment and when this viewer
+// started asking for it (a polling player cannot know earlier). A miss: delay > the unit's duration, or not
+// delivered at all (an error, a shed 503, a unit skipped after falling behind).
+
+const MAX_KEYS = 200_000;
+const MAX_SAMPLES = 2_000_000;
+
+export interface StatsSummary {
+  delivered: number;
+  /** Delivered later than their duration. */
+  late: number;
+  /** Not delivered: errors, shed answers, skipped units. */
+  lost: number;
+  /** (late + lost) ÷ (delivered + lost). */
+  missRate: number;
+  errors: number;
+  /** 503 answers (an origin shedding load). */
+  shed: number;
+  requests: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export class ViewerStats {
+  private readonly firstSeen = new Map<string, number>();
+  delivered = 0;
+  late = 0;
+  lost = 0;
+  errors = 0;
+  shed = 0;
+  requests = 0;
+  private delays: number[] = [];
+
+  /** The first time any viewer saw `key` (recording `at` if this is the first). */
+  seen(key: string, at: number): number {
+    const t = this.firstSeen.get(key);
+    if (t !== undefined) return t;
+    if (this.firstSeen.size >= MAX_KEYS) this.firstSeen.clear(); // bounded: old units are not asked for again
+    this.firstSeen.set(key, at);
+    return at;
+  }
+
+  deliver(delayMs: number, durationMs: number): void {
+    this.delivered++;
+    if (delayMs > durationMs) this.late++;
+    if (this.delays.length < MAX_SAMPLES) this.delays.push(delayMs);
+  }
+
+  /** Units the viewer did not get. */
+  lose(n = 1): void {
+    this.lost += n;
+  }
+
+  /** Start a measurement window (first-seen times are kept). */
+  reset(): void {
+    this.delivered = this.late = this.lost = this.errors = this.shed = this.requests = 0;
+    this.delays = [];
+  }
+
+  summary(): StatsSummary {
+    const d = Float64Array.from(this.delays).sort();
+    const q = (p: number) => (d.length ? d[Math.min(d.length - 1, Math.floor(p * d.length))] : NaN);
+    const due = this.delivered + this.lost;
+    return {
+      delivered: this.delivered,
+      late: this.late,
+      lost: this.lost,
+      missRate: due ? (this.late + this.lost) / due : 0,
+      errors: this.errors,
+      shed: this.shed,
+      requests: this.requests,
+      p50Ms: q(0.5),
+      p99Ms: q(0.99),
+    };
+  }
+}

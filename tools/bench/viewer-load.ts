@@ -1,0 +1,240 @@
+// Benchmark (not a test): how many simulated viewers one packager core serves with < 1 % misses, against nginx
+// serving ffmpeg's own HLS fMP4 files from tmpfs in the same run. The packager (with its remux) and nginx run on core
+// 0, this load generator and the publishers on core 1 (taskset). One 720p30 stream at ~2.5 Mbit/s, encoded once and
+// published with -c copy so the publishers cost almost nothing. Viewers (libs/media/viewer-sim) ramp in steps; each
+// step: join, settle, measure (misses, p50/p99 delivery delay, server CPU), and the ramp stops past 1 % misses.
+// Run: `npx nx run packager:bench-viewers` (builds first). Prints markdown tables (docs/scaling.md).
+//
+// Env: BENCH_RUNS (3), BENCH_STEP_S (6 s measured per step), BENCH_SETTLE_S (3), BENCH_ARMS (nginx-hls,hls,ll-hls,ll-dash),
+// BENCH_STEPS_<ARM> (comma list, e.g. BENCH_STEPS_LL_HLS=250,500,1000), BENCH_KBPS (2500), BENCH_CPU_PROF=dir (the
+// packager runs under node --cpu-prof, profiles written there), BENCH_PACKAGER_ENV (extra env, k=v,k=v).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { manifestPath } from '@livelab/media-contract';
+import { ViewerCrowd, ViewerStats, type StatsSummary, type ViewerKind } from '@livelab/media-viewer-sim';
+
+const root = resolve(__dirname, '../..');
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
+const STEP_S = Number(process.env['BENCH_STEP_S'] ?? 6);
+const SETTLE_S = Number(process.env['BENCH_SETTLE_S'] ?? 3);
+const KBPS = Number(process.env['BENCH_KBPS'] ?? 2500);
+const ARMS = (process.env['BENCH_ARMS'] ?? 'nginx-hls,hls,ll-hls,ll-dash').split(',');
+const HTTP_PORT = 18590;
+const RTMP_PORT = 19545;
+const NGINX_PORT = 18591;
+const KEY = 'bench-viewers-key';
+const STREAM = 'bench';
+const SERVER_CORE = '0';
+const LOAD_CORE = '1';
+const DEFAULT_STEPS: Record<string, number[]> = {
+  'nginx-hls': [1000, 2000, 4000, 6000, 8000],
+  hls: [1000, 2000, 4000, 6000, 8000],
+  'll-hls': [250, 500, 1000, 1500, 2000, 3000],
+  'll-dash': [500, 1000, 2000, 3000, 4000, 6000],
+};
+const LOCAL_ADDRESSES = Array.from({ length: 40 }, (_, i) => `127.0.0.${2 + i}`);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (s: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
+
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+function steps(arm: string): number[] {
+  const v = process.env[`BENCH_STEPS_${arm.toUpperCase().replace(/-/g, '_')}`];
+  return v ? v.split(',').map(Number) : DEFAULT_STEPS[arm];
+}
+
+function ensureNginx(): string {
+  const found = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
+  if (found) return found;
+  log('nginx missing: apt-get install nginx-light');
+  spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'nginx-light'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (!existsSync('/usr/sbin/nginx')) throw new Error('nginx is not installed (apt-get install nginx-light)');
+  return '/usr/sbin/nginx';
+}
+
+/** nginx, one process (master_process off = one worker), on a high port, serving `dir`; its own config and logs. */
+function startNginx(bin: string, work: string, dir: string): ChildProcess {
+  const conf = join(work, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `daemon off;
+master_process off;
+worker_processes 1;
+pid ${work}/nginx.pid;
+error_log ${work}/nginx-error.log warn;
+events { worker_connections 20000; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_requests 1000000;
+  keepalive_timeout 60s;
+  client_body_temp_path ${work}/body;
+  types { application/vnd.apple.mpegurl m3u8; video/mp4 m4s mp4; }
+  server {
+    listen 127.0.0.1:${NGINX_PORT} reuseport;
+    root ${dir};
+    location ~ \\.m3u8$ { add_header Cache-Control no-cache; }
+  }
+}
+`,
+  );
+  return spawn('taskset', ['-c', SERVER_CORE, bin, '-p', work, '-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** A 10 s 720p30 clip with a keyframe every second, encoded once. */
+function makeClip(work: string): string {
+  const clip = join(work, 'clip.flv');
+  const r = spawnSync('taskset', ['-c', LOAD_CORE, 'ffmpeg', '-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000',
+    '-t', '10', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0',
+    '-b:v', `${KBPS}k`, '-maxrate', `${KBPS}k`, '-bufsize', `${KBPS}k`, '-c:a', 'aac', '-b:a', '128k', '-f', 'flv', clip], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('could not encode the clip');
+  return clip;
+}
+
+const loop = (clip: string) => ['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', clip, '-c', 'copy'];
+
+async function waitFor(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+const ok = async (url: string) => (await fetch(url)).status === 200;
+
+interface StepResult extends StatsSummary {
+  arm: string;
+  viewers: number;
+  serverCpuPct: number;
+  loadCpuPct: number;
+}
+
+async function ramp(arm: string, serverPid: number): Promise<StepResult[]> {
+  const kind = (arm === 'nginx-hls' ? 'hls' : arm) as ViewerKind;
+  const target =
+    arm === 'nginx-hls'
+      ? { host: '127.0.0.1', port: NGINX_PORT, manifestPath: '/master.m3u8', localAddresses: LOCAL_ADDRESSES }
+      : { host: '127.0.0.1', port: HTTP_PORT, manifestPath: manifestPath(STREAM, kind === 'll-dash' ? 'dash' : 'hls', kind === 'hls' ? 'standard' : 'll'), localAddresses: LOCAL_ADDRESSES };
+  const stats = new ViewerStats();
+  const crowd = new ViewerCrowd(kind, target, stats);
+  const out: StepResult[] = [];
+  try {
+    for (const n of steps(arm)) {
+      await crowd.grow(n, 1000);
+      await sleep(SETTLE_S * 1000);
+      stats.reset();
+      const c0 = cpuSeconds(serverPid);
+      const l0 = process.cpuUsage();
+      const t0 = Date.now();
+      await sleep(STEP_S * 1000);
+      const s = stats.summary();
+      const el = (Date.now() - t0) / 1000;
+      const l1 = process.cpuUsage(l0);
+      const r: StepResult = { ...s, arm, viewers: n, serverCpuPct: ((cpuSeconds(serverPid) - c0) / el) * 100, loadCpuPct: ((l1.user + l1.system) / 1e6 / el) * 100 };
+      out.push(r);
+      log(`${arm} ${n}: misses ${(s.missRate * 100).toFixed(2)} % (late ${s.late}, lost ${s.lost} of ${s.delivered}), p50 ${s.p50Ms} ms p99 ${s.p99Ms} ms, shed ${s.shed}, errors ${s.errors}, req/s ${(s.requests / el).toFixed(0)}, server CPU ${r.serverCpuPct.toFixed(0)} %, load gen CPU ${r.loadCpuPct.toFixed(0)} %, load ${loadavg()[0].toFixed(2)}`);
+      if (s.missRate > 0.01) break;
+    }
+  } finally {
+    await crowd.stop();
+  }
+  return out;
+}
+
+async function main() {
+  spawnSync('taskset', ['-pc', LOAD_CORE, String(process.pid)], { stdio: 'ignore' });
+  const nginxBin = ensureNginx();
+  const work = mkdtempSync('/dev/shm/livelab-bench-viewers-');
+  const hlsDir = join(work, 'hls');
+  const children: ChildProcess[] = [];
+  const cleanup = () => {
+    for (const c of children) c.kill('SIGTERM');
+  };
+  process.on('SIGINT', () => {
+    cleanup();
+    process.exit(130);
+  });
+  try {
+    const clip = makeClip(work);
+    const extraEnv = Object.fromEntries((process.env['BENCH_PACKAGER_ENV'] ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]));
+    const prof = process.env['BENCH_CPU_PROF'];
+    const packager = spawn('taskset', ['-c', SERVER_CORE, process.execPath, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), join(root, 'dist/apps/packager/main.js')], {
+      env: { ...process.env, LOG_LEVEL: 'error', HTTP_PORT: String(HTTP_PORT), RTMP_PORT: String(RTMP_PORT), PUBLISH_KEY: KEY, ...extraEnv },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    children.push(packager);
+    await waitFor('the packager', () => ok(`http://127.0.0.1:${HTTP_PORT}/healthz`));
+    children.push(spawn('taskset', ['-c', LOAD_CORE, 'ffmpeg', ...loop(clip), '-f', 'flv', `rtmp://127.0.0.1:${RTMP_PORT}/live/${STREAM}?key=${KEY}`], { stdio: 'ignore' }));
+    // The anchor: ffmpeg's own HLS muxer, fMP4, 1 s segments, video and an audio rendition like ours, on tmpfs.
+    spawnSync('mkdir', ['-p', hlsDir]);
+    children.push(
+      spawn('taskset', ['-c', LOAD_CORE, 'ffmpeg', ...loop(clip), '-map', '0:v', '-map', '0:a', '-f', 'hls', '-hls_time', '1', '-hls_list_size', '6', '-hls_segment_type', 'fmp4',
+        '-hls_flags', 'delete_segments+independent_segments+temp_file', '-master_pl_name', 'master.m3u8', '-var_stream_map', 'v:0,agroup:aud,name:video a:0,agroup:aud,name:audio',
+        '-hls_fmp4_init_filename', 'init.mp4', '-hls_segment_filename', join(hlsDir, '%v-%05d.m4s'), join(hlsDir, '%v.m3u8')], { stdio: 'ignore', cwd: hlsDir }),
+    );
+    const nginx = startNginx(nginxBin, work, hlsDir);
+    children.push(nginx);
+    await waitFor('the packager stream', () => ok(`http://127.0.0.1:${HTTP_PORT}${manifestPath(STREAM, 'hls', 'll')}`));
+    await waitFor("ffmpeg's HLS on nginx", () => ok(`http://127.0.0.1:${NGINX_PORT}/video.m3u8`));
+    await sleep(3000);
+    const pids: Record<string, number> = { nginx: nginx.pid as number, packager: packager.pid as number };
+    log(`packager pid ${packager.pid}, nginx pid ${nginx.pid}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    const all: StepResult[][] = [];
+    for (let run = 0; run < RUNS; run++) {
+      for (const arm of ARMS) {
+        // The taskset wrapper execs: its pid is the server's.
+        all.push(await ramp(arm, arm === 'nginx-hls' ? pids['nginx'] : pids['packager']));
+        await sleep(2000);
+      }
+    }
+    report(all);
+  } finally {
+    cleanup();
+    await sleep(500);
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function report(all: StepResult[][]) {
+  const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '–');
+  console.log(`\nload average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+  console.log('| arm | most viewers < 1 % misses | misses there | p50 / p99 delay (ms) | server CPU (% of a core) | CPU per viewer (% of a core) | load gen CPU | next step |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const steps of all) {
+    const good = steps.filter((s) => s.missRate <= 0.01).at(-1);
+    const bad = steps.find((s) => s.missRate > 0.01);
+    const arm = steps[0]?.arm ?? '?';
+    if (!good) {
+      console.log(`| ${arm} | < ${bad?.viewers ?? '?'} | | | | | | ${bad ? `${bad.viewers}: ${f(bad.missRate * 100, 1)} %` : ''} |`);
+      continue;
+    }
+    console.log(
+      `| ${arm} | ${bad ? '' : '≥ '}${good.viewers} | ${f(good.missRate * 100, 2)} % | ${f(good.p50Ms)} / ${f(good.p99Ms)} | ${f(good.serverCpuPct)} | ${f(good.serverCpuPct / good.viewers, 4)} | ${f(good.loadCpuPct)} % | ${bad ? `${bad.viewers}: ${f(bad.missRate * 100, 1)} %, p99 ${f(bad.p99Ms)} ms` : 'none failed'} |`,
+    );
+  }
+  console.log('\nevery step:\n');
+  console.log('| arm | viewers | misses | late | lost | delivered | p50 ms | p99 ms | shed 503 | errors | server CPU % | load gen CPU % |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const s of all.flat()) {
+    console.log(`| ${s.arm} | ${s.viewers} | ${f(s.missRate * 100, 2)} % | ${s.late} | ${s.lost} | ${s.delivered} | ${f(s.p50Ms)} | ${f(s.p99Ms)} | ${s.shed} | ${s.errors} | ${f(s.serverCpuPct)} | ${f(s.loadCpuPct)} |`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
