@@ -131,7 +131,9 @@ describe('the edge', () => {
       await sleep(2000); // everyone joined and follows the live edge
       proxy.reset();
       stats.reset();
+      const cpu0 = edge.cpuSeconds();
       await sleep(6000);
+      const edgeCpu = (edge.cpuSeconds() - cpu0) / 6;
       const counts = new Map(proxy.counts);
       const summary = stats.summary();
       await Promise.all(crowds.map((c) => c.stop()));
@@ -139,7 +141,7 @@ describe('the edge', () => {
       const versioned = [...counts].filter(([u]) => /\/chunk-\d+-\d+(\.\d+)?\.m4s$/.test(u) || u.includes('_HLS_msn='));
       const worst = versioned.reduce((m, [, c]) => Math.max(m, c), 0);
       const total = [...counts.values()].reduce((a, b) => a + b, 0);
-      console.log(`${n} viewers: origin ${total} requests in 6 s (${versioned.length} versioned URLs, at most ${worst} each); viewers ${summary.requests} requests, ${summary.delivered} delivered, miss ${(summary.missRate * 100).toFixed(1)} %, p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms, errors ${summary.errors}`);
+      console.log(`${n} viewers: edge CPU ${(edgeCpu * 100).toFixed(1)} % of a core; origin ${total} requests in 6 s (${versioned.length} versioned URLs, at most ${worst} each); viewers ${summary.requests} requests, ${summary.delivered} delivered, miss ${(summary.missRate * 100).toFixed(1)} %, p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms, errors ${summary.errors}`);
       return { n, total, worst, versioned: versioned.length, summary };
     };
     const small = await run(30);

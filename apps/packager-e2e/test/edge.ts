@@ -2,7 +2,7 @@
 // the repository's VCL (docker/edge/default.vcl) and its origin.vcl pointed at the given origin; and a counting
 // proxy to put between the edge and the packager, so a test sees every request the origin receives, per URL.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest, Agent, type Server } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,8 @@ export interface Edge {
   port: number;
   /** varnishd's own output (compile errors, child restarts). */
   log: () => string;
+  /** CPU seconds (user + system) used so far by varnishd's manager and cache processes. */
+  cpuSeconds: () => number;
   stop: () => Promise<void>;
 }
 
@@ -64,7 +66,25 @@ export async function startEdge(origin: { host: string; port: number }): Promise
     await stop();
     throw e;
   }
-  return { port, log: () => out, stop };
+  return { port, log: () => out, stop, cpuSeconds: () => processTreeCpuSeconds(child.pid as number) };
+}
+
+const CLOCK_TICKS = 100; // Linux USER_HZ
+/** utime + stime of a process and its live children, from /proc (Linux). */
+function processTreeCpuSeconds(pid: number): number {
+  const stat = (p: string) => {
+    try {
+      return readFileSync(`/proc/${p}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    } catch {
+      return undefined;
+    }
+  };
+  let ticks = 0;
+  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    const f = stat(p); // fields after the command name: state ppid … utime(12) stime(13)
+    if (f && (p === String(pid) || f[1] === String(pid))) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks / CLOCK_TICKS;
 }
 
 /** Forwards every request to the origin unchanged (responses streamed as they arrive) and counts them by URL. */
