@@ -124,7 +124,7 @@ describe('rendering', () => {
     expect(find(edge, 'NetworkPolicy', 'packager').spec.ingress[0]).toEqual({ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'edge' } } }], ports: [{ port: 8080, protocol: 'TCP' }] });
     expect(find(edge, 'NetworkPolicy', 'edge').spec.egress).toEqual([{ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'packager' } } }], ports: [{ port: 8080, protocol: 'TCP' }] }]);
     // The MPD's UTCTiming and any absolute URL name the edge's address.
-    expect(find(edge, 'Deployment', 'packager').spec.template.spec.containers[0].env).toContainEqual({ name: 'PUBLIC_BASE_URL', value: `http://${lb.metadata.annotations['metallb.io/loadBalancerIPs']}:8080` });
+    expect(find(edge, 'Deployment', 'packager').spec.template.spec.containers[0].env).toContainEqual({ name: 'PUBLIC_BASE_URL', value: `http://${annotations(lb)['metallb.io/loadBalancerIPs']}:8080` });
     const dep = find(edge, 'Deployment', 'edge').spec;
     expect(dep.template.spec.containers[0].image).toMatch(/^livelab\/edge:0\.1\.0-[0-9a-f]{7}$/);
     expect(dep.template.spec.containers[0].env).toEqual(expect.arrayContaining([{ name: 'ORIGIN_HOST', value: 'packager' }, { name: 'ORIGIN_PORT', value: '8080' }]));
