@@ -5,13 +5,13 @@
 // edge within 100 ms glass-to-glass of the same page played direct.
 import type { Browser, Page } from 'playwright-core';
 import { CLOCK_PATH, STREAMS_API_PATH, manifestPath, type PageStatsWindow, type StreamList } from '@livelab/media-contract';
-import { TestSignalPublisher } from '@livelab/media-ffmpeg';
-import { Packager } from '@livelab/media-packaging';
-import { playerRouter } from '@livelab/media-player';
+import type { TestSignalPublisher } from '@livelab/media-ffmpeg';
+import type { Packager } from '@livelab/media-packaging';
 import { ViewerCrowd, ViewerStats, type ViewerKind } from '@livelab/media-viewer-sim';
-import { pollUntil, silentLogger } from '@livelab/service-kit';
+import { pollUntil } from '@livelab/service-kit';
 import { launchChromium } from './browser';
 import { CountingProxy, startEdge, type Edge } from './edge';
+import { startLiveStack } from './live-stack';
 
 jest.setTimeout(180_000);
 
@@ -27,20 +27,13 @@ let direct: string;
 let viaEdge: string;
 
 beforeAll(async () => {
-  packager = new Packager({ publishKey: KEY, logger: silentLogger(), pageRouter: playerRouter() });
-  const ports = await packager.start({ rtmpPort: 0, httpPort: 0, host: '127.0.0.1' });
-  direct = `http://127.0.0.1:${ports.httpPort}`;
-  proxy = new CountingProxy({ host: '127.0.0.1', port: ports.httpPort });
+  let httpPort: number;
+  ({ packager, publisher, httpPort } = await startLiveStack(STREAM, KEY));
+  direct = `http://127.0.0.1:${httpPort}`;
+  proxy = new CountingProxy({ host: '127.0.0.1', port: httpPort });
   await proxy.start();
   edge = await startEdge({ host: '127.0.0.1', port: proxy.port });
   viaEdge = `http://127.0.0.1:${edge.port}`;
-  publisher = new TestSignalPublisher({
-    streams: [{ name: STREAM, pattern: 'smptehdbars', width: 640, height: 360, fps: 30, videoBitrateKbps: 800, audioBitrateKbps: 128 }],
-    rtmpBaseUrl: `rtmp://127.0.0.1:${ports.rtmpPort}/live`,
-    publishKey: KEY,
-    logger: silentLogger(),
-  });
-  await publisher.start();
   await pollUntil('the stream to be live through the edge', async () => {
     const res = await fetch(`${viaEdge}${STREAMS_API_PATH}`);
     return res.ok && ((await res.json()) as StreamList).streams.some((s) => s.name === STREAM);

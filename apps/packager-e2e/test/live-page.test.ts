@@ -5,11 +5,11 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { STREAMS_API_PATH, type Format, type PageStatsWindow, type StreamList } from '@livelab/media-contract';
-import { pollUntil, silentLogger } from '@livelab/service-kit';
-import { TestSignalPublisher } from '@livelab/media-ffmpeg';
-import { Packager } from '@livelab/media-packaging';
-import { playerRouter } from '@livelab/media-player';
+import { pollUntil } from '@livelab/service-kit';
+import type { TestSignalPublisher } from '@livelab/media-ffmpeg';
+import type { Packager } from '@livelab/media-packaging';
 import { launchChromium } from './browser';
+import { startLiveStack } from './live-stack';
 
 jest.setTimeout(180_000);
 
@@ -27,16 +27,9 @@ const stats = (page: Page) => page.evaluate(() => (window as unknown as PageStat
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  packager = new Packager({ publishKey: KEY, logger: silentLogger(), pageRouter: playerRouter() });
-  const ports = await packager.start({ rtmpPort: 0, httpPort: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${ports.httpPort}`;
-  publisher = new TestSignalPublisher({
-    streams: [{ name: STREAM, pattern: 'smptehdbars', width: 640, height: 360, fps: 30, videoBitrateKbps: 800, audioBitrateKbps: 128 }],
-    rtmpBaseUrl: `rtmp://127.0.0.1:${ports.rtmpPort}/live`,
-    publishKey: KEY,
-    logger: silentLogger(),
-  });
-  await publisher.start();
+  let httpPort: number;
+  ({ packager, publisher, httpPort } = await startLiveStack(STREAM, KEY));
+  base = `http://127.0.0.1:${httpPort}`;
   ({ browser, close: closeBrowser } = await launchChromium());
   await pollUntil('the stream to be live', async () => {
     const res = await fetch(`${base}${STREAMS_API_PATH}`);
