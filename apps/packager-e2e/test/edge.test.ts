@@ -89,26 +89,16 @@ describe('the edge', () => {
     expect(proxy.counts.get(missing)).toBe(2);
   });
 
-  // The page in chromium, direct and through the edge at the same time (same load, same stream).
+  // The page in chromium, direct and then through the edge, one player at a time: two pages playing at once on
+  // these 2 cores differ by seconds even when both play direct (measured: 1337 vs 3301 ms), whichever is second.
   it.each(['hls', 'dash'] as const)('plays %s low latency through the edge within 100 ms glass-to-glass of direct', async (format) => {
     const { browser, close } = await launchChromium();
     try {
-      const [d, e] = await Promise.all([direct, viaEdge].map((base) => openPage(browser, `${base}/?stream=${STREAM}&format=${format}&mode=ll`)));
-      await Promise.all([d, e].map((p) => pollUntil(`${format} playback`, async () => (await stats(p)).playing, 30_000)));
-      await sleep(3000); // the players settle on their target
-      const from = await Promise.all([d, e].map(async (p) => (await stats(p)).g2gSamples.length));
-      await sleep(12_000);
-      const [sd, se] = await Promise.all([d, e].map((p) => stats(p)));
-      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-      const md = median(sd.g2gSamples.slice(from[0]));
-      const me = median(se.g2gSamples.slice(from[1]));
-      console.log(`${format} ll: glass-to-glass median direct ${md} ms, through the edge ${me} ms (stalls ${sd.stalls} / ${se.stalls})`);
-      for (const s of [sd, se]) {
-        expect(s.errors).toEqual([]);
-        expect(s.mode).toBe('ll');
-      }
-      expect(se.g2gSamples.length - from[1]).toBeGreaterThan(20);
-      expect(me).toBeLessThanOrEqual(md + 100);
+      const direct_ = await playFor(browser, `${direct}/?stream=${STREAM}&format=${format}&mode=ll`);
+      const edge_ = await playFor(browser, `${viaEdge}/?stream=${STREAM}&format=${format}&mode=ll`);
+      console.log(`${format} ll: glass-to-glass median direct ${direct_.median} ms, through the edge ${edge_.median} ms (samples ${direct_.samples} / ${edge_.samples}, stalls ${direct_.stalls} / ${edge_.stalls})`);
+      expect(edge_.samples).toBeGreaterThan(20);
+      expect(edge_.median).toBeLessThanOrEqual(direct_.median + 100);
     } finally {
       await close();
     }
@@ -157,9 +147,21 @@ function mediaDir(): string {
 
 const stats = (page: Page) => page.evaluate(() => (window as unknown as PageStatsWindow).livelabStats());
 
-async function openPage(browser: Browser, url: string): Promise<Page> {
+/** Play the page at `url`, let the player settle on its target, then the glass-to-glass median over 8 s. */
+async function playFor(browser: Browser, url: string): Promise<{ median: number; samples: number; stalls: number }> {
   const page = await browser.newPage({ viewport: { width: 960, height: 600 } });
-  await page.goto(url);
-  return page;
+  try {
+    await page.goto(url);
+    await pollUntil('playback', async () => (await stats(page)).playing, 30_000);
+    await sleep(4000); // the page's catch-up (≤ +10 % rate) takes up where the player happened to start
+    const from = (await stats(page)).g2gSamples.length;
+    await sleep(8000);
+    const s = await stats(page);
+    expect(s.errors).toEqual([]);
+    expect(s.mode).toBe('ll');
+    const window = [...s.g2gSamples.slice(from)].sort((a, b) => a - b);
+    return { median: Math.round(window[Math.floor(window.length / 2)]), samples: window.length, stalls: s.stalls };
+  } finally {
+    await page.close();
+  }
 }
-
