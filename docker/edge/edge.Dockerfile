@@ -5,10 +5,13 @@ ARG DEBIAN_BASE=debian:bookworm-slim
 FROM ${DEBIAN_BASE}
 ARG VERSION=0.1.0
 ARG REVISION=unknown
-RUN apt-get update \
+# policy-rc.d: the package's postinst must not start a varnishd during the build (the build runs on the host network).
+RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 0755 /usr/sbin/policy-rc.d \
+ && apt-get update \
  && apt-get install -y --no-install-recommends varnish \
- && rm -rf /var/lib/apt/lists/* /etc/varnish/default.vcl \
- && groupadd --gid 10001 livelab && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin livelab
+ && rm -rf /var/lib/apt/lists/* /etc/varnish/default.vcl /usr/sbin/policy-rc.d \
+ && groupadd --gid 10001 livelab && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin livelab \
+ && rm -rf /var/lib/varnish && install -d -o 10001 -g 10001 -m 0755 /var/lib/varnish
 COPY default.vcl origin.vcl /etc/varnish/livelab/
 COPY entrypoint.sh /usr/local/bin/edge-entrypoint
 RUN chmod 0755 /usr/local/bin/edge-entrypoint && varnishd -C -f /etc/varnish/livelab/default.vcl -p vcl_path=/etc/varnish/livelab -n /tmp/vcc >/dev/null && rm -rf /tmp/vcc
