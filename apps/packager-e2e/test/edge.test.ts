@@ -23,6 +23,8 @@ let packager: Packager;
 let publisher: TestSignalPublisher;
 let proxy: CountingProxy;
 let edge: Edge;
+/** A second edge straight on the packager (no counting proxy in the way) for the players. */
+let pageEdge: Edge;
 let direct: string;
 let viaEdge: string;
 
@@ -34,6 +36,7 @@ beforeAll(async () => {
   await proxy.start();
   edge = await startEdge({ host: '127.0.0.1', port: proxy.port });
   viaEdge = `http://127.0.0.1:${edge.port}`;
+  pageEdge = await startEdge({ host: '127.0.0.1', port: httpPort });
   await pollUntil('the stream to be live through the edge', async () => {
     const res = await fetch(`${viaEdge}${STREAMS_API_PATH}`);
     return res.ok && ((await res.json()) as StreamList).streams.some((s) => s.name === STREAM);
@@ -43,6 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await publisher?.stop();
   await edge?.stop();
+  await pageEdge?.stop();
   await proxy?.stop();
   await packager?.stop();
 });
@@ -89,18 +93,18 @@ describe('the edge', () => {
     expect(proxy.counts.get(missing)).toBe(2);
   });
 
-  // The page in chromium, direct and then through the edge, one player at a time: two pages playing at once on
+  // The page in chromium, direct and then through an edge (straight on the packager), one player at a time: two pages playing at once on
   // these 2 cores differ by seconds even when both play direct (measured: 1337 vs 3301 ms), whichever is second.
   it.each(['hls', 'dash'] as const)('plays %s low latency through the edge within 100 ms glass-to-glass of direct', async (format) => {
     const { browser, close } = await launchChromium();
     try {
       const direct_ = await playFor(browser, `${direct}/?stream=${STREAM}&format=${format}&mode=ll`);
-      const edge_ = await playFor(browser, `${viaEdge}/?stream=${STREAM}&format=${format}&mode=ll`);
+      const edge_ = await playFor(browser, `http://127.0.0.1:${pageEdge.port}/?stream=${STREAM}&format=${format}&mode=ll`);
       console.log(`${format} ll: glass-to-glass median direct ${direct_.median} ms, through the edge ${edge_.median} ms (samples ${direct_.samples} / ${edge_.samples}, stalls ${direct_.stalls} / ${edge_.stalls})`);
       expect(edge_.samples).toBeGreaterThan(20);
-      // The goal is +100 ms for both. LL-DASH meets it; LL-HLS through the edge measured +170 to +1100 ms behind
-      // direct on a loaded box (load average 17–27; docs/scaling.md, "Known limits"): asserted at +1000 ms until found.
-      expect(edge_.median).toBeLessThanOrEqual(direct_.median + (format === 'dash' ? 100 : 1000));
+      // Through the counting proxy (a Node server in this process, beside the packager) LL-HLS measured +170 to
+      // +1100 ms behind direct; through an edge straight on the packager it is within the goal (docs/scaling.md).
+      expect(edge_.median).toBeLessThanOrEqual(direct_.median + 100);
     } finally {
       await close();
     }
