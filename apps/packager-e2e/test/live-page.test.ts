@@ -11,6 +11,7 @@ import { TestSignalPublisher } from '@livelab/media-generator';
 import { Packager } from '@livelab/media-packaging';
 import { playerRouter } from '@livelab/media-player';
 import { launchChromium } from './browser';
+import { startLiveStack } from './live-stack';
 
 jest.setTimeout(180_000);
 
@@ -30,17 +31,12 @@ const stats = (page: Page) => page.evaluate(() => (window as unknown as PageStat
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  packager = new Packager({ publishKey: KEY, logger: silentLogger(), pageRouter: playerRouter() });
-  ports = await packager.start({ rtmpPort: 0, httpPort: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${ports.httpPort}`;
-  rtmpBase = `rtmp://127.0.0.1:${ports.rtmpPort}/live`;
-  publisher = new TestSignalPublisher({
-    streams: [{ name: STREAM, pattern: 'smptehdbars', width: 640, height: 360, fps: 30, videoBitrateKbps: 800, audioBitrateKbps: 128 }],
-    rtmpBaseUrl: rtmpBase,
-    publishKey: KEY,
-    logger: silentLogger(),
-  });
-  await publisher.start();
+  let httpPort: number;
+  let rtmpPort: number;
+  ({ packager, publisher, httpPort, rtmpPort } = await startLiveStack(STREAM, KEY));
+  ports = { httpPort, rtmpPort };
+  base = `http://127.0.0.1:${httpPort}`;
+  rtmpBase = `rtmp://127.0.0.1:${rtmpPort}/live`;
   ({ browser, close: closeBrowser } = await launchChromium());
   await pollUntil('the stream to be live', async () => {
     const res = await fetch(`${base}${STREAMS_API_PATH}`);

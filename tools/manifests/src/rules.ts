@@ -192,7 +192,7 @@ export function disruptionBudgetsCoverEvictablePods(objs: K8sObject[]): string[]
   return out;
 }
 
-const LIVELAB_APPS = new Set(['packager', 'generator', 'whoami', 'work-server', 'work-client']);
+const LIVELAB_APPS = new Set(['packager', 'generator', 'whoami', 'work-server', 'work-client', 'edge']);
 const BUILD_TAG = /^\d+\.\d+\.\d+-[0-9a-f]{7,40}(-dirty\.\d{14})?$/;
 
 /** livelab's own images name one build: <version>-<git sha> (tools/docker/image-tag.mjs) or a digest. */
@@ -299,7 +299,9 @@ function allowed(objs: K8sObject[], direction: 'ingress' | 'egress', pod: Pod, p
   );
 }
 
-/** The connections livelab's manifests imply: every init-container wait and every env URL naming a Service. */
+const envValue = (c: Json, name: string): string | undefined => ((c['env'] ?? []) as Json[]).find((e) => e['name'] === name)?.['value'];
+
+/** The connections livelab's manifests imply: every init-container wait, every env URL naming a Service, an edge's origin. */
 function impliedConnections(objs: K8sObject[]): Array<{ from: K8sObject; service: string; port: number }> {
   const out: Array<{ from: K8sObject; service: string; port: number }> = [];
   const services = new Set(objs.filter((o) => o.kind === 'Service').map((o) => o.metadata.name));
@@ -309,11 +311,15 @@ function impliedConnections(objs: K8sObject[]): Array<{ from: K8sObject; service
       const wait = tcpWait(c);
       if (wait && services.has(wait.host.split('.')[0])) out.push({ from: o, service: wait.host.split('.')[0], port: Number(wait.port) });
     }
-    for (const c of (pod['containers'] ?? []) as Json[])
+    for (const c of (pod['containers'] ?? []) as Json[]) {
       for (const e of (c['env'] ?? []) as Json[]) {
         const m = /^[a-z]+:\/\/([a-z0-9-]+)(?:\.[a-z0-9.-]+)?:(\d+)/.exec(String(e['value'] ?? ''));
         if (m && services.has(m[1])) out.push({ from: o, service: m[1], port: Number(m[2]) });
       }
+      // The edge names its origin as ORIGIN_HOST + ORIGIN_PORT (docker/edge/entrypoint.sh).
+      const host = String(envValue(c, 'ORIGIN_HOST') ?? '').split('.')[0];
+      if (host && services.has(host)) out.push({ from: o, service: host, port: Number(envValue(c, 'ORIGIN_PORT') ?? 8080) });
+    }
   }
   return out;
 }

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 
 type Json = Record<string, unknown>;
 
-const GROUPS: Record<string, string> = { '': 'Core', apps: 'Apps', policy: 'Policy', batch: 'Batch', 'networking.k8s.io': 'Networking', 'scheduling.k8s.io': 'Scheduling' };
+const GROUPS: Record<string, string> = { '': 'Core', apps: 'Apps', policy: 'Policy', batch: 'Batch', 'networking.k8s.io': 'Networking', 'scheduling.k8s.io': 'Scheduling', autoscaling: 'Autoscaling' };
 
 /** The kubernetes-models schema module for apiVersion + kind, e.g. apps/v1 Deployment → IoK8sApiAppsV1Deployment. */
 export function schemaModule(apiVersion: string, kind: string): string | undefined {

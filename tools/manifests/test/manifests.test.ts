@@ -12,7 +12,7 @@ const k8s = join(repo, 'k8s');
 const clone = <T>(x: T): T => structuredClone(x);
 const annotations = (o: K8sObject) => o.metadata['annotations'] as Record<string, string>;
 
-const KUSTOMIZATIONS = ['overlays/office', 'overlays/office-ha', 'metallb', 'base/packager', 'base/generator', 'base/whoami', 'base/work-server', 'base/work-client'];
+const KUSTOMIZATIONS = ['overlays/office', 'overlays/office-ha', 'overlays/office-edge', 'metallb', 'base/packager', 'base/generator', 'base/whoami', 'base/work-server', 'base/work-client'];
 const rendered = new Map<string, K8sObject[]>();
 /** Render the office overlay with some components, from a temporary kustomization. */
 function officeWith(...components: string[]): K8sObject[] {
@@ -33,7 +33,7 @@ const office = () => rendered.get('overlays/office') as K8sObject[];
 const officeHa = () => rendered.get('overlays/office-ha') as K8sObject[];
 const metallb = () => rendered.get('metallb') as K8sObject[];
 /** Every render a cluster may run: the rules, the schema and the docs must hold for each. */
-const DEPLOYABLE = ['overlays/office', 'overlays/office-ha', 'office + work-server-ha'];
+const DEPLOYABLE = ['overlays/office', 'overlays/office-ha', 'office + work-server-ha', 'overlays/office-edge'];
 const find = (objs: K8sObject[], kind: string, name: string) => objs.find((o) => o.kind === kind && o.metadata.name === name) as K8sObject & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe('rendering', () => {
@@ -107,6 +107,35 @@ describe('rendering', () => {
     const own = rendered.get('office + work-server-ha') as K8sObject[];
     expect(own.some((o) => o.metadata.name === 'work-postgres')).toBe(false);
     expect(find(own, 'NetworkPolicy', 'work-server').spec.egress).toEqual([{ ports: [{ port: 5432, protocol: 'TCP' }] }]);
+  });
+
+  it('office-edge: Varnish edges take the LoadBalancer, the packager is reached only through them', () => {
+    const edge = rendered.get('overlays/office-edge') as K8sObject[];
+    const names = (objs: K8sObject[]) => objs.map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(names(edge).filter((n) => !names(office()).includes(n)).sort()).toEqual([
+      'Deployment/edge', 'HorizontalPodAutoscaler/edge', 'NetworkPolicy/edge', 'PodDisruptionBudget/edge', 'Service/edge',
+    ]);
+    const lb = find(edge, 'Service', 'edge');
+    expect(lb.spec).toMatchObject({ type: 'LoadBalancer', ports: [{ port: 8080, targetPort: 'http' }] });
+    expect(lb.metadata.annotations).toEqual({ 'metallb.io/address-pool': 'livelab-pinned', 'metallb.io/loadBalancerIPs': '192.168.10.240' });
+    const origin = find(edge, 'Service', 'packager');
+    expect([origin.spec.type, origin.metadata.annotations]).toEqual(['ClusterIP', undefined]);
+    // Players reach the packager's HTTP only through the edge; RTMP from the generator as before.
+    expect(find(edge, 'NetworkPolicy', 'packager').spec.ingress[0]).toEqual({ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'edge' } } }], ports: [{ port: 8080, protocol: 'TCP' }] });
+    expect(find(edge, 'NetworkPolicy', 'edge').spec.egress).toEqual([{ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'packager' } } }], ports: [{ port: 8080, protocol: 'TCP' }] }]);
+    // The MPD's UTCTiming and any absolute URL name the edge's address.
+    expect(find(edge, 'Deployment', 'packager').spec.template.spec.containers[0].env).toContainEqual({ name: 'PUBLIC_BASE_URL', value: `http://${annotations(lb)['metallb.io/loadBalancerIPs']}:8080` });
+    const dep = find(edge, 'Deployment', 'edge').spec;
+    expect(dep.template.spec.containers[0].image).toMatch(/^livelab\/edge:0\.1\.0-[0-9a-f]{7}$/);
+    expect(dep.template.spec.containers[0].env).toEqual(expect.arrayContaining([{ name: 'ORIGIN_HOST', value: 'packager' }, { name: 'ORIGIN_PORT', value: '8080' }]));
+    expect(find(edge, 'HorizontalPodAutoscaler', 'edge').spec).toMatchObject({
+      scaleTargetRef: { kind: 'Deployment', name: 'edge' }, minReplicas: 2,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+    });
+    // The edge → packager connection is checked at both ends: closing it at the packager is caught.
+    const broken = clone(edge);
+    find(broken, 'NetworkPolicy', 'packager').spec.ingress[0].from[0].podSelector.matchLabels = { 'app.kubernetes.io/name': 'generator' };
+    expect(ALL_RULES.networkPoliciesAllowWhatIsUsed(broken).join('\n')).toMatch(/Deployment\/edge → packager:8080: Deployment\/packager does not admit it/);
   });
 
   it('gives whoami the downward-API identity and tolerates the control plane', () => {

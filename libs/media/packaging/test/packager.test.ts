@@ -52,7 +52,7 @@ describe('packager with a live publisher', () => {
 
   it('lists the stream with its codecs, size, rate and URLs', async () => {
     const res = await request(packager.app).get('/api/streams').expect(200);
-    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['cache-control']).toBe('public, max-age=1');
     const s = res.body.streams.find((x: { name: string }) => x.name === 'good-stream');
     expect(s).toMatchObject({
       name: 'good-stream',
@@ -198,6 +198,8 @@ describe('low-delay delivery in standard mode', () => {
     const started = Date.now();
     const blocked = await request(packager.app).get(`/live/blocking/media_0.m3u8?_HLS_msn=${next}`).expect(200);
     expect(lastMsn(blocked.text)).toBeGreaterThanOrEqual(next);
+    expect(blocked.headers['cache-control']).toBe('public, max-age=6'); // any later playlist answers it too: cacheable
+    expect(now.headers['cache-control']).toBe('no-cache');
     expect(Date.now() - started).toBeLessThan(2500); // one 1 s segment, with slack for a loaded machine
   });
 

@@ -14,4 +14,10 @@ describe('contentType and cacheControl', () => {
     expect(contentType(f.kind)).toBe(type);
     expect(cacheControl(f.kind)).toBe(cache);
   });
+
+  it('lets caches keep a blocking playlist reload (any playlist listing what was asked for answers it), never a plain reload', () => {
+    expect(cacheControl('hls-media', { blockingReload: true })).toBe('public, max-age=6');
+    expect(cacheControl('hls-media', { blockingReload: false })).toBe('no-cache');
+    expect(cacheControl('hls-multivariant', { blockingReload: true })).toBe('no-cache');
+  });
 });

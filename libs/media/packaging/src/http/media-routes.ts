@@ -41,6 +41,8 @@ export const RETRY_AFTER_S = 2;
 const KINDS: MediaKind[] = ['hls-multivariant', 'hls-media', 'dash-manifest', 'init', 'segment', 'part'];
 /** Pre-built answer headers per kind (flat name/value lists; Content-Length is added per answer). */
 const OK_HEADERS = new Map(KINDS.map((k) => [k, [...CORS_HEADERS, 'Content-Type', contentType(k), 'Cache-Control', cacheControl(k)]]));
+/** A blocking reload's answer may be cached while the part it waited for is listed (media-files.ts). */
+const BLOCKING_RELOAD_HEADERS = [...CORS_HEADERS, 'Content-Type', contentType('hls-media'), 'Cache-Control', cacheControl('hls-media', { blockingReload: true })];
 const ERROR_HEADERS = [...CORS_HEADERS, 'Content-Type', 'application/json; charset=utf-8', 'Cache-Control', 'no-store'];
 
 export class MediaRoutes {
@@ -139,7 +141,7 @@ export class MediaRoutes {
     if (isRefusal(wait)) return fail(wait.status, wait.error);
     fan.wait(wait.key, wait.ready, 3 * tl.targetDuration * 1000, (ok) => {
       if (res.destroyed) return;
-      if (ok) return send(playlist());
+      if (ok) return this.send(res, 'hls-media', playlist(), req.method === 'HEAD', BLOCKING_RELOAD_HEADERS);
       if (s.store.isClosed) fail(404, `stream "${stream}" ended`);
       else fail(503, `segment ${wait.key.split(':').slice(2).join(' part ')} not available yet; retry`);
     });
@@ -197,9 +199,9 @@ export class MediaRoutes {
     return b;
   }
 
-  private send(res: ServerResponse, kind: MediaKind, body: Buffer, head: boolean): void {
+  private send(res: ServerResponse, kind: MediaKind, body: Buffer, head: boolean, headers = OK_HEADERS.get(kind) as string[]): void {
     if (res.headersSent || res.destroyed) return;
-    res.writeHead(200, [...(OK_HEADERS.get(kind) as string[]), 'Content-Length', String(body.length)]);
+    res.writeHead(200, [...headers, 'Content-Length', String(body.length)]);
     res.end(head ? undefined : body);
     this.count(kind, body.length);
   }

@@ -7,6 +7,7 @@ import express from 'express';
 import { opsRouter, type HealthState, type Registry } from '@livelab/service-kit';
 import { CLOCK_PATH, LIVE_PATH, STREAMS_API_PATH, type StreamList, type StreamSummary } from '@livelab/media-contract';
 import { cors } from './cors';
+import { STREAM_LIST_CACHE_CONTROL } from './media-files';
 import type { MediaRoutes } from './media-routes';
 
 export interface HttpAppOptions {
@@ -34,7 +35,7 @@ function createExpressApp(opts: HttpAppOptions): express.Express {
 
   app.get(STREAMS_API_PATH, (_req, res) => {
     const body: StreamList = { streams: opts.listStreams() };
-    res.set('Cache-Control', 'no-store').json(body);
+    res.set('Cache-Control', STREAM_LIST_CACHE_CONTROL).json(body);
   });
 
 

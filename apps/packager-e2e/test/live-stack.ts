@@ -1,0 +1,19 @@
+// The stack the browser tests play: a real packager (with the player page) on loopback ports and a real ffmpeg test
+// signal publishing one 640x360@30 stream into it.
+import { TestSignalPublisher } from '@livelab/media-generator';
+import { Packager } from '@livelab/media-packaging';
+import { playerRouter } from '@livelab/media-player';
+import { silentLogger } from '@livelab/service-kit';
+
+export async function startLiveStack(stream: string, publishKey: string): Promise<{ packager: Packager; publisher: TestSignalPublisher; httpPort: number; rtmpPort: number }> {
+  const packager = new Packager({ publishKey, logger: silentLogger(), pageRouter: playerRouter() });
+  const ports = await packager.start({ rtmpPort: 0, httpPort: 0, host: '127.0.0.1' });
+  const publisher = new TestSignalPublisher({
+    streams: [{ name: stream, pattern: 'smptehdbars', width: 640, height: 360, fps: 30, videoBitrateKbps: 800, audioBitrateKbps: 128 }],
+    rtmpBaseUrl: `rtmp://127.0.0.1:${ports.rtmpPort}/live`,
+    publishKey,
+    logger: silentLogger(),
+  });
+  await publisher.start();
+  return { packager, publisher, httpPort: ports.httpPort, rtmpPort: ports.rtmpPort };
+}
