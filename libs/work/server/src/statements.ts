@@ -354,7 +354,8 @@ export class WorkStatements {
    * Returns whether a token was taken and what is left.
    */
   async takeSharedToken(key: string, burst: number, refillS: number, nowMs: number): Promise<{ taken: boolean; tokens: number }> {
-    const refilled = 'LEAST(?, attach_bucket.tokens + GREATEST(0, excluded.at_ms - attach_bucket.at_ms) / ?)';
+    // the cast: PostgreSQL would divide the integer milliseconds by an integer parameter as integers
+    const refilled = 'LEAST(?, attach_bucket.tokens + GREATEST(0, excluded.at_ms - attach_bucket.at_ms) / CAST(? AS DOUBLE PRECISION))';
     const p = [burst, refillS * 1000];
     const row = await this.db.get<{ tokens: number; taken: number }>(
       `INSERT INTO attach_bucket(key, tokens, at_ms, taken) VALUES (?, ?, ?, 1)
