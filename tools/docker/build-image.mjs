@@ -3,7 +3,10 @@
 // Env: IMAGE_REGISTRY (default livelab), IMAGE_TAG (default <version>-<git sha>, tools/docker/image-tag.mjs),
 // BASE_IMAGE (default the Dockerfile's node:22-bookworm-slim), FFMPEG_BASE (media images: a Debian bookworm image,
 // default debian:bookworm-slim), DOCKER (default docker).
+// `node tools/docker/build-image.mjs work-postgres`: the PostgreSQL image of k8s/components/postgres (no app
+// bundle: docker/postgres.Dockerfile on the Debian image FFMPEG_BASE names, default debian:bookworm-slim).
 import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gitRevision, imageTag, root, version } from './image-tag.mjs';
 
@@ -15,6 +18,19 @@ const IMAGES = {
   'work-server': { dockerfile: 'node-service.Dockerfile', port: 8090, health: 8090 },
   'work-client': { dockerfile: 'node-service.Dockerfile', port: 8091, health: 8091 },
 };
+if (app === 'work-postgres') {
+  const image = `${process.env.IMAGE_REGISTRY || 'livelab'}/${app}:${imageTag()}`;
+  const context = join(root, 'dist/docker', app);
+  rmSync(context, { recursive: true, force: true });
+  mkdirSync(context, { recursive: true });
+  cpSync(join(root, 'docker/postgres-entrypoint.sh'), join(context, 'postgres-entrypoint.sh'));
+  const args = ['build', '--network', 'host', '-f', join(root, 'docker/postgres.Dockerfile'), '-t', image, '--build-arg', `VERSION=${version}`, '--build-arg', `REVISION=${gitRevision()}`,
+    ...(process.env.FFMPEG_BASE ? ['--build-arg', `BASE_IMAGE=${process.env.FFMPEG_BASE}`] : []), context];
+  console.log(`docker ${args.join(' ')}`);
+  execFileSync(process.env.DOCKER || 'docker', args, { stdio: 'inherit', env: { ...process.env, DOCKER_BUILDKIT: process.env.DOCKER_BUILDKIT ?? '0' } });
+  console.log(`built ${image}`);
+  process.exit(0);
+}
 const spec = IMAGES[app];
 if (!spec) {
   console.error(`no image for "${app}" (known: ${Object.keys(IMAGES).join(', ')})`);
