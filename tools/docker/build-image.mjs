@@ -3,6 +3,8 @@
 // Env: IMAGE_REGISTRY (default livelab), IMAGE_TAG (default <version>-<git sha>, tools/docker/image-tag.mjs),
 // BASE_IMAGE (default the Dockerfile's node:22-bookworm-slim), FFMPEG_BASE (media images: a Debian bookworm image,
 // default debian:bookworm-slim), DOCKER (default docker).
+// `node tools/docker/build-image.mjs work-postgres|edge`: images with no Node app (Debian's package on the Debian
+// image FFMPEG_BASE names, default debian:bookworm-slim), built from their own docker/<dir> context.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { gitRevision, imageTag, root, version } from './image-tag.mjs';
@@ -17,6 +19,8 @@ const IMAGES = {
   'work-client': { dockerfile: 'node-service.Dockerfile', port: 8091, health: 8091 },
   // No Node: Debian's varnish with the VCL, its context is docker/edge itself (no prepared dist/docker/<app>).
   edge: { dockerfile: 'edge/edge.Dockerfile', context: 'docker/edge', debian: true },
+  // k8s/components/postgres: Debian's postgresql-15 with the official image's env contract (not an app).
+  'work-postgres': { dockerfile: 'postgres/postgres.Dockerfile', context: 'docker/postgres', debian: true },
 };
 const spec = IMAGES[app];
 if (!spec) {

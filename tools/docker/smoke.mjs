@@ -14,7 +14,10 @@
 // (SMOKE_ENV below: one stream instead of four, small work units) — each is an env name its app reads.
 // Then: the generator publishes into the packager and a playlist is served; the work client attaches with the
 // weak key from its Secret and reports a result; the /docker-entrypoint.d semantics; ffmpeg features; image sizes.
-// Env: IMAGE_REGISTRY (default livelab), IMAGE_TAG (default this checkout's build tag), KUBECTL.
+// Then overlays/office-ha the same way: the work-postgres StatefulSet (our PostgreSQL image, its PVC, exec probes,
+// preStop), three work-server replicas on it (smoke-only: replicas 2 and 3 on other ports, since the pods share
+// one network namespace) and the work client; one replica holds the daemon lease, every replica sees the result.
+// Env: SMOKE_OFFICE_HA=0 (skip the office-ha phase), IMAGE_REGISTRY (default livelab), IMAGE_TAG (default this checkout's build tag), KUBECTL.
 // Ends with "image smoke: N passed, N failed".
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -28,6 +31,8 @@ const started = Date.now();
 const registry = process.env.IMAGE_REGISTRY || 'livelab';
 const tag = imageTag();
 const APPS = ['packager', 'generator', 'whoami', 'work-server', 'work-client'];
+// images of the office-ha overlay on top of the apps' (k8s/components/postgres)
+const HA_IMAGES = ['work-postgres'];
 const image = (/** @type {string} */ app) => `${registry}/${app}:${tag}`;
 const run = (/** @type {string} */ cmd, /** @type {string[]} */ args, /** @type {Omit<import('node:child_process').SpawnSyncOptions, 'encoding'>} */ opts = {}) =>
   spawnSync(cmd, args, { ...opts, encoding: 'utf8' });
@@ -74,16 +79,25 @@ const assert = (/** @type {unknown} */ ok, /** @type {string | undefined} */ mes
   if (!ok) throw new Error(message);
 };
 
-// ---- 1. Render the office overlay with this build's images (a kustomization on top, as a user's pin would be).
+// ---- 1. Render the office and office-ha overlays with this build's images (a kustomization on top, as a user's
+// pin would be).
 const work = mkdtempSync(join(tmpdir(), 'livelab-smoke-'));
 chmodSync(work, 0o755);
-writeFileSync(
-  join(work, 'kustomization.yaml'),
-  `resources:\n  - ${relative(work, join(root, 'k8s/overlays/office'))}\nimages:\n${APPS.map((a) => `  - { name: livelab/${a}, newName: ${registry}/${a}, newTag: ${tag} }\n`).join('')}`,
-);
-const rendered = parseAllDocuments(execFileSync(process.env.KUBECTL || 'kubectl', ['kustomize', work], { encoding: 'utf8' })).map((d) => d.toJS()).filter(Boolean);
+/** @param {string} overlay */
+function render(overlay) {
+  const dir = join(work, 'render', overlay.replace(/\W/g, '-'));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'kustomization.yaml'),
+    `resources:\n  - ${relative(dir, join(root, 'k8s', overlay))}\nimages:\n${[...APPS, ...HA_IMAGES].map((a) => `  - { name: livelab/${a}, newName: ${registry}/${a}, newTag: ${tag} }\n`).join('')}`,
+  );
+  return parseAllDocuments(execFileSync(process.env.KUBECTL || 'kubectl', ['kustomize', dir], { encoding: 'utf8' })).map((d) => d.toJS()).filter(Boolean);
+}
+const RENDERS = { office: render('overlays/office'), 'office-ha': render('overlays/office-ha') };
+let rendered = RENDERS.office;
+const WORKLOAD_KINDS = ['Deployment', 'DaemonSet', 'StatefulSet'];
 const workload = (/** @type {string} */ name) => {
-  const w = rendered.find((o) => ['Deployment', 'DaemonSet'].includes(o.kind) && o.metadata.name === name);
+  const w = rendered.find((o) => WORKLOAD_KINDS.includes(o.kind) && o.metadata.name === name);
   if (!w) throw new Error(`no workload ${name} in the render`);
   return w;
 };
@@ -92,8 +106,10 @@ const workload = (/** @type {string} */ name) => {
 const accountKey = randomBytes(24).toString('hex');
 const weakKey = `1_${createHash('sha256').update(`${accountKey}:weak-key`).digest('hex')}`;
 const controlPassword = randomBytes(16).toString('hex');
+const databasePassword = randomBytes(16).toString('hex');
 /** @type {Record<string, Record<string, string>>} */
 const SECRETS = {
+  'work-database': { password: databasePassword, url: `postgres://livelab:${databasePassword}@work-postgres:5432/livelab` },
   'livelab-publish-key': { 'publish-key': randomBytes(24).toString('hex') },
   'work-account': { 'account-key': accountKey, 'weak-key': weakKey },
   'work-control': { password: controlPassword },
@@ -141,7 +157,9 @@ function containerArgs(w, c, name) {
   if (limits.cpu) args.push('--cpus', String(Math.min(quantity.cpu(limits.cpu), availableParallelism())));
   // Volumes.
   for (const m of c.volumeMounts ?? []) {
-    const v = (pod.volumes ?? []).find((/** @type {any} */ x) => x.name === m.name);
+    // a StatefulSet's volumeClaimTemplates: a claim named <template>-<pod>, emulated like a PVC
+    const template = (w.spec.volumeClaimTemplates ?? []).find((/** @type {any} */ t) => t.metadata.name === m.name);
+    const v = template ? { name: m.name, persistentVolumeClaim: { claimName: `${m.name}-${w.metadata.name}-0` } } : (pod.volumes ?? []).find((/** @type {any} */ x) => x.name === m.name);
     if (!v) throw new Error(`${name}: volumeMount ${m.name} has no volume`);
     if (v.emptyDir) {
       const size = v.emptyDir.sizeLimit ? `,size=${quantity.memory(v.emptyDir.sizeLimit)}` : '';
@@ -186,12 +204,12 @@ const POD_NET = 'smoke-pod-net';
 /** @type {Record<string, any>} */
 const started_ = {};
 /** Start a workload's container (name smoke-<workload>) in the shared pod network, or its own. */
-/** @param {string} wName @param {{ own?: boolean, extraEnv?: Record<string, string>, initIndex?: number }} [opts] */
-function startContainer(wName, { own = false, extraEnv = {}, initIndex } = {}) {
+/** @param {string} wName @param {{ own?: boolean, extraEnv?: Record<string, string>, initIndex?: number, as?: string }} [opts] */
+function startContainer(wName, { own = false, extraEnv = {}, initIndex, as } = {}) {
   const w = workload(wName);
   const pod = w.spec.template.spec;
   const c = initIndex === undefined ? pod.containers[0] : pod.initContainers[initIndex];
-  const name = initIndex === undefined ? `smoke-${wName}` : `smoke-${wName}-init-${c.name}`;
+  const name = as ?? (initIndex === undefined ? `smoke-${wName}` : `smoke-${wName}-init-${c.name}`);
   const { args, after, user, group, fsGroup } = containerArgs(w, c, name);
   const env = Object.entries(extraEnv).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
   docker('run', '-d', '--network', own ? 'none' : `container:${POD_NET}`, ...args, ...env, c.image, ...after);
@@ -217,7 +235,25 @@ function portOf(c, port) {
 async function probe(name, kind) {
   const { c } = started_[name];
   const p = c[kind];
-  assert(p?.httpGet, `${kind} is not an httpGet probe`);
+  if (p?.exec) {
+    // as the kubelet runs an exec probe: the command inside the container, success = exit 0
+    return until(`${name} ${kind} ${p.exec.command.join(' ')}`, () => {
+      if (!running(name)) return Promise.reject(new Error(`${name} exited with ${exitCode(name)}`));
+      const r = run('docker', ['exec', name, ...p.exec.command]);
+      if (r.status === 0) return true;
+      throw new Error(`exit ${r.status}: ${(r.stdout + r.stderr).trim().split('\n').pop()}`);
+    }, 60_000);
+  }
+  if (p?.tcpSocket) {
+    // from the shared network namespace (the image may have no node): a TCP connect to the port
+    const port = portOf(c, p.tcpSocket.port);
+    return until(`${name} ${kind} tcp ${port}`, () => {
+      const r = run('docker', ['exec', POD_NET, 'node', '-e', `require('net').connect(${port},'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))`]);
+      if (r.status === 0) return true;
+      throw new Error(`no TCP connect to ${port}`);
+    }, 60_000);
+  }
+  assert(p?.httpGet, `${kind} is not an httpGet, exec or tcpSocket probe`);
   const url = `http://127.0.0.1:${portOf(c, p.httpGet.port)}${p.httpGet.path}`;
   await until(`${name} ${kind} ${p.httpGet.path}`, () => {
     if (!running(name)) return Promise.reject(new Error(`${name} exited with ${exitCode(name)}`));
@@ -235,14 +271,15 @@ try {
 
   // The Services the pods use resolve to the shared namespace: emulation is faithful only if a Service's port is
   // its pods' container port (else the test would pass against a manifest that breaks in the cluster).
-  const hosts = [];
-  for (const s of rendered.filter((o) => o.kind === 'Service' && o.metadata.name !== 'whoami')) {
-    const w = rendered.find((o) => ['Deployment', 'DaemonSet'].includes(o.kind) && Object.entries(s.spec.selector).every(([k, v]) => o.spec.template.metadata.labels[k] === v));
-    for (const p of s.spec.ports)
-      if (portOf(w.spec.template.spec.containers[0], p.targetPort ?? p.port) !== p.port)
-        throw new Error(`Service ${s.metadata.name} maps port ${p.port} to another container port: the shared-namespace smoke cannot emulate it`);
-    hosts.push('--add-host', `${s.metadata.name}:127.0.0.1`);
-  }
+  const hosts = /** @type {string[]} */ ([]);
+  for (const r of Object.values(RENDERS))
+    for (const s of r.filter((o) => o.kind === 'Service' && o.metadata.name !== 'whoami')) {
+      const w = r.find((o) => WORKLOAD_KINDS.includes(o.kind) && Object.entries(s.spec.selector).every(([k, v]) => o.spec.template.metadata.labels[k] === v));
+      for (const p of s.spec.ports)
+        if (portOf(w.spec.template.spec.containers[0], p.targetPort ?? p.port) !== p.port)
+          throw new Error(`Service ${s.metadata.name} maps port ${p.port} to another container port: the shared-namespace smoke cannot emulate it`);
+      if (!hosts.includes(`${s.metadata.name}:127.0.0.1`)) hosts.push('--add-host', `${s.metadata.name}:127.0.0.1`);
+    }
   docker('run', '-d', '--name', POD_NET, '--network', 'none', ...hosts, '--user', '10001:10001', '--read-only', '--cap-drop', 'ALL', '--entrypoint', 'sleep', image('whoami'), 'infinity');
 
   // ---- 4. Start the pods: the generator's init container first, so it has to wait for the packager.
@@ -325,6 +362,76 @@ try {
     });
   }
 
+  // ---- 4b. office-ha: PostgreSQL (our image, as its StatefulSet runs it), three work-server replicas, the client.
+  // SMOKE_OFFICE_HA=0 skips it (smoke.sh runs it for the first Node base only: the PostgreSQL image does not
+  // depend on the Node base, and the work-server image is covered on both by the office phase).
+  if (process.env.SMOKE_OFFICE_HA !== '0') {
+    for (const n of ['smoke-work-server', 'smoke-work-client']) docker('rm', '-f', n);
+    rendered = RENDERS['office-ha'];
+    const haStart = Date.now();
+    startContainer('work-postgres');
+    const REPLICA_PORTS = [8090, 18092, 18093];
+    let replicas = /** @type {string[]} */ ([]);
+    for (const name of ['smoke-work-postgres', 'smoke-work-server-1']) {
+      // the replicas after the database is ready (in the cluster a replica started earlier exits and is restarted)
+      if (name === 'smoke-work-server-1')
+        replicas = REPLICA_PORTS.map((port, i) =>
+          startContainer('work-server', { as: `smoke-work-server-${i + 1}`, extraEnv: { ...SMOKE_ENV['work-server'], HTTP_PORT: String(port), WORK_LEASE_MS: '3000' } }),
+        );
+      await check(`office-ha ${name.slice(6)}: ${name.includes('postgres') ? 'startup, readiness (exec pg_isready) and liveness (tcp)' : 'readiness (/readyz: the database answers) and liveness'} probes pass`, async () => {
+        try {
+          if (started_[name].c.startupProbe) await probe(name, 'startupProbe');
+          await probe(name, 'readinessProbe');
+          await probe(name, 'livenessProbe');
+        } catch (e) {
+          throw new Error(`${/** @type {Error} */ (e).message}; last log lines: ${logs(name).trim().split('\n').slice(-3).join(' | ')}`);
+        }
+      });
+    }
+    await check('office-ha work-postgres: runs as the rendered user 999 with a read-only root and no capabilities; initdb made PGDATA on the volume', async () => {
+      const { user, group } = started_['smoke-work-postgres'];
+      const id = docker('exec', 'smoke-work-postgres', 'sh', '-c', 'echo "$(id -u) $(id -g)"');
+      assert(id === `${user} ${group}`, `uid/gid ${id}, rendered ${user} ${group}`);
+      const rootOpts = docker('exec', 'smoke-work-postgres', 'sh', '-c', "awk '$2 == \"/\" { print $4 }' /proc/mounts");
+      assert(/^ro(,|$)/.test(rootOpts), `root filesystem mounted ${rootOpts}`);
+      const caps = docker('exec', 'smoke-work-postgres', 'sh', '-c', "grep CapEff /proc/self/status | awk '{print $2}'");
+      assert(/^0+$/.test(caps), `effective capabilities ${caps}`);
+      assert(/initialised \/var\/lib\/postgresql\/data\/pgdata/.test(logs('smoke-work-postgres')), 'no initdb line in the log');
+      // TCP clients need the password from the Secret
+      const wrong = run('docker', ['exec', '-e', 'PGPASSWORD=wrong', 'smoke-work-postgres', 'psql', '-h', '127.0.0.1', '-U', 'livelab', '-d', 'livelab', '-tAc', 'SELECT 1']);
+      assert(wrong.status !== 0 && /password authentication failed/.test(wrong.stderr), `a wrong password: exit ${wrong.status} ${wrong.stderr.trim()}`);
+    });
+    await check('office-ha work-server: 3 replicas on one database, /readyz on each, exactly one holds the daemon lease', async () => {
+      const metric = (/** @type {number} */ port) => Number(/^work_server_daemon_lease_held(?:\{[^}]*\})? (\d)/m.exec(get('smoke-pod-net', `http://127.0.0.1:${port}/metrics`).body)?.[1] ?? NaN);
+      for (const [i, port] of REPLICA_PORTS.entries())
+        await until(`replica ${i + 1} ready`, () => {
+          if (!running(replicas[i])) return Promise.reject(new Error(`exited ${exitCode(replicas[i])}: ${logs(replicas[i]).trim().split('\n').pop()}`));
+          return get('smoke-pod-net', `http://127.0.0.1:${port}/readyz`).status === 200;
+        }, 60_000);
+      await until('one lease holder', () => REPLICA_PORTS.map(metric).filter((v) => v === 1).length === 1, 20_000);
+    });
+    startContainer('work-client', { extraEnv: SMOKE_ENV['work-client'] });
+    await check('office-ha: the work client reports through replica 1, and replicas 2 and 3 show the stored result', async () => {
+      await until('a reported result', () => {
+        const summary = JSON.parse(get('smoke-pod-net', 'http://127.0.0.1:18093/v1/summary').body);
+        return summary.results.some((/** @type {any} */ r) => r.server_state === 'over') && summary.hosts >= 1;
+      }, 120_000);
+      assert(JSON.parse(get('smoke-pod-net', 'http://127.0.0.1:18092/v1/summary').body).hosts >= 1, 'replica 2 sees no host');
+    });
+    await check('office-ha work-postgres: preStop (pg_ctl stop -m fast) ends it with exit 0 within terminationGracePeriodSeconds', async () => {
+      const { w, c } = started_['smoke-work-postgres'];
+      for (const n of [...replicas, 'smoke-work-client']) run('docker', ['rm', '-f', n]);
+      const grace = w.spec.template.spec.terminationGracePeriodSeconds ?? 30;
+      const t0 = Date.now();
+      const r = run('docker', ['exec', 'smoke-work-postgres', ...c.lifecycle.preStop.exec.command]);
+      assert(r.status === 0, `preStop failed: ${r.stderr.trim()}`);
+      await until('postgres to exit', () => !running('smoke-work-postgres'), grace * 1000);
+      assert(exitCode('smoke-work-postgres') === '0' && Date.now() - t0 < grace * 1000, `exit ${exitCode('smoke-work-postgres')} after ${Date.now() - t0} ms (grace ${grace} s)`);
+    });
+    console.log(`      office-ha phase: ${Math.round((Date.now() - haStart) / 1000)} s`);
+    rendered = RENDERS.office;
+  }
+
   // ---- 5. /docker-entrypoint.d: the official nginx image's semantics.
   const hooks = join(work, 'hooks');
   mkdirSync(hooks);
@@ -369,7 +476,7 @@ try {
     assert(r.status === 0 && /opened a database/.test(r.stdout), (r.stdout + r.stderr).trim().split('\n').pop());
     console.log(`      ${r.stdout.trim()}`);
   });
-  const sizes = APPS.map((app) => `${app} ${Math.round(Number(docker('image', 'inspect', '-f', '{{.Size}}', image(app))) / 1e6)} MB`);
+  const sizes = [...APPS, ...HA_IMAGES].map((app) => `${app} ${Math.round(Number(docker('image', 'inspect', '-f', '{{.Size}}', image(app))) / 1e6)} MB`);
   console.log(`image sizes (${tag}): ${sizes.join(', ')}`);
 } catch (e) {
   results.push(['setup', false]);

@@ -96,7 +96,8 @@ describe('rendering', () => {
 
     const pg = find(officeHa(), 'StatefulSet', 'work-postgres').spec;
     expect(pg.replicas).toBe(1);
-    expect(pg.template.spec.containers[0].image).toMatch(/^postgres:15/);
+    // our own PostgreSQL 15 image (docker/postgres.Dockerfile), pinned to one build in the component
+    expect(pg.template.spec.containers[0].image).toMatch(/^livelab\/work-postgres:\d+\.\d+\.\d+-[0-9a-f]{7}$/);
     expect(pg.volumeClaimTemplates[0].spec.accessModes).toEqual(['ReadWriteOnce']);
     expect(pg.template.spec.containers[0].readinessProbe.exec.command[0]).toBe('pg_isready');
     // The work servers may reach only this pod on 5432.

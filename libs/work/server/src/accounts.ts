@@ -44,7 +44,7 @@ export async function ensureBootstrapAccount(q: WorkStatements, accountKey: stri
  * digests only (256-bit random secrets, so a plain hash is enough); the presented key is compared with every
  * account's two digests in constant time, so the time does not depend on which account (if any) it belongs to.
  */
-export async function authenticateAccount(q: WorkStatements, presented: string): Promise<number> {
+export async function authenticateAccount(q: WorkStatements, presented: string): Promise<{ id: number; accounts: number }> {
   const rows = await q.accountsWithKeys();
   let found: AccountRow | undefined;
   for (const r of rows) {
@@ -55,7 +55,8 @@ export async function authenticateAccount(q: WorkStatements, presented: string):
   }
   if (!found) throw unauthorized();
   if (found.disabled_ms !== null) throw unauthorized(`account ${found.id} is disabled`);
-  return found.id;
+  // how many accounts there are comes with it (the quorum counts accounts when there are several)
+  return { id: found.id, accounts: rows.length };
 }
 
 export async function listAccounts(q: WorkStatements): Promise<AccountSummary[]> {
@@ -108,6 +109,6 @@ export class Accounts {
   }
 
   authenticate(presented: string): Promise<number> {
-    return this.tx((q) => authenticateAccount(q, presented));
+    return this.tx(async (q) => (await authenticateAccount(q, presented)).id);
   }
 }

@@ -6,9 +6,11 @@ import { DEFAULT_PROJECT_OPTIONS, type ProjectEvents, type ProjectOptions, type 
 import { attachHost, scheduleHost } from './scheduler';
 import { WorkStatements } from './statements';
 import type { SqlDatabase } from './storage/sql-database';
-import { TokenBuckets } from './token-bucket';
+import { attachLimiter } from './token-bucket';
 import { expireDeadlines, transition } from './transitioner';
 import type { ValidatorOptions } from './validator';
+
+const votesByOf = (accounts: number): ValidatorOptions['votesBy'] => (accounts > 1 ? 'accounts' : 'hosts');
 
 /**
  * The project: the scheduler (attach, scheduler RPC) and the daemons BOINC runs as separate processes (work
@@ -20,7 +22,7 @@ export class WorkProject {
   readonly opts: ProjectOptions;
   readonly accounts: Accounts;
   private readonly now: () => number;
-  private readonly attachLimiter: TokenBuckets;
+  private readonly attachLimiter: ReturnType<typeof attachLimiter>;
 
   private constructor(
     readonly db: SqlDatabase,
@@ -31,7 +33,7 @@ export class WorkProject {
     this.now = opts.now ?? Date.now;
     this.accounts = new Accounts(db);
     const o = this.opts;
-    this.attachLimiter = new TokenBuckets(o.attachBurst, o.attachRefillS, this.now);
+    this.attachLimiter = attachLimiter(db.dialect, o.attachBurst, o.attachRefillS, this.now);
     if (!(o.minQuorum >= 1 && o.targetNResults >= o.minQuorum && o.maxTotalResults >= o.targetNResults)) {
       throw new RangeError('need 1 <= minQuorum <= targetNResults <= maxTotalResults');
     }
@@ -66,13 +68,13 @@ export class WorkProject {
    * account gets two instances of one workunit, so one key holder attaching many hosts is still one vote.
    */
   private async votesBy(q: WorkStatements): Promise<ValidatorOptions['votesBy']> {
-    return (await q.countAccounts()) > 1 ? 'accounts' : 'hosts';
+    return votesByOf(await q.countAccounts());
   }
 
   attach(req: AttachRequest): Promise<AttachReply> {
     return this.inTransaction(async (ctx) => {
-      const userId = await authenticateAccount(ctx.q, req.authenticator);
-      const wait = this.attachLimiter.take(String(userId));
+      const { id: userId } = await authenticateAccount(ctx.q, req.authenticator);
+      const wait = await this.attachLimiter(ctx.q, String(userId));
       if (wait) {
         const o = this.opts;
         throw new ProtocolError('rate_limited', `too many attaches for account ${userId} (${o.attachBurst} at once, then 1 per ${o.attachRefillS} s): retry in ${wait} s`, wait);
@@ -84,8 +86,8 @@ export class WorkProject {
   /** The scheduler RPC: reports first, then lost-task resends, then new work. One transaction. */
   schedule(req: SchedulerRequest): Promise<SchedulerReply> {
     return this.inTransaction(async (ctx) => {
-      const userId = await authenticateAccount(ctx.q, req.authenticator);
-      return scheduleHost(ctx, userId, req, await this.votesBy(ctx.q));
+      const { id: userId, accounts } = await authenticateAccount(ctx.q, req.authenticator);
+      return scheduleHost(ctx, userId, req, votesByOf(accounts));
     });
   }
 
@@ -96,7 +98,9 @@ export class WorkProject {
 
   /** Transitioner + validator + assimilator for one workunit. */
   transition(wuId: number): Promise<void> {
-    return this.inTransaction(async (ctx) => transition(ctx, wuId, await this.votesBy(ctx.q)));
+    return this.inTransaction(async (ctx) => {
+      await transition(ctx, wuId, await this.votesBy(ctx.q));
+    });
   }
 
   /** Periodic pass: instances past their deadline become no-reply and get replacements; keep the cushion. */

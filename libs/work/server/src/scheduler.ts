@@ -44,13 +44,15 @@ function taskOf(o: ProjectOptions, r: { name: string; wu_name: string; lo: numbe
 /**
  * The scheduler RPC of an authenticated account, in one transaction: reports first (idempotent), then lost-task
  * resends, then the transitioner for the workunits reported, then new work (never two instances of one workunit
- * to one host or, with several accounts, to one account).
+ * to one host or, with several accounts, to one account). The common RPC (one report, one new task) is about
+ * ten statements: host, report, in-progress list, workunit lock, its results, verdict (+ credit, canonical),
+ * assignment; the generator runs here only when nothing is left to send (the lease holder keeps the cushion).
  */
 export async function scheduleHost(ctx: WorkContext, userId: number, req: SchedulerRequest, votesBy: ValidatorOptions['votesBy']): Promise<SchedulerReply> {
   const { q, opts: o, events, now } = ctx;
-  const host = await findHost(ctx, userId, req.host_id, req.host_authenticator);
-  if (!host) throw unknownHost(req.host_id);
-  await q.updateHost(host.id, req.host, now);
+  // the update is rolled back with the transaction when the authenticator does not match
+  const host = await q.touchHost(req.host_id, userId, req.host, now);
+  if (!host || !secretMatchesHash(req.host_authenticator, host.authenticator_hash)) throw unknownHost(req.host_id);
   const messages: SchedulerReply['messages'] = [];
   const refused: string[] = [];
 
@@ -59,31 +61,29 @@ export async function scheduleHost(ctx: WorkContext, userId: number, req: Schedu
   const touched = new Set<number>();
   for (const r of req.results) {
     acks.push(r.task_id);
-    const row = await q.resultByName(r.task_id);
-    if (!row) {
-      events.onReport?.(r.outcome, 'ignored');
-      continue;
-    }
-    if (row.host_id !== host.id) {
-      // only the host the instance was sent to may report it (acked, so an honest client stops resending)
-      events.onReport?.(r.outcome, 'refused');
-      refused.push(r.task_id);
-      continue;
-    }
-    const mayAccept = row.server_state === 'in_progress' || (row.server_state === 'over' && row.outcome === 'no_reply');
-    if (!mayAccept) {
-      events.onReport?.(r.outcome, 'duplicate');
-      continue;
-    }
-    await q.recordReport(row.id, {
+    const wuId = await q.recordReport(r.task_id, host.id, {
       outcome: r.outcome,
       receivedMs: now,
       elapsedS: r.elapsed_s,
       output: r.outcome === 'success' ? JSON.stringify(r.output) : null,
       error: r.outcome === 'client_error' ? r.error : null,
     });
-    events.onReport?.(r.outcome, 'accepted');
-    touched.add(row.workunit_id);
+    if (wuId !== undefined) {
+      events.onReport?.(r.outcome, 'accepted');
+      touched.add(wuId);
+      continue;
+    }
+    // not recorded: find out why (rare)
+    const row = await q.resultByName(r.task_id);
+    if (!row) {
+      events.onReport?.(r.outcome, 'ignored');
+    } else if (row.host_id !== host.id) {
+      // only the host the instance was sent to may report it (acked, so an honest client stops resending)
+      events.onReport?.(r.outcome, 'refused');
+      refused.push(r.task_id);
+    } else {
+      events.onReport?.(r.outcome, 'duplicate');
+    }
   }
   for (const id of refused.slice(0, 10)) messages.push({ level: 'warning', text: `report for ${id} refused: not sent to this host` });
   if (refused.length > 10) messages.push({ level: 'warning', text: `${refused.length - 10} more reports refused: not sent to this host` });
@@ -96,24 +96,30 @@ export async function scheduleHost(ctx: WorkContext, userId: number, req: Schedu
   }
   if (tasks.length) messages.push({ level: 'notice', text: `resent ${tasks.length} lost task(s)` });
 
-  for (const wu of touched) await transition(ctx, wu, votesBy);
+  // in id order: two RPCs lock the workunits they share in the same order (no deadlock between replicas)
+  let credit = host.total_credit;
+  for (const wu of [...touched].sort((a, b) => a - b)) credit += (await transition(ctx, wu, votesBy)).get(host.id) ?? 0;
 
   // 3. new work
   let wanted = req.work_req_seconds;
   for (const t of tasks) wanted -= t.est_seconds;
   if (wanted > 0) {
-    await generateWork(ctx);
+    let generated = false;
     while (wanted > 0 && tasks.length < o.maxTasksPerRpc) {
-      const r = await q.nextSendable(host.id, userId, votesBy === 'accounts');
-      if (!r) break;
-      const deadline = now + r.delay_bound_s * 1000;
-      if (!(await q.markSent(r.id, host.id, userId, now, deadline))) break;
-      const t = taskOf(o, r, deadline, host.numbers_per_second);
+      const r = await q.assignNext(host.id, userId, votesBy === 'accounts', now);
+      if (!r) {
+        if (generated) break;
+        // nothing left for this host: make more now rather than wait for the lease holder's pass
+        await generateWork(ctx);
+        generated = true;
+        continue;
+      }
+      const t = taskOf(o, r, Number(r.deadline_ms), host.numbers_per_second);
       tasks.push(t);
       wanted -= t.est_seconds;
-      await generateWork(ctx);
     }
     if (tasks.length === 0) messages.push({ level: 'info', text: 'no work available for this host right now' });
   }
-  return { tasks, acks, request_delay_s: o.requestDelayS, messages, host_credit: await q.hostCredit(host.id) };
+  // the host's credit as this transaction sees it (credit granted by a concurrent RPC shows in the next reply)
+  return { tasks, acks, request_delay_s: o.requestDelayS, messages, host_credit: credit };
 }

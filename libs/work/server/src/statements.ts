@@ -103,6 +103,14 @@ export class WorkStatements {
     return this.dialect === 'postgres' ? ' FOR UPDATE' : '';
   }
 
+  /**
+   * A one-column table `(value)` of the integers in one JSON array parameter: a list of any length is one
+   * parameter, so the statement text (and its prepared statement) stays the same.
+   */
+  private get idList(): string {
+    return this.dialect === 'postgres' ? 'SELECT CAST(value AS BIGINT) AS value FROM jsonb_array_elements_text(CAST(? AS jsonb))' : 'SELECT value FROM json_each(?)';
+  }
+
   // meta
   async getMeta(key: string): Promise<string | undefined> {
     return (await this.db.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [key]))?.value;
@@ -169,11 +177,25 @@ export class WorkStatements {
       id,
     ]);
   }
+  /**
+   * The scheduler RPC's host update, returning the host (one round trip instead of a read and an update). The
+   * caller checks the authenticator it returns and throws (rolling the update back) when it does not match.
+   */
+  async touchHost(id: number, userId: number, h: { name: string; cores: number; memory_mb: number; numbers_per_second: number }, nowMs: number): Promise<(HostRow & { total_credit: number }) | undefined> {
+    return this.db.get(
+      'UPDATE host SET name = ?, cores = ?, memory_mb = ?, numbers_per_second = COALESCE(?, numbers_per_second), last_rpc_ms = ? WHERE id = ? AND user_id = ? RETURNING id, numbers_per_second, authenticator_hash, total_credit',
+      [h.name, h.cores, h.memory_mb, h.numbers_per_second > 0 ? h.numbers_per_second : null, nowMs, id, userId],
+    );
+  }
+  /** `credit` for every host id in `hostIds` (a JSON array; a host listed twice gets it twice): one statement. */
+  async addHostCredits(hostIds: number[], credit: number): Promise<void> {
+    if (!hostIds.length) return;
+    const ids = JSON.stringify(hostIds);
+    // the casts: PostgreSQL would infer an integer type for a bare parameter next to COUNT(*) or 0
+    await this.db.run(`UPDATE host SET total_credit = total_credit + CAST(? AS DOUBLE PRECISION) * (SELECT COUNT(*) FROM (${this.idList}) l WHERE l.value = host.id) WHERE id IN (${this.idList})`, [credit, ids, ids]);
+  }
   async hostCredit(id: number): Promise<number> {
     return Number((await this.db.get<{ total_credit: number }>('SELECT total_credit FROM host WHERE id = ?', [id]))?.total_credit ?? 0);
-  }
-  async addHostCredit(id: number, credit: number): Promise<void> {
-    await this.db.run('UPDATE host SET total_credit = total_credit + ? WHERE id = ?', [credit, id]);
   }
   async countHosts(): Promise<number> {
     return n(await this.db.get('SELECT COUNT(*) AS n FROM host'));
@@ -183,16 +205,18 @@ export class WorkStatements {
   async resultByName(name: string): Promise<ResultRow | undefined> {
     return this.db.get<ResultRow>('SELECT * FROM result WHERE name = ?', [name]);
   }
-  async recordReport(id: number, r: ReportedOutcome): Promise<void> {
-    await this.db.run("UPDATE result SET server_state = 'over', outcome = ?, received_ms = ?, elapsed_s = ?, output = ?, error = ?, validate_state = ? WHERE id = ?", [
-      r.outcome,
-      r.receivedMs,
-      r.elapsedS,
-      r.output,
-      r.error,
-      r.outcome === 'success' ? 'init' : 'invalid',
-      id,
-    ]);
+  /**
+   * Record the report of instance `name` if it was sent to `hostId` and may still be reported (in progress, or
+   * past its deadline without a reply); returns its workunit, or undefined when nothing changed (then
+   * `resultByName` tells why). One round trip for the common case.
+   */
+  async recordReport(name: string, hostId: number, r: ReportedOutcome): Promise<number | undefined> {
+    const row = await this.db.get<{ workunit_id: number }>(
+      `UPDATE result SET server_state = 'over', outcome = ?, received_ms = ?, elapsed_s = ?, output = ?, error = ?, validate_state = ?
+       WHERE name = ? AND host_id = ? AND (server_state = 'in_progress' OR (server_state = 'over' AND outcome = 'no_reply')) RETURNING workunit_id`,
+      [r.outcome, r.receivedMs, r.elapsedS, r.output, r.error, r.outcome === 'success' ? 'init' : 'invalid', name, hostId],
+    );
+    return row?.workunit_id;
   }
   async inProgressOfHost(hostId: number): Promise<InProgressResult[]> {
     return this.db.all<InProgressResult>(
@@ -201,43 +225,60 @@ export class WorkStatements {
     );
   }
   /**
-   * The oldest unsent instance of a workunit this host (with `perAccount`: this account) has no instance of. On
-   * PostgreSQL the row is locked and rows locked by a concurrent scheduler request are skipped, so no instance is
-   * sent twice whatever the number of replicas.
+   * Send the oldest unsent instance of a workunit this host (with `perAccount`: this account) has no instance of
+   * to this host, in one statement; returns it with what a task needs of its workunit. On PostgreSQL the row is
+   * locked and rows locked by a concurrent scheduler request are skipped, so no instance is sent twice whatever
+   * the number of replicas.
    */
-  async nextSendable(hostId: number, userId: number, perAccount: boolean): Promise<SendableResult | undefined> {
+  async assignNext(hostId: number, userId: number, perAccount: boolean, sentMs: number): Promise<SendableResult & { deadline_ms: number } | undefined> {
     const lock = this.dialect === 'postgres' ? ' FOR UPDATE OF r SKIP LOCKED' : '';
-    return this.db.get<SendableResult>(
-      `SELECT r.id, r.name, w.name AS wu_name, w.lo, w.hi, w.delay_bound_s FROM result r JOIN workunit w ON w.id = r.workunit_id
-       WHERE r.server_state = 'unsent' AND NOT EXISTS (SELECT 1 FROM result r2 WHERE r2.workunit_id = r.workunit_id AND (r2.host_id = ? OR (? = 1 AND r2.user_id = ?)))
-       ORDER BY r.id LIMIT 1${lock}`,
-      [hostId, perAccount ? 1 : 0, userId],
+    const wu = (col: string) => `(SELECT w.${col} FROM workunit w WHERE w.id = result.workunit_id)`;
+    return this.db.get(
+      `UPDATE result SET server_state = 'in_progress', host_id = ?, user_id = ?, sent_ms = ?, deadline_ms = ? + 1000 * ${wu('delay_bound_s')}
+       WHERE server_state = 'unsent' AND id = (
+         SELECT r.id FROM result r WHERE r.server_state = 'unsent'
+           AND NOT EXISTS (SELECT 1 FROM result r2 WHERE r2.workunit_id = r.workunit_id AND (r2.host_id = ? OR (? = 1 AND r2.user_id = ?)))
+         ORDER BY r.id LIMIT 1${lock})
+       RETURNING id, name, deadline_ms, ${wu('name')} AS wu_name, ${wu('lo')} AS lo, ${wu('hi')} AS hi, ${wu('delay_bound_s')} AS delay_bound_s`,
+      [hostId, userId, sentMs, sentMs, hostId, perAccount ? 1 : 0, userId],
     );
-  }
-  async markSent(id: number, hostId: number, userId: number, sentMs: number, deadlineMs: number): Promise<boolean> {
-    const r = await this.db.run("UPDATE result SET server_state = 'in_progress', host_id = ?, user_id = ?, sent_ms = ?, deadline_ms = ? WHERE id = ? AND server_state = 'unsent'", [
-      hostId,
-      userId,
-      sentMs,
-      deadlineMs,
-      id,
-    ]);
-    return r.changes === 1;
   }
   async countUnsent(): Promise<number> {
     return n(await this.db.get("SELECT COUNT(*) AS n FROM result WHERE server_state = 'unsent'"));
   }
-  async countResultsOfWorkunit(wuId: number): Promise<number> {
-    return n(await this.db.get('SELECT COUNT(*) AS n FROM result WHERE workunit_id = ?', [wuId]));
-  }
-  async insertResult(name: string, wuId: number): Promise<void> {
-    await this.db.run("INSERT INTO result(name, workunit_id, server_state) VALUES (?, ?, 'unsent')", [name, wuId]);
+  /**
+   * `count` new unsent instances of each workunit in `wuIds` (a JSON array), named `<workunit>_<n>` with n from
+   * the number of instances it has: one statement. Run under the workunit's lock (transitioner) or for new
+   * workunits (generator).
+   */
+  async createInstances(wuIds: number[], count: number): Promise<void> {
+    if (!wuIds.length || count < 1) return;
+    await this.db.run(
+      `INSERT INTO result(name, workunit_id, server_state)
+       WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i + 1 < ?)
+       SELECT w.name || '_' || CAST((SELECT COUNT(*) FROM result r WHERE r.workunit_id = w.id) + k.i AS TEXT), w.id, 'unsent'
+       FROM workunit w CROSS JOIN k WHERE w.id IN (${this.idList}) ORDER BY w.id, k.i`,
+      [count, JSON.stringify(wuIds)],
+    );
   }
   async resultsOfWorkunit(wuId: number): Promise<ResultRow[]> {
     return this.db.all<ResultRow>('SELECT * FROM result WHERE workunit_id = ? ORDER BY id', [wuId]);
   }
-  async setValidateState(id: number, state: 'valid' | 'invalid', credit: number): Promise<void> {
-    await this.db.run('UPDATE result SET validate_state = ?, granted_credit = ? WHERE id = ?', [state, credit, id]);
+  /**
+   * The validator's verdict in one statement: `valid` get `credit`, `invalid` none. Only results not judged yet
+   * change (a result is credited at most once, whoever runs the validator); returns the hosts of the results
+   * made valid, one entry per result, for `addHostCredits`.
+   */
+  async judge(valid: number[], invalid: number[], credit: number): Promise<number[]> {
+    if (!valid.length && !invalid.length) return [];
+    const v = JSON.stringify(valid);
+    const rows = await this.db.all<{ host_id: number | null; validate_state: string }>(
+      `UPDATE result SET validate_state = CASE WHEN id IN (${this.idList}) THEN 'valid' ELSE 'invalid' END,
+         granted_credit = CASE WHEN id IN (${this.idList}) THEN CAST(? AS DOUBLE PRECISION) ELSE 0 END
+       WHERE id IN (${this.idList}) AND validate_state = 'init' RETURNING host_id, validate_state`,
+      [v, v, credit, JSON.stringify([...valid, ...invalid])],
+    );
+    return rows.filter((r) => r.validate_state === 'valid' && r.host_id !== null).map((r) => Number(r.host_id));
   }
   /** Unsent instances of a finished or given-up workunit are not needed any more. */
   async retireUnsent(wuId: number): Promise<void> {
@@ -248,9 +289,6 @@ export class WorkStatements {
   }
   async markNoReply(id: number): Promise<void> {
     await this.db.run("UPDATE result SET server_state = 'over', outcome = 'no_reply' WHERE id = ? AND server_state = 'in_progress'", [id]);
-  }
-  async resultOutput(id: number): Promise<string | null> {
-    return (await this.db.get<{ output: string | null }>('SELECT output FROM result WHERE id = ?', [id]))?.output ?? null;
   }
   async resultCountsByState() {
     const rows = await this.db.all<{ server_state: string; outcome: string | null; validate_state: string; n: number }>(
@@ -264,25 +302,25 @@ export class WorkStatements {
   async lockWorkunit(id: number): Promise<WorkunitRow | undefined> {
     return this.db.get<WorkunitRow>(`SELECT * FROM workunit WHERE id = ?${this.forUpdate}`, [id]);
   }
-  async workunitName(id: number): Promise<string | undefined> {
-    return (await this.db.get<{ name: string }>('SELECT name FROM workunit WHERE id = ?', [id]))?.name;
-  }
-  async insertWorkunit(w: NewWorkunit): Promise<number> {
-    const row = await this.db.get<{ id: number }>(
+  /** New workunits (one statement for any number: their name, lo, hi as one JSON parameter); returns their ids. */
+  async insertWorkunits(units: Array<{ name: string; lo: number; hi: number }>, w: Omit<NewWorkunit, 'name' | 'lo' | 'hi'>): Promise<number[]> {
+    const rows = this.dialect === 'postgres' ? 'jsonb_array_elements(CAST(? AS jsonb)) AS j(value)' : 'json_each(?) AS j';
+    const out = await this.db.all<{ id: number }>(
       `INSERT INTO workunit(name, lo, hi, min_quorum, target_nresults, max_error_results, max_total_results, delay_bound_s, created_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-      [w.name, w.lo, w.hi, w.minQuorum, w.targetNResults, w.maxErrorResults, w.maxTotalResults, w.delayBoundS, w.createdMs],
+       SELECT j.value ->> 0, CAST(j.value ->> 1 AS BIGINT), CAST(j.value ->> 2 AS BIGINT), ?, ?, ?, ?, ?, ? FROM ${rows} RETURNING id`,
+      [w.minQuorum, w.targetNResults, w.maxErrorResults, w.maxTotalResults, w.delayBoundS, w.createdMs, JSON.stringify(units.map((u) => [u.name, u.lo, u.hi]))],
     );
-    return Number(row?.id);
+    return out.map((r) => Number(r.id));
   }
-  async setCanonical(wuId: number, resultId: number): Promise<void> {
-    await this.db.run('UPDATE workunit SET canonical_result_id = ? WHERE id = ?', [resultId, wuId]);
+  /**
+   * Make `resultId` the canonical result and mark the workunit assimilated (the assimilator's `insertCanonical`
+   * runs in the same transaction); false when the workunit has a canonical result already (nothing changed).
+   */
+  async setCanonical(wuId: number, resultId: number): Promise<boolean> {
+    return (await this.db.run('UPDATE workunit SET canonical_result_id = ?, assimilated = 1 WHERE id = ? AND canonical_result_id IS NULL', [resultId, wuId])).changes === 1;
   }
   async setErrorMask(wuId: number, mask: string): Promise<void> {
     await this.db.run('UPDATE workunit SET error_mask = ? WHERE id = ?', [mask, wuId]);
-  }
-  async markAssimilated(wuId: number): Promise<void> {
-    await this.db.run('UPDATE workunit SET assimilated = 1 WHERE id = ?', [wuId]);
   }
   async workunitCounts(): Promise<{ total: number; done: number; error: number }> {
     const row = await this.db.get<{ total: number; done: number | null; error: number | null }>(
@@ -306,6 +344,29 @@ export class WorkStatements {
   }
   async canonicalRanges(): Promise<Array<{ lo: number; hi: number; count: number }>> {
     return this.db.all('SELECT lo, hi, count FROM canonical ORDER BY lo');
+  }
+
+  // attach rate limits shared by replicas (PostgreSQL; with SQLite the one process keeps them in memory)
+  /**
+   * Take a token from the shared bucket `key` (up to `burst` tokens, one more every `refillS` s), atomically in
+   * one statement: the row is created full, refilled by the time since its last use, and spent if it holds a
+   * whole token. Concurrent takes on any replica queue on the row, so all replicas together enforce one limit.
+   * Returns whether a token was taken and what is left.
+   */
+  async takeSharedToken(key: string, burst: number, refillS: number, nowMs: number): Promise<{ taken: boolean; tokens: number }> {
+    // the cast: PostgreSQL would divide the integer milliseconds by an integer parameter as integers
+    const refilled = 'LEAST(?, attach_bucket.tokens + GREATEST(0, excluded.at_ms - attach_bucket.at_ms) / CAST(? AS DOUBLE PRECISION))';
+    const p = [burst, refillS * 1000];
+    const row = await this.db.get<{ tokens: number; taken: number }>(
+      `INSERT INTO attach_bucket(key, tokens, at_ms, taken) VALUES (?, ?, ?, 1)
+       ON CONFLICT(key) DO UPDATE SET
+         tokens = ${refilled} - CASE WHEN ${refilled} >= 1 THEN 1 ELSE 0 END,
+         taken = CASE WHEN ${refilled} >= 1 THEN 1 ELSE 0 END,
+         at_ms = GREATEST(attach_bucket.at_ms, excluded.at_ms)
+       RETURNING tokens, taken`,
+      [key, burst - 1, nowMs, ...p, ...p, ...p],
+    );
+    return { taken: row?.taken === 1, tokens: Number(row?.tokens ?? 0) };
   }
 
   // the daemon lease

@@ -25,6 +25,8 @@ function freePort(): Promise<number> {
 }
 
 export interface TestPostgres {
+  /** the postmaster's process id (its backends are its children: a benchmark sums their CPU time) */
+  pid: number;
   /** a URL for a new, empty database of this server */
   createDatabase(): Promise<string>;
   stop(): Promise<void>;
@@ -63,6 +65,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   }
   let n = 0;
   return {
+    pid: proc.pid ?? 0,
     async createDatabase() {
       const name = `work_${process.pid}_${++n}`;
       const c = new pg.Client({ connectionString: admin });

@@ -1,7 +1,8 @@
 import { silentLogger } from '@livelab/service-kit';
-import { accountCommand, openPostgresDatabase, startWorkServer, POSTGRES_MIGRATIONS, WorkProject, type WorkServerHandle } from '../src';
+import { sieveRange } from '@livelab/work-sieve';
+import { accountCommand, openPostgresDatabase, startWorkServer, POSTGRES_MIGRATIONS, ProtocolError, WorkProject, type ProjectEvents, type ProjectOptions, type WorkServerHandle } from '../src';
 import { startTestPostgres, type TestPostgres } from '../src/testing';
-import { ACCOUNT_KEY, host, request as sched } from './helpers';
+import { ACCOUNT_KEY, compute, host, request as sched } from './helpers';
 
 
 // a real PostgreSQL on 2 shared cores: generous limits, the assertions are about behaviour, not speed
@@ -79,6 +80,91 @@ describe('PostgreSQL back end', () => {
       await b.close();
     }
   });
+
+  /** `n` replicas (a pool each, as n processes would have) of one project on a new database. */
+  async function replicas(n: number, opts: Partial<ProjectOptions>, events: ProjectEvents = {}) {
+    const url = await (pg as TestPostgres).createDatabase();
+    const dbs = await Promise.all(Array.from({ length: n }, () => openPostgresDatabase(url)));
+    const projects: WorkProject[] = [];
+    for (const db of dbs) projects.push(await WorkProject.open(db, { accountKey: ACCOUNT_KEY, ...opts }, events));
+    return { db: dbs[0], projects, close: () => Promise.all(dbs.map((db) => db.close())) };
+  }
+
+  it('validation racing on 3 replicas: one canonical result per workunit, every valid result credited exactly once', async () => {
+    const counted = { valid: 0, invalid: 0, assimilated: 0 };
+    const events: ProjectEvents = { onValidated: (state, k) => (counted[state] += k), onAssimilated: () => counted.assimilated++ };
+    // 10 workunits of 2,000 numbers, quorum 3 of 3: each host gets one instance of every workunit
+    const r = await replicas(3, { rangeHi: 20_000, unitSpan: 2_000, minQuorum: 3, targetNResults: 3, cushion: 30, maxTasksPerRpc: 16 }, events);
+    try {
+      await r.projects[0].generate();
+      const hosts = await Promise.all(r.projects.map((p) => p.attach({ authenticator: ACCOUNT_KEY, host, client_version: '' })));
+      const tasks = await Promise.all(hosts.map((h, i) => r.projects[i].schedule(sched(h, { work_req_seconds: 1e6 }))));
+      for (const t of tasks) expect(t.tasks).toHaveLength(10);
+      // every report in an RPC of its own, all 30 at once, host i's on replica i, while every replica also runs the
+      // transitioner (the daemon's entry point) on every workunit
+      const wuIds = (await r.db.all<{ id: number }>('SELECT id FROM workunit ORDER BY id')).map((w) => w.id);
+      await Promise.all([
+        ...tasks.flatMap((t, i) => t.tasks.map((task) => r.projects[i].schedule(sched(hosts[i], { results: [compute(task)], in_progress: t.tasks.map((x) => x.task_id).filter((x) => x !== task.task_id) })))),
+        ...r.projects.flatMap((p) => wuIds.map((id) => p.transition(id))),
+      ]);
+      const canonical = await r.db.all<{ workunit_id: number; result_id: number; count: number }>('SELECT workunit_id, result_id, count FROM canonical ORDER BY workunit_id');
+      expect(canonical.map((c) => c.workunit_id)).toEqual(wuIds);
+      const wus = await r.db.all<{ id: number; canonical_result_id: number }>('SELECT id, canonical_result_id FROM workunit ORDER BY id');
+      expect(wus.map((w) => w.canonical_result_id)).toEqual(canonical.map((c) => c.result_id));
+      expect(canonical.reduce((a, c) => a + c.count, 0)).toBe(sieveRange(0, 20_000).count);
+      const results = await r.db.all<{ validate_state: string; granted_credit: number }>('SELECT validate_state, granted_credit FROM result');
+      expect(results).toHaveLength(30);
+      for (const x of results) expect(x).toEqual({ validate_state: 'valid', granted_credit: 0.002 });
+      // each host: 10 valid results of 2,000 numbers = 10 × 0.002 credit, not more
+      const credit = await r.db.all<{ total_credit: number }>('SELECT total_credit FROM host ORDER BY id');
+      for (const c of credit) expect(c.total_credit).toBeCloseTo(0.02, 9);
+      expect(counted).toEqual({ valid: 30, invalid: 0, assimilated: 10 });
+    } finally {
+      await r.close();
+    }
+  }, 60_000);
+
+  it('generation racing on 3 replicas never overshoots the cushion', async () => {
+    const r = await replicas(3, { rangeHi: 1e6, unitSpan: 1_000, targetNResults: 2, cushion: 12, attachBurst: 100 });
+    try {
+      await Promise.all(r.projects.flatMap((p) => [p.generate(), p.runBackend(), p.generate(), p.runBackend()]));
+      expect(await r.db.get('SELECT COUNT(*) AS n FROM result WHERE server_state = ?', ['unsent'])).toEqual({ n: 12 });
+      expect(await r.db.get('SELECT COUNT(*) AS n, MAX(hi) AS hi FROM workunit')).toEqual({ n: 6, hi: 6_000 });
+      // 24 hosts asking at once, 8 per replica: what they take is made again, never more than the cushion unsent
+      const hosts = await Promise.all(Array.from({ length: 24 }, (_, i) => r.projects[i % 3].attach({ authenticator: ACCOUNT_KEY, host, client_version: '' })));
+      const replies = await Promise.all(hosts.map((h, i) => r.projects[i % 3].schedule(sched(h, { work_req_seconds: 1 }))));
+      expect(replies.every((x) => x.tasks.length === 1)).toBe(true);
+      const unsent = Number((await r.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM result WHERE server_state = ?', ['unsent']))?.n);
+      // a starving RPC tops the cushion up in whole workunits (2 instances each)
+      expect(unsent).toBeLessThan(12 + 2);
+      await Promise.all(r.projects.map((p) => p.generate()));
+      expect(await r.db.get('SELECT COUNT(*) AS n FROM result WHERE server_state = ?', ['unsent'])).toEqual({ n: 12 });
+    } finally {
+      await r.close();
+    }
+  }, 60_000);
+
+  it('3 replicas enforce one attach limit per account (shared token buckets)', async () => {
+    let clock = 1_000_000;
+    const r = await replicas(3, { rangeHi: 1e6, attachBurst: 4, attachRefillS: 60, now: () => clock });
+    try {
+      const attachAll = (n: number) =>
+        Promise.allSettled(Array.from({ length: n }, (_, i) => r.projects[i % 3].attach({ authenticator: ACCOUNT_KEY, host, client_version: '' })));
+      const first = await attachAll(15);
+      expect(first.filter((x) => x.status === 'fulfilled')).toHaveLength(4);
+      const refused = first.filter((x): x is PromiseRejectedResult => x.status === 'rejected').map((x) => x.reason as ProtocolError);
+      expect(refused).toHaveLength(11);
+      for (const e of refused) expect([e.code, e.retryAfterS]).toEqual(['rate_limited', 60]);
+      // 90 s later: one and a half tokens → one more attach, on any replica, then the next waits 30 s
+      clock += 90_000;
+      const second = await attachAll(6);
+      expect(second.filter((x) => x.status === 'fulfilled')).toHaveLength(1);
+      const waits = second.filter((x): x is PromiseRejectedResult => x.status === 'rejected').map((x) => (x.reason as ProtocolError).retryAfterS);
+      expect(waits).toEqual([30, 30, 30, 30, 30]);
+    } finally {
+      await r.close();
+    }
+  }, 30_000);
 
   it('/readyz fails while the database is unreachable', async () => {
     server = await startWorkServer({

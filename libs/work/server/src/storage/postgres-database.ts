@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations';
 import type { SqlDatabase, SqlExecutor, SqlValue } from './sql-database';
@@ -23,8 +24,20 @@ const MAX_ATTEMPTS = 5;
 // pg_advisory_xact_lock key serialising migrations of replicas starting at once
 const MIGRATION_LOCK = 0x776f726b; // "work"
 
+// Statements with parameters run as named prepared statements: parsed and planned once per connection, then
+// only Bind/Execute (pg keeps the per-connection list of prepared names). The name is a digest of the text.
+const named = new Map<string, { name: string; text: string }>();
+function prepared(sql: string): { name: string; text: string } {
+  let p = named.get(sql);
+  if (!p) named.set(sql, (p = { name: `w${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`, text: toPostgresPlaceholders(sql) }));
+  return p;
+}
+
 function executor(client: pg.PoolClient | pg.Pool): SqlExecutor {
-  const query = async <T>(sql: string, params?: readonly SqlValue[]) => client.query<T & pg.QueryResultRow>(toPostgresPlaceholders(sql), params as SqlValue[] | undefined);
+  const query = async <T>(sql: string, params?: readonly SqlValue[]) =>
+    params?.length
+      ? client.query<T & pg.QueryResultRow>({ ...prepared(sql), values: params as SqlValue[] })
+      : client.query<T & pg.QueryResultRow>(sql);
   return {
     get: async <T>(sql: string, params?: readonly SqlValue[]) => (await query<T>(sql, params)).rows[0] as T | undefined,
     all: async <T>(sql: string, params?: readonly SqlValue[]) => (await query<T>(sql, params)).rows as T[],

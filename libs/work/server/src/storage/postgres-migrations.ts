@@ -53,4 +53,10 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     acquired_ms BIGINT NOT NULL
   );
   `,
+  // 3: attach rate-limit buckets shared by the replicas (one row per account)
+  `
+  CREATE TABLE attach_bucket (
+    key TEXT PRIMARY KEY, tokens DOUBLE PRECISION NOT NULL, at_ms BIGINT NOT NULL, taken INTEGER NOT NULL
+  );
+  `,
 ];
