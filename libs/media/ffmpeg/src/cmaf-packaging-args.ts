@@ -28,11 +28,12 @@ export function cmafPackagingJob(opts: CmafPackagingOptions): FfmpegJobSpec {
         // Start fast (docs/low-latency.md, "Start-up"): the FLV sequence headers carry the codec parameters, so
         // probe 100 ms only. No `-fflags +nobuffer`: it throws away the packets read while probing — the GOP
         // node-media-server replays, with its keyframe — and the first segment then waited ~1 s for the next one.
-        // TCP_NODELAY on the RTMP read: each handshake step otherwise waited ~45 ms for a delayed ACK (3 steps).
+        // TCP_NODELAY on the RTMP read: each handshake step otherwise waited ~45 ms for a delayed ACK (3 steps);
+        // a tcp protocol option, so not for a file input (the test fixtures remux files).
         options: [
           '-rw_timeout', String((opts.inputTimeoutMs ?? 5000) * 1000),
           '-analyzeduration', '100000',
-          '-tcp_nodelay', '1',
+          ...(/^rtmps?:/.test(opts.input) ? ['-tcp_nodelay', '1'] : []),
           '-probesize', '262144',
           '-f', 'flv',
         ],

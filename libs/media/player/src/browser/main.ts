@@ -253,6 +253,12 @@ function fmtS(s: number | undefined, digits = 2) {
   return s === undefined || !Number.isFinite(s) ? '–' : `${s.toFixed(digits)} s`;
 }
 
+/** "+12 ms" / "-3 ms"; rounded first, so -0.3 reads "+0 ms", not a sign-less "0 ms". */
+function signedMs(ms: number): string {
+  const r = Math.round(ms) || 0;
+  return `${r >= 0 ? '+' : ''}${r} ms`;
+}
+
 function renderStats() {
   const s = collectStats();
   $('s-g2g').textContent = s.g2gMs === undefined ? (state.playing ? 'no timecode' : '–') : fmtS(s.g2gMs / 1000);
@@ -262,7 +268,7 @@ function renderStats() {
   $('s-resolution').textContent = s.resolution ?? '–';
   $('s-dropped').textContent = s.totalFrames ? `${s.droppedFrames} / ${s.totalFrames}` : '–';
   $('s-stalls').textContent = state.current ? String(s.stalls) : '–';
-  const av = { off: '–', muted: 'unmute to measure', unsupported: 'not supported here', measuring: s.avOffsetMs === undefined ? 'waiting for a beep' : `${s.avOffsetMs >= 0 ? '+' : ''}${Math.round(s.avOffsetMs)} ms` };
+  const av = { off: '–', muted: 'unmute to measure', unsupported: 'not supported here', measuring: s.avOffsetMs === undefined ? 'waiting for a beep' : signedMs(s.avOffsetMs) };
   $('s-av').textContent = av[s.avState];
   $('s-ttff').textContent = s.firstFrameMs === undefined ? '–' : fmtS(s.firstFrameMs / 1000);
   $('s-compare').textContent = compareModes(s.g2gSamples);
