@@ -18,9 +18,13 @@ export function toPostgresPlaceholders(sql: string): string {
 }
 
 // serialization failures and deadlocks (replicas racing for the same rows), and unique violations of a racing
-// insert: the transaction is run again on a fresh snapshot
+// insert: the transaction is run again on a fresh snapshot, after a jittered pause (10, 20, 40 … ms × 0.5–1.5) so
+// the same two transactions do not collide again in lock step. A scheduler RPC holds its own host row (the host
+// update) and a validation in it credits other hosts' rows, so two RPCs validating each other's workunits can
+// deadlock; PostgreSQL breaks it (40P01) and the loser runs again (test/postgres.test.ts races 3 replicas).
 const RETRYABLE = new Set(['40001', '40P01', '23505']);
-const MAX_ATTEMPTS = 5;
+const MAX_ATTEMPTS = 10;
+const retryPause = (attempt: number) => new Promise((r) => setTimeout(r, Math.min(10 * 2 ** (attempt - 1), 500) * (0.5 + Math.random())));
 // pg_advisory_xact_lock key serialising migrations of replicas starting at once
 const MIGRATION_LOCK = 0x776f726b; // "work"
 
@@ -79,6 +83,7 @@ export class PostgresDatabase implements SqlDatabase {
       } finally {
         client.release();
       }
+      await retryPause(attempt);
     }
   }
 
