@@ -51,6 +51,9 @@ export class AvSyncMeter {
   private readonly canvas = document.createElement('canvas');
   private readonly g: CanvasRenderingContext2D;
   private lastPresented = -1;
+  private lastMediaTime = 0;
+  /** The shortest step between presented frames' media times seen: one frame period, s. */
+  private framePeriod = Infinity;
   private wasBright = false;
   private readonly heard: number[] = [];
   private readonly shown: number[] = [];
@@ -92,6 +95,7 @@ export class AvSyncMeter {
     this.samples = [];
     this.heard.length = this.shown.length = 0;
     this.lastPresented = -1;
+    this.framePeriod = Infinity;
   }
 
   /** Median of the last 20 offsets, ms. */
@@ -117,8 +121,14 @@ export class AvSyncMeter {
     const onFrame = (_now: number, meta: FrameMeta) => {
       this.video.requestVideoFrameCallback?.(onFrame);
       const { videoWidth: w, videoHeight: h } = this.video;
-      const continuous = meta.presentedFrames === this.lastPresented + 1;
+      // An onset is timed only on a frame that follows its predecessor directly: no frame skipped in presentation
+      // (presentedFrames) nor in media time (a frame the compositor dropped does not count as presented, but leaves
+      // a gap of 2+ frame periods in mediaTime; timing the flash on the frame after it would read a period late).
+      const step = meta.mediaTime - this.lastMediaTime;
+      if (step >= 0.005) this.framePeriod = Math.min(this.framePeriod, step); // (≤ 200 fps: ignores timestamp jitter)
+      const continuous = meta.presentedFrames === this.lastPresented + 1 && step > 0 && step < this.framePeriod * 1.5;
       this.lastPresented = meta.presentedFrames;
+      this.lastMediaTime = meta.mediaTime;
       if (!w || !h) return;
       const box = flashBox(w, h);
       const inset = box.size / 4;
