@@ -424,7 +424,7 @@ try {
       const grace = w.spec.template.spec.terminationGracePeriodSeconds ?? 30;
       const t0 = Date.now();
       const r = run('docker', ['exec', 'smoke-work-postgres', ...c.lifecycle.preStop.exec.command]);
-      assert(r.status === 0, `preStop failed: ${r.stderr.trim()}`);
+      assert(r.status === 0, `preStop failed (exit ${r.status}): ${(r.stderr || r.stdout).trim()}`);
       await until('postgres to exit', () => !running('smoke-work-postgres'), grace * 1000);
       assert(exitCode('smoke-work-postgres') === '0' && Date.now() - t0 < grace * 1000, `exit ${exitCode('smoke-work-postgres')} after ${Date.now() - t0} ms (grace ${grace} s)`);
     });
