@@ -1,6 +1,16 @@
 // Public API of @livelab/media-contract: what the packager, the remux, the page, the browser tests and the bench
 // agree on. Browser-safe: no Node imports (tsconfig.lib.json has no Node types).
 export { STREAM_NAME_PATTERN, isStreamName } from './stream-name';
+export {
+  RUNG_SEPARATOR,
+  MAX_RUNGS,
+  AUDIO_RUNG,
+  LADDER_AUDIO_TRACK,
+  rungPublishName,
+  rungTrack,
+  parsePublishName,
+  type Rung,
+} from './ladder-names';
 export type { Mode, Format } from './modes';
 export {
   SEGMENT_NUMBER_DIGITS,
@@ -19,5 +29,5 @@ export {
   type MediaKind,
 } from './media-files';
 export { LIVE_PATH, mediaPath, manifestUri, manifestPath, parseMediaPath, splitMediaPath } from './media-paths';
-export { STREAMS_API_PATH, CLOCK_PATH, streamUrls, type StreamSummary, type StreamList, type StreamUrls } from './streams-api';
+export { STREAMS_API_PATH, CLOCK_PATH, streamUrls, type StreamSummary, type RungSummary, type StreamList, type StreamUrls } from './streams-api';
 export type { PageStats, PageStatsWindow } from './page-stats';

@@ -13,12 +13,25 @@ export interface StreamUrls {
   dashLowLatency: string;
 }
 
+/** One video rung of an ABR ladder as /api/streams lists it (contract: ladder-names.ts). */
+export interface RungSummary {
+  /** 0 = the top rung; the index in the picture's rung strip and the track number in the presentation's files. */
+  index: number;
+  codec?: string;
+  width?: number;
+  height?: number;
+  fps?: number;
+  bitrateKbps?: number;
+}
+
 export interface StreamSummary {
   name: string;
   live: true;
   since: string;
   video: { codec?: string; width?: number; height?: number; fps?: number; bitrateKbps?: number };
   audio: { codec?: string; sampleRate?: number; channels?: number };
+  /** An ABR ladder's video rungs now in its manifests, top first; absent for a single-rendition stream. */
+  rungs?: RungSummary[];
   urls: StreamUrls;
   viewers: number;
   /** Bytes the stream's media holds in memory. */

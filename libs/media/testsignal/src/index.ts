@@ -1,4 +1,4 @@
-// Public API of @livelab/media-testsignal: the stream catalogue and the timecode strip codec.
+// Public API of @livelab/media-testsignal: the stream catalogue, the timecode strip codec and the rung strip codec (which ABR rung a frame is).
 // Browser-safe (the page imports the decoder): no node imports here.
 export {
   TIMECODE_STRIP,
@@ -7,6 +7,7 @@ export {
   renderTimecodeStrip,
   timecodeChecksum,
 } from './timecode-strip';
+export { RUNG_STRIP, encodeRungCells, decodeRungStrip, renderRungStrip, rungStripHeight } from './rung-strip';
 export {
   DEFAULT_CATALOGUE,
   parseCatalogue,
