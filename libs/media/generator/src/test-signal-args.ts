@@ -211,8 +211,8 @@ const TEE_SPECIAL = /[|[\]\\]/;
  * Output: the tee muxer, one FLV slave per rendition (`select` = the output stream index, `onfail=ignore`). ffmpeg
  * encodes once and hands the same packets (the same timestamps) to each slave; a slave whose RTMP publish is refused
  * or whose connection drops is dropped while the others go on (ffmpeg logs "Slave muxer #k failed"), and when every
- * slave has failed (the packager went away) ffmpeg exits and the publisher restarts it. N separate outputs would behave
- * much the same on a failure but open one after the other; the tee shares one output and one set of timestamps.
+ * slave has failed (the packager went away) ffmpeg exits and the publisher restarts it. N separate outputs fail worse:
+ * ffmpeg 5.1 exits when any output cannot be opened and ends all outputs after a write error on one.
  */
 export function testSignalLadderJob(spec: StreamSpec, opts: LadderOptions): FfmpegJobSpec {
   const rungs = spec.ladder;

@@ -54,10 +54,11 @@ export const DEFAULT_CATALOGUE: StreamSpec[] = [
 ];
 
 /**
- * What the generator publishes when STREAMS is unset (`npm start`, the k8s generator): the streams a 2-core box can
- * encode beside the packager and a browser. The ladders are chosen with STREAMS (apps/generator/README.md says why).
+ * What the generator publishes when STREAMS is unset (`npm start`, the k8s generator): what a 2-core box can encode
+ * beside the packager and a browser. The cheap ladder takes motion-1080p30's place — it costs the same CPU (0.61 cores
+ * each, docs/benchmarks.md "Generator"); ladder-1080p30 (1.25 cores) and motion-1080p30 are chosen with STREAMS.
  */
-export const DEFAULT_STREAM_NAMES: readonly string[] = ['bars-720p30', 'motion-1080p30', 'seed-768p60', 'low-360p30'];
+export const DEFAULT_STREAM_NAMES: readonly string[] = ['bars-720p30', 'seed-768p60', 'low-360p30', 'ladder-720p30'];
 
 const evenInt = (what: string, min: number, max: number) =>
   z
