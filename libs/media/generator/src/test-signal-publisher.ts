@@ -94,7 +94,7 @@ export class TestSignalPublisher {
         });
         ffmpeg.on('stderr', (line: string) => {
           const m = SLAVE_FAILED.exec(line);
-          if (!m) return;
+          if (!m || this.abort.signal.aborted) return;
           const slave = Number(m[1]);
           const rung = slave < ladder.length ? String(slave) : 'audio';
           if (job.lostRungs.has(rung)) return;
