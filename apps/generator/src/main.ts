@@ -38,7 +38,10 @@ async function main() {
       const names = c.STREAMS ?? (c.STREAM_CATALOGUE_FILE ? undefined : DEFAULT_STREAM_NAMES.join(','));
       return { ...c, publishKey, streams: selectStreams(catalogue, names) };
     } catch (e) {
-      throw new ConfigError(`invalid ${c.STREAM_CATALOGUE_FILE && !/unknown stream/.test((e as Error).message) ? 'STREAM_CATALOGUE_FILE' : 'STREAMS'}: ${(e as Error).message.replace(/^ENOENT: /, '')}`);
+      const what = c.STREAM_CATALOGUE_FILE && !/unknown stream/.test((e as Error).message) ? 'STREAM_CATALOGUE_FILE' : 'STREAMS';
+      // One line per bad value, each saying which setting it is about.
+      const lines = (e as Error).message.replace(/^ENOENT: /, '').split('\n');
+      throw new ConfigError(lines.map((line, i) => `${i ? 'generator: ' : ''}invalid ${what}: ${line}`).join('\n'));
     }
   }, 'generator');
   const logger = createLogger('generator', config.LOG_LEVEL);

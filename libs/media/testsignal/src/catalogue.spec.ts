@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { DEFAULT_CATALOGUE, DEFAULT_STREAM_NAMES, parseCatalogue, selectStreams, streamSpecSchema } from './catalogue';
 
 describe('stream catalogue', () => {
@@ -71,5 +72,62 @@ describe('stream catalogue', () => {
     expect(selectStreams(DEFAULT_CATALOGUE, 'low-360p30, bars-720p30').map((s) => s.name)).toEqual(['bars-720p30', 'low-360p30']);
     expect(selectStreams(DEFAULT_CATALOGUE, '')).toHaveLength(DEFAULT_CATALOGUE.length);
     expect(() => selectStreams(DEFAULT_CATALOGUE, 'nope')).toThrow(/^unknown stream nope \(known: bars-720p30,/);
+  });
+});
+
+describe('ladder schema, fuzzed (fast-check, seeded)', () => {
+  // Sizes and bitrates around the limits, some not numbers at all: every catalogue is either accepted and then keeps
+  // every ladder rule, or refused with lines that each name a place in the catalogue — never a crash of our own.
+  const dim = fc.oneof(fc.integer({ min: 0, max: 4000 }), fc.constantFrom(64, 108, 192, 360, 640, 720, 1280), fc.double(), fc.constant('x' as unknown as number));
+  const rung = fc.record({ width: dim, height: dim, videoBitrateKbps: fc.oneof(fc.integer({ min: 0, max: 60_000 }), fc.constant(null as unknown as number)) });
+  const stream = fc.record({
+    name: fc.constantFrom('a', 'ladder-x', 'Bad'),
+    pattern: fc.constantFrom('testsrc2', 'smptehdbars'),
+    width: dim,
+    height: dim,
+    fps: fc.integer({ min: 0, max: 130 }),
+    ladder: fc.array(rung, { maxLength: 18 }),
+  });
+
+  it('accepts only ladders that keep the rules and explains every refusal', () => {
+    fc.assert(
+      fc.property(fc.array(stream, { minLength: 1, maxLength: 3 }), (streams) => {
+        let parsed;
+        try {
+          parsed = parseCatalogue(JSON.stringify(streams));
+        } catch (e) {
+          expect(e).toBeInstanceOf(Error);
+          for (const line of (e as Error).message.split('\n')) expect(line).toMatch(/^stream catalogue( \[[\w.]+\])?: \S/);
+          return;
+        }
+        for (const s of parsed) {
+          const rungs = s.ladder ?? [];
+          expect(rungs.length).toBeGreaterThanOrEqual(1);
+          expect(rungs.length).toBeLessThanOrEqual(16);
+          expect([rungs[0].width, rungs[0].height, rungs[0].videoBitrateKbps]).toEqual([s.width, s.height, s.videoBitrateKbps]);
+          rungs.forEach((r, i) => {
+            expect(r.width % 2 + (r.height % 2)).toBe(0);
+            expect(r.width).toBeGreaterThanOrEqual(192);
+            expect(r.height).toBeGreaterThanOrEqual(108);
+            if (i > 0) {
+              expect(r.videoBitrateKbps).toBeLessThan(rungs[i - 1].videoBitrateKbps);
+              expect(r.width).toBeLessThanOrEqual(rungs[i - 1].width);
+              expect(r.height).toBeLessThanOrEqual(rungs[i - 1].height);
+            }
+          });
+        }
+      }),
+      { seed: 17, numRuns: 500 },
+    );
+  });
+
+  it('accepts well-formed ladders (the generator of valid ones is not vacuous)', () => {
+    const valid = fc.integer({ min: 1, max: 6 }).chain((n) =>
+      fc.tuple(...Array.from({ length: n }, (_, i) => fc.constant(i))).map((idx) => {
+        const rungs = idx.map((i) => ({ width: 1280 - i * 160, height: 720 - i * 90, videoBitrateKbps: 3000 - i * 400 }));
+        return [{ name: 'v', pattern: 'testsrc2', width: 1280, height: 720, fps: 30, ladder: rungs }];
+      }),
+    );
+    fc.assert(fc.property(valid, (c) => expect(parseCatalogue(JSON.stringify(c))[0].ladder).toHaveLength(c[0].ladder.length)), { seed: 17, numRuns: 50 });
   });
 });
