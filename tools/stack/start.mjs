@@ -3,7 +3,7 @@
 // packager's RTMP port listens — and print the page URL. Ctrl-C stops both (SIGTERM, then they drain).
 //
 // Environment (all optional): HTTP_PORT (8080), RTMP_PORT (1935), PUBLISH_KEY (generated when unset),
-// STREAMS (comma list of catalogue names, default all), LOG_FORMAT=json (raw JSON logs).
+// STREAMS (comma list of catalogue names, default the generator's: bars-720p30,seed-768p60,low-360p30,ladder-720p30), LOG_FORMAT=json (raw JSON logs).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';

@@ -7,7 +7,7 @@ import {
   closeServer, configOrExit, ConfigError, createLogger, createMetricsRegistry, env, HealthState,
   installGracefulShutdown, listen, loadConfig, opsRouter, secretOrFile,
 } from '@livelab/service-kit';
-import { DEFAULT_CATALOGUE, parseCatalogue, selectStreams } from '@livelab/media-testsignal';
+import { DEFAULT_CATALOGUE, DEFAULT_STREAM_NAMES, parseCatalogue, selectStreams } from '@livelab/media-testsignal';
 import { checkFfmpeg } from '@livelab/media-ffmpeg';
 import { TestSignalPublisher } from '@livelab/media-generator';
 
@@ -34,9 +34,14 @@ async function main() {
     if (!publishKey) throw new ConfigError('invalid PUBLISH_KEY=unset: required: the packager’s publish key (or PUBLISH_KEY_FILE)');
     try {
       const catalogue = c.STREAM_CATALOGUE_FILE ? parseCatalogue(readFileSync(c.STREAM_CATALOGUE_FILE, 'utf8')) : DEFAULT_CATALOGUE;
-      return { ...c, publishKey, streams: selectStreams(catalogue, c.STREAMS) };
+      // Unset STREAMS: a catalogue file's every stream, or the built-in catalogue's defaults (not its ladders).
+      const names = c.STREAMS ?? (c.STREAM_CATALOGUE_FILE ? undefined : DEFAULT_STREAM_NAMES.join(','));
+      return { ...c, publishKey, streams: selectStreams(catalogue, names) };
     } catch (e) {
-      throw new ConfigError(`invalid ${c.STREAM_CATALOGUE_FILE && !/unknown stream/.test((e as Error).message) ? 'STREAM_CATALOGUE_FILE' : 'STREAMS'}: ${(e as Error).message.replace(/^ENOENT: /, '')}`);
+      const what = c.STREAM_CATALOGUE_FILE && !/unknown stream/.test((e as Error).message) ? 'STREAM_CATALOGUE_FILE' : 'STREAMS';
+      // One line per bad value, each saying which setting it is about.
+      const lines = (e as Error).message.replace(/^ENOENT: /, '').split('\n');
+      throw new ConfigError(lines.map((line, i) => `${i ? 'generator: ' : ''}invalid ${what}: ${line}`).join('\n'));
     }
   }, 'generator');
   const logger = createLogger('generator', config.LOG_LEVEL);

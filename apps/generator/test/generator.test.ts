@@ -1,7 +1,9 @@
 // The generator against a real packager: it waits for the RTMP port, publishes, and when the packager goes away
 // and comes back on the same port it reconnects by itself (backoff with jitter, capped).
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { pollUntil, silentLogger } from '@livelab/service-kit';
 import { TestSignalPublisher } from '@livelab/media-generator';
 import { Packager } from '@livelab/media-packaging';
@@ -81,6 +83,22 @@ describe('generator readiness', () => {
 });
 
 describe('generator configuration', () => {
+  afterAll(() => rmSync(catalogueDir, { recursive: true, force: true }));
+  const catalogueDir = mkdtempSync(join(tmpdir(), 'livelab-catalogue-'));
+  const badLadder = join(catalogueDir, 'bad-ladder.json');
+  writeFileSync(badLadder, JSON.stringify([{ name: 'l', pattern: 'testsrc2', width: 1280, height: 720, fps: 30, ladder: [
+    { width: 1280, height: 720, videoBitrateKbps: 2500 }, { width: 641, height: 360, videoBitrateKbps: 2600 },
+  ] }]));
+
+  it('a catalogue file with a bad ladder stops the start with one clear line per bad value', () => {
+    const r = run({ PUBLISH_KEY: 'long-enough-key', STREAM_CATALOGUE_FILE: badLadder });
+    expect(r.status).toBe(2);
+    expect(r.stderr.split('\n').filter((l) => l.trim() && !/npm warn/.test(l))).toEqual([
+      'generator: invalid STREAM_CATALOGUE_FILE: stream catalogue [0.ladder.1.width]: width must be even',
+      "generator: invalid STREAM_CATALOGUE_FILE: stream catalogue [0.ladder.1.videoBitrateKbps]: rungs must be sorted by bitrate, highest first: 2600 is not below rung 0's 2500",
+    ]);
+  });
+
   const run = (env: Record<string, string>) =>
     spawnSync('npx', ['tsx', 'apps/generator/src/main.ts'], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
 

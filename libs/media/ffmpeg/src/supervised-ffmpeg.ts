@@ -86,6 +86,15 @@ export class SupervisedFfmpeg extends EventEmitter {
     await this.current?.stop(graceMs);
   }
 
+  /**
+   * Ends the running child (q, SIGINT, …) and lets the supervision start a fresh one after the usual backoff: for an
+   * owner that sees from ffmpeg's log that a run is no longer whole (a ladder that lost one of its outputs).
+   */
+  async restart(graceMs = 3000): Promise<void> {
+    if (this.stopped) return;
+    await this.current?.stop(graceMs);
+  }
+
   private spawnOnce(): void {
     const spec = typeof this.spec === 'function' ? this.spec() : this.spec;
     const run = new FfmpegRun(spec, this.opts.ffmpegPath);

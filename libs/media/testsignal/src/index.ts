@@ -10,9 +10,13 @@ export {
 export { RUNG_STRIP, encodeRungCells, decodeRungStrip, renderRungStrip, rungStripHeight } from './rung-strip';
 export {
   DEFAULT_CATALOGUE,
+  DEFAULT_STREAM_NAMES,
+  MIN_RUNG_WIDTH,
+  MIN_RUNG_HEIGHT,
   parseCatalogue,
   selectStreams,
   streamSpecSchema,
   type StreamSpec,
+  type LadderRung,
 } from './catalogue';
 export { AV_MARK_SECONDS, BEEP_AMPLITUDE, BEEP_HZ, flashBox } from './av-sync-marks';
