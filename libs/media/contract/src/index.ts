@@ -31,3 +31,26 @@ export {
 export { LIVE_PATH, mediaPath, manifestUri, manifestPath, parseMediaPath, splitMediaPath } from './media-paths';
 export { STREAMS_API_PATH, CLOCK_PATH, streamUrls, type StreamSummary, type RungSummary, type StreamList, type StreamUrls } from './streams-api';
 export type { PageStats, PageStatsWindow } from './page-stats';
+export {
+  FAULTS_PATH,
+  FAULT_LIMITS,
+  FAULT_TARGETS,
+  FAULT_STATUSES,
+  FAULT_PRESETS,
+  parseFaultRules,
+  faultRuleText,
+  faultRulesText,
+  faultsPrefix,
+  faultedPath,
+  splitFaultPath,
+  faultDraw,
+  faultMatches,
+  matchFault,
+  type FaultRule,
+  type FaultEffect,
+  type FaultEffectKind,
+  type FaultTarget,
+  type FaultStatus,
+  type FaultParse,
+  type FaultRequest,
+} from './faults';
