@@ -77,7 +77,12 @@ export function shapeResponse(res: ServerResponse, effect: DeliveryEffect, start
       let n = chunk.length;
       if (effect.kind === 'truncate') {
         const left = effect.bytes - sent;
-        if (left <= 0) return void res.destroy();
+        // Close once what was written has gone out (destroy() now would discard it).
+        if (left <= 0) {
+          ended = true;
+          res.socket?.destroySoon();
+          return;
+        }
         n = Math.min(n, left);
       } else if (effect.kind === 'stall' && !stalled) {
         // No Content-Length (a segment in progress, chunked): stall after its first chunk (part).

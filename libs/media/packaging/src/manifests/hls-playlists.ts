@@ -79,7 +79,8 @@ export function mediaPlaylist(track: Track, tl: LiveTimeline, mode: Mode, view: 
   const { complete, current } = visibleSegments(track, view.asOfMs);
   const listed = complete.slice(-PLAYLIST_SEGMENTS);
   const partTarget = tl.partTarget.get(track.id) ?? 0.2;
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:6', `#EXT-X-TARGETDURATION:${tl.targetDuration}`];
+  // EXT-X-GAP needs version 8 (rfc8216bis §7).
+  const lines = ['#EXTM3U', `#EXT-X-VERSION:${view.gap ? 8 : 6}`, `#EXT-X-TARGETDURATION:${tl.targetDuration}`];
   lines.push(ll ? `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=${partHoldBack(partTarget)}` : '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES');
   if (ll) lines.push(`#EXT-X-PART-INF:PART-TARGET=${dec(partTarget)}`);
   const first = listed[0] ?? current;
