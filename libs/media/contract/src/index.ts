@@ -30,7 +30,7 @@ export {
 } from './media-files';
 export { LIVE_PATH, mediaPath, manifestUri, manifestPath, parseMediaPath, splitMediaPath } from './media-paths';
 export { STREAMS_API_PATH, CLOCK_PATH, streamUrls, type StreamSummary, type RungSummary, type StreamList, type StreamUrls } from './streams-api';
-export type { PageStats, PageStatsWindow } from './page-stats';
+export type { PageStats, PageStatsWindow, RecoveryEvent, RecoveryEventKind } from './page-stats';
 export {
   FAULTS_PATH,
   FAULT_LIMITS,
