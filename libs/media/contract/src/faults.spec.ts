@@ -11,9 +11,12 @@ import {
   faultRulesText,
   matchFault,
   parseFaultRules,
+  SHAPE_LIMITS,
   splitFaultPath,
+  UTC_TIMING_CHOICES,
   type FaultEffect,
   type FaultRule,
+  type StreamShape,
 } from './faults';
 
 const SEED = 1818;
@@ -129,6 +132,40 @@ describe('fault rules', () => {
     expect(splitFaultPath('/faults/%E0/live/a/x')).toBeUndefined();
     expect(splitFaultPath('/faults/on=any,drop/x')).toBeUndefined();
     expect(splitFaultPath('/live/a/x')).toBeUndefined();
+  });
+});
+
+const shape: fc.Arbitrary<StreamShape> = fc.record(
+  {
+    window: fc.integer({ min: 1, max: SHAPE_LIMITS.window }),
+    pdt: fc.boolean(),
+    utc: fc.constantFrom(...UTC_TIMING_CHOICES),
+    atoMs: fc.integer({ min: 1, max: SHAPE_LIMITS.atoMs }),
+    targetMs: fc.integer({ min: SHAPE_LIMITS.minTargetMs, max: SHAPE_LIMITS.maxTargetMs }),
+    nowMs: fc.nat(4e12),
+  },
+  { requiredKeys: [] },
+);
+
+describe('stream shapes', () => {
+  it('read back what the builder writes, with or without fault rules', () => {
+    fc.assert(
+      fc.property(shape, fc.array(rule, { maxLength: 3 }), (sh, rules) => {
+        const back = parseFaultRules(faultRulesText(rules, sh));
+        expect(back).toEqual({ ok: true, rules: rules.map((r) => ({ ...r, on: FAULT_TARGETS.filter((t) => r.on.includes(t)) })), shape: sh });
+      }),
+      RUNS,
+    );
+  });
+
+  it('name the bad part', () => {
+    const err = (s: string) => (parseFaultRules(s) as { error: string }).error;
+    expect(err('shape,window=9')).toBe('fault rule 1 ("shape,window=9"): window=9 is out of range 1-8');
+    expect(err('on=any,drop;shape,utc=ntp')).toMatch(/^fault rule 2 .*utc=ntp: expected one of http-iso, http-xsdate, head, direct, none$/);
+    expect(err('shape,pdt=yes')).toMatch(/pdt=yes: expected 0 or 1/);
+    expect(err('shape,status=404')).toMatch(/a shape takes window, pdt, utc, ato, target, now; not status/);
+    expect(err('shape;shape,pdt=0')).toMatch(/^fault rule 2 .*a second shape/);
+    expect(err('shape,ato=1000')).toMatch(/ato=1000 is out of range 1-999/);
   });
 });
 

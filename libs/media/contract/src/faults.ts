@@ -18,6 +18,12 @@
 //   effect: status=<404|410|500|503> | delay=<ms> | hang[=<ms>] | kbps=<N> | truncate=<bytes> |
 //           stall=<ms>[,after=<bytes>] | drop | stale=<s> | skip
 //
+// A stream shape (livesim2-style, at most one per URL, applies to every manifest the player reads through the prefix):
+//   shape,window=<1-8>,pdt=<0|1>,utc=<http-iso|http-xsdate|head|direct|none>,ato=<ms>,target=<ms>,now=<epoch ms>
+// (window: segments an HLS playlist lists and the MPD's time-shift depth; pdt: HLS PROGRAM-DATE-TIME; utc: the MPD's
+// UTCTiming scheme; ato: the LL MPD's availabilityTimeOffset; target: the LL MPD's service-description latency;
+// now: a fixed MPD publishTime, for deterministic tests).
+//
 // An object's number is its segment number for segments and parts, _HLS_msn for a blocking reload, and the wall-clock
 // second for everything else (manifests and init segments have no number; every=10 on a playlist is one second in ten).
 // Browser-safe: no Node imports.
@@ -96,7 +102,29 @@ const MANIFEST_EFFECTS: Partial<Record<FaultEffectKind, readonly FaultTarget[]>>
   skip: ['playlist', 'reload'],
 };
 
-export type FaultParse = { ok: true; rules: FaultRule[] } | { ok: false; error: string };
+/** UTCTiming schemes a shape may ask for (ISO/IEC 23009-1 5.8.5.7); none: no UTCTiming element. */
+export const UTC_TIMING_CHOICES = ['http-iso', 'http-xsdate', 'head', 'direct', 'none'] as const;
+export type UtcTimingChoice = (typeof UTC_TIMING_CHOICES)[number];
+
+/** How the manifests read through a fault URL are shaped (each field absent: as /live/ serves it). */
+export interface StreamShape {
+  /** Segments an HLS media playlist lists; the MPD's timeShiftBufferDepth in segments. */
+  window?: number;
+  /** HLS EXT-X-PROGRAM-DATE-TIME. */
+  pdt?: boolean;
+  utc?: UtcTimingChoice;
+  /** Low-latency MPD availabilityTimeOffset, ms (below the 1 s segment). */
+  atoMs?: number;
+  /** Low-latency MPD ServiceDescription latency target, ms. */
+  targetMs?: number;
+  /** A fixed MPD publishTime, epoch ms. */
+  nowMs?: number;
+}
+
+/** Bounds of a shape: the store keeps 8 complete segments of 1 s. */
+export const SHAPE_LIMITS = { window: 8, atoMs: 999, minTargetMs: 200, maxTargetMs: 30_000 } as const;
+
+export type FaultParse = { ok: true; rules: FaultRule[]; shape?: StreamShape } | { ok: false; error: string };
 
 class Bad extends Error {}
 
@@ -110,7 +138,42 @@ function int(key: string, v: string | undefined, min: number, max: number): numb
 
 const EFFECT_KEYS = new Set(['status', 'delay', 'hang', 'kbps', 'truncate', 'stall', 'drop', 'stale', 'skip']);
 const FLAGS = new Set(['drop', 'skip', 'hang']);
+const SHAPE_KEYS = new Set(['shape', 'window', 'pdt', 'utc', 'ato', 'target', 'now']);
 const KEYS = new Set([...EFFECT_KEYS, 'on', 'track', 'rung', 'every', 'n', 'part', 'up', 'down', 'p', 'seed', 'after']);
+
+function parseShape(fields: Map<string, string | undefined>): StreamShape {
+  const shape: StreamShape = {};
+  for (const [key, v] of fields) {
+    if (!SHAPE_KEYS.has(key)) throw new Bad(`a shape takes ${[...SHAPE_KEYS].filter((k) => k !== 'shape').join(', ')}; not ${short(key)}`);
+    if (key === 'shape') {
+      if (v !== undefined) throw new Bad('shape takes no value');
+      continue;
+    }
+    if (v === undefined) throw new Bad(`${key} needs a value (${key}=…)`);
+    if (key === 'window') shape.window = int('window', v, 1, SHAPE_LIMITS.window);
+    else if (key === 'pdt') {
+      if (v !== '0' && v !== '1') throw new Bad(`pdt=${short(v)}: expected 0 or 1`);
+      shape.pdt = v === '1';
+    } else if (key === 'utc') {
+      if (!(UTC_TIMING_CHOICES as readonly string[]).includes(v)) throw new Bad(`utc=${short(v)}: expected one of ${UTC_TIMING_CHOICES.join(', ')}`);
+      shape.utc = v as UtcTimingChoice;
+    } else if (key === 'ato') shape.atoMs = int('ato', v, 1, SHAPE_LIMITS.atoMs);
+    else if (key === 'target') shape.targetMs = int('target', v, SHAPE_LIMITS.minTargetMs, SHAPE_LIMITS.maxTargetMs);
+    else if (key === 'now') shape.nowMs = int('now', v, 0, 8.64e15);
+  }
+  return shape;
+}
+
+function splitFields(text: string): Map<string, string | undefined> {
+  const fields = new Map<string, string | undefined>();
+  for (const f of text.split(',')) {
+    const eq = f.indexOf('=');
+    const key = eq < 0 ? f : f.slice(0, eq);
+    if (fields.has(key)) throw new Bad(`${key} is given twice`);
+    fields.set(key, eq < 0 ? undefined : f.slice(eq + 1));
+  }
+  return fields;
+}
 
 function parseRule(text: string): FaultRule {
   if (!text) throw new Bad('is empty');
@@ -219,15 +282,19 @@ export function parseFaultRules(text: string): FaultParse {
   const texts = text.split(';');
   if (texts.length > FAULT_LIMITS.rules) return { ok: false, error: `${texts.length} fault rules; at most ${FAULT_LIMITS.rules}` };
   const rules: FaultRule[] = [];
+  let shape: StreamShape | undefined;
   for (const [i, t] of texts.entries()) {
     try {
-      rules.push(parseRule(t));
+      if (t === 'shape' || t.startsWith('shape,')) {
+        if (shape) throw new Bad('a second shape: give one');
+        shape = parseShape(splitFields(t));
+      } else rules.push(parseRule(t));
     } catch (e) {
       if (!(e instanceof Bad)) throw e;
       return { ok: false, error: `fault rule ${i + 1} ("${short(t)}"): ${e.message}` };
     }
   }
-  return { ok: true, rules };
+  return shape ? { ok: true, rules, shape } : { ok: true, rules };
 }
 
 /** The canonical text of one rule (what parseFaultRules reads back to an equal rule). */
@@ -268,13 +335,25 @@ export function faultRuleText(r: FaultRule): string {
   return out.join(',');
 }
 
-export const faultRulesText = (rules: FaultRule[]) => rules.map(faultRuleText).join(';');
+/** The canonical text of a shape (what parseFaultRules reads back to an equal shape). */
+export function shapeText(shape: StreamShape): string {
+  const out = ['shape'];
+  if (shape.window !== undefined) out.push(`window=${shape.window}`);
+  if (shape.pdt !== undefined) out.push(`pdt=${shape.pdt ? 1 : 0}`);
+  if (shape.utc !== undefined) out.push(`utc=${shape.utc}`);
+  if (shape.atoMs !== undefined) out.push(`ato=${shape.atoMs}`);
+  if (shape.targetMs !== undefined) out.push(`target=${shape.targetMs}`);
+  if (shape.nowMs !== undefined) out.push(`now=${shape.nowMs}`);
+  return out.join(',');
+}
 
-/** The path prefix for these rules: /faults/<rules> (the rules' characters are all URL-path-safe). */
-export const faultsPrefix = (rules: FaultRule[]) => `${FAULTS_PATH}/${faultRulesText(rules)}`;
+export const faultRulesText = (rules: FaultRule[], shape?: StreamShape) => [...(shape ? [shapeText(shape)] : []), ...rules.map(faultRuleText)].join(';');
+
+/** The path prefix for these rules (and shape): /faults/<rules> (the rules' characters are all URL-path-safe). */
+export const faultsPrefix = (rules: FaultRule[], shape?: StreamShape) => `${FAULTS_PATH}/${faultRulesText(rules, shape)}`;
 
 /** A media path behind a fault prefix: /faults/<rules>/live/<stream>/<file>. */
-export const faultedPath = (rules: FaultRule[], livePath: string) => `${faultsPrefix(rules)}${livePath}`;
+export const faultedPath = (rules: FaultRule[], livePath: string, shape?: StreamShape) => `${faultsPrefix(rules, shape)}${livePath}`;
 
 /**
  * /faults/<rules>/live/… split into the rules text (URL-decoded) and the /live/… path, or undefined when the path is

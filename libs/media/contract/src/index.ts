@@ -37,6 +37,9 @@ export {
   FAULT_TARGETS,
   FAULT_STATUSES,
   FAULT_PRESETS,
+  UTC_TIMING_CHOICES,
+  SHAPE_LIMITS,
+  shapeText,
   parseFaultRules,
   faultRuleText,
   faultRulesText,
@@ -53,4 +56,6 @@ export {
   type FaultStatus,
   type FaultParse,
   type FaultRequest,
+  type StreamShape,
+  type UtcTimingChoice,
 } from './faults';

@@ -9,7 +9,7 @@ import { mediaPlaylistUri, parseMediaFile, segmentUri } from '@livelab/media-con
 import { Packager } from '../src';
 import { MediaRoutes } from '../src/http/media-routes';
 import { createHttpApp } from '../src/http/server';
-import { parseMediaPlaylist, parseMpd, oneElement } from '../src/testing';
+import { allElements, parseMediaPlaylist, parseMpd, oneElement } from '../src/testing';
 import { ViewerTracker } from '../src/http/viewers';
 import { createServer, type Server } from 'node:http';
 
@@ -248,6 +248,55 @@ describe('fault URLs', () => {
     expect(gaps.length).toBeGreaterThanOrEqual(2);
     for (const s of p.segments) expect([s.uri, !!s.gap]).toEqual([s.uri, (parseMediaFile(s.uri) as { number: number }).number % 2 === 0]);
     for (const s of gaps) expect(s.parts).toHaveLength(0);
+  });
+});
+
+describe('stream shapes', () => {
+  it('HLS: the playlist window and PROGRAM-DATE-TIME', async () => {
+    const shaped = parseMediaPlaylist((await get(F('shape,window=3,pdt=0', 'media_0.m3u8'))).body.toString());
+    const plain = await playlist();
+    expect(shaped.segments).toHaveLength(3);
+    expect(shaped.segments.map((x) => x.uri)).toEqual(plain.segments.slice(-3).map((x) => x.uri));
+    expect(shaped.segments.every((x) => x.programDateTime === undefined)).toBe(true);
+    expect(plain.segments[0].programDateTime).toBeInstanceOf(Date);
+    const ll = parseMediaPlaylist((await get(F('shape,window=2;on=init,delay=1', 'media_0-ll.m3u8'))).body.toString());
+    expect(ll.segments).toHaveLength(2);
+    expect(ll.preloadHint).toBeDefined();
+  });
+
+  it('DASH: availabilityTimeOffset, target latency, time-shift depth and a fixed publishTime (checked by the MPD oracle)', async () => {
+    const now = Date.now() - 500;
+    const { root } = parseMpd((await get(F(`shape,window=4,ato=500,target=1500,now=${now}`, 'manifest-ll.mpd'))).body.toString());
+    expect(root.attrs['publishTime']).toBe(new Date(now).toISOString());
+    // A fixed now before the stream began cannot be: a 400 saying so (the MPD oracle refuses such an MPD).
+    const early = await get(F('shape,now=1700000000000', 'manifest-ll.mpd'));
+    expect(early.status).toBe(400);
+    expect(JSON.parse(early.body.toString()).error).toMatch(/now=1700000000000 is before this stream's availabilityStartTime/);
+    expect(root.attrs['timeShiftBufferDepth']).toBe('PT4S');
+    expect(oneElement(oneElement(root, 'ServiceDescription'), 'Latency').attrs['target']).toBe('1500');
+    for (const t of allElements(root, 'SegmentTemplate')) expect(t.attrs['availabilityTimeOffset']).toBe('0.5');
+  });
+
+  it.each([
+    ['http-iso', 'urn:mpeg:dash:utc:http-iso:2014'],
+    ['http-xsdate', 'urn:mpeg:dash:utc:http-xsdate:2014'],
+    ['head', 'urn:mpeg:dash:utc:http-head:2014'],
+    ['direct', 'urn:mpeg:dash:utc:direct:2014'],
+  ])('DASH: UTCTiming %s', async (utc, scheme) => {
+    const { root } = parseMpd((await get(F(`shape,utc=${utc}`, 'manifest-ll.mpd'))).body.toString());
+    const u = oneElement(root, 'UTCTiming');
+    expect(u.attrs['schemeIdUri']).toBe(scheme);
+    if (utc === 'direct') expect(Math.abs(Date.parse(u.attrs['value']) - Date.now())).toBeLessThan(10_000);
+    else expect(u.attrs['value']).toBe(`http://127.0.0.1:${httpPort}/time`);
+    if (utc === 'head') {
+      const head = await fetch(u.attrs['value'], { method: 'HEAD' });
+      expect(Math.abs(Date.parse(head.headers.get('date') as string) - Date.now())).toBeLessThan(10_000);
+    }
+  });
+
+  it('DASH: no UTCTiming (utc=none, a standard MPD)', async () => {
+    const { root } = parseMpd((await get(F('shape,utc=none', 'manifest.mpd'))).body.toString());
+    expect(allElements(root, 'UTCTiming')).toHaveLength(0);
   });
 });
 

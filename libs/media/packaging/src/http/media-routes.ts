@@ -18,12 +18,13 @@ import {
   type FaultRequest,
   type FaultRule,
   type FaultTarget,
+  type StreamShape,
   type MediaFile,
   type MediaFileOf,
   type MediaKind,
 } from '@livelab/media-contract';
 import type { CmafStore, LiveTimeline, Segment, Track } from '../cmaf/cmaf-store';
-import { dashManifest } from '../manifests/dash-manifest';
+import { dashManifest, type MpdOptions } from '../manifests/dash-manifest';
 import { lastListedPart, mediaPlaylist, multivariantPlaylist, type PlaylistView } from '../manifests/hls-playlists';
 import type { StreamPackager } from '../remux/stream-packager';
 import { Admission, type AdmissionLimits, type Shed } from './admission';
@@ -63,6 +64,8 @@ interface MediaRequest {
   fail: (status: number, error: string) => void;
   /** A faulted playlist (stale, skip): rendered for this request, not shared. */
   view?: PlaylistView;
+  /** The URL's stream shape: manifests rendered for this request, not shared. */
+  shape?: StreamShape;
 }
 
 /** How long a manifest request waits for a starting stream (published, first segment not complete) to become playable. */
@@ -73,7 +76,19 @@ type ManifestFile = MediaFileOf<'hls-multivariant' | 'hls-media' | 'dash-manifes
 /** The fault rules of a /faults/<rules>/live/… request and when it arrived. */
 interface Faults {
   rules: FaultRule[];
+  shape?: StreamShape;
   startedAt: number;
+}
+
+/** A stream shape's MPD options (the fields it leaves out stay as /live/ serves them). */
+function mpdShape(shape: StreamShape): Partial<MpdOptions> {
+  return {
+    ...(shape.window !== undefined ? { timeShiftSegments: shape.window } : {}),
+    ...(shape.utc !== undefined ? { utcScheme: shape.utc } : {}),
+    ...(shape.atoMs !== undefined ? { availabilityTimeOffsetS: shape.atoMs / 1000 } : {}),
+    ...(shape.targetMs !== undefined ? { targetLatencyMs: shape.targetMs } : {}),
+    ...(shape.nowMs !== undefined ? { now: new Date(shape.nowMs) } : {}),
+  };
 }
 
 /** Seconds a shed viewer is told to wait. */
@@ -140,7 +155,7 @@ export class MediaRoutes {
       this.faulted--;
       clearTimeout(cap);
     });
-    this.route(req, res, split.livePath, q < 0 ? '' : url.slice(q + 1), { rules: parsed.rules, startedAt });
+    this.route(req, res, split.livePath, q < 0 ? '' : url.slice(q + 1), { rules: parsed.rules, shape: 'shape' in parsed ? parsed.shape : undefined, startedAt });
   }
 
   private route(req: IncomingMessage, res: ServerResponse, path: string, query: string, faults?: Faults): void {
@@ -168,7 +183,7 @@ export class MediaRoutes {
     if (trackId !== undefined && !track?.info) return fail(404, `stream "${stream}" has no track ${trackId}`);
     const head = req.method === 'HEAD';
     const send = (body: Buffer) => this.send(res, f.kind, body, head);
-    const ctx: MediaRequest = { req, res, head, s, f, track, query, send, fail };
+    const ctx: MediaRequest = { req, res, head, s, f, track, query, send, fail, shape: faults?.shape };
     if (faults && this.applyFault(ctx, faults)) return;
     if (f.kind === 'init' || f.kind === 'segment' || f.kind === 'part') this.opts.viewers.note(stream, client);
     switch (f.kind) {
@@ -248,16 +263,20 @@ export class MediaRoutes {
 
   /** A multivariant or media playlist (maybe a blocking reload) or an MPD, rendered once per store version. */
   private serveManifest(ctx: MediaRequest & { f: ManifestFile }, tl: LiveTimeline): void {
-    const { req, res, s, f, send, fail, query, view } = ctx;
+    const { req, res, s, f, send, fail, query, shape } = ctx;
+    const view = shape ? { ...ctx.view, window: shape.window, pdt: shape.pdt } : ctx.view;
     const stream = s.name;
     const mode = f.mode;
     const fan = this.fanOut(s);
     if (f.kind === 'hls-multivariant') return send(fan.manifest(`master:${mode}`, () => multivariantPlaylist(s.store.readyTracks(), mode)));
     if (f.kind === 'dash-manifest') {
+      if (shape?.nowMs !== undefined && shape.nowMs < tl.availabilityStart.getTime()) {
+        return fail(400, `fault rules: shape now=${shape.nowMs} is before this stream's availabilityStartTime (${tl.availabilityStart.toISOString()}, ${tl.availabilityStart.getTime()})`);
+      }
       const base = this.opts.publicBaseUrl ?? requestBaseUrl(req);
-      const render = () =>
-        dashManifest(s.store.readyTracks(), tl, { mode, utcTimingUrl: `${base}${CLOCK_PATH}`, chunkSeconds: s.chunkSeconds, targetLatencyMs: this.opts.dashTargetLatencyMs });
-      return send(fan.manifest(`mpd:${mode}:${base}`, render));
+      const opts = { mode, utcTimingUrl: `${base}${CLOCK_PATH}`, chunkSeconds: s.chunkSeconds, targetLatencyMs: this.opts.dashTargetLatencyMs };
+      const render = () => dashManifest(s.store.readyTracks(), tl, shape ? { ...opts, ...mpdShape(shape) } : opts);
+      return send(shape ? Buffer.from(render()) : fan.manifest(`mpd:${mode}:${base}`, render));
     }
     // An HLS media playlist, maybe a blocking reload; a faulted one (view) is rendered for its request alone.
     const t = ctx.track as Track;

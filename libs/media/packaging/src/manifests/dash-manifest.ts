@@ -2,7 +2,7 @@
 // SegmentTemplate. The low-latency variant follows the DASH-IF low-latency guideline (CMAF chunks over chunked
 // transfer): availabilityTimeOffset = segment − chunk duration, availabilityTimeComplete="false" (a segment may be
 // fetched while it is still being written), a ServiceDescription latency target and UTCTiming.
-import { DASH_INIT_TEMPLATE, DASH_MEDIA_TEMPLATE, type Mode } from '@livelab/media-contract';
+import { DASH_INIT_TEMPLATE, DASH_MEDIA_TEMPLATE, type Mode, type UtcTimingChoice } from '@livelab/media-contract';
 import { peakBitrate, zeroTime, type LiveTimeline, type Track } from '../cmaf/cmaf-store';
 import { frameRate } from './hls-playlists';
 
@@ -16,9 +16,22 @@ export interface MpdOptions {
   chunkSeconds?: number;
   /** Segments a player may seek back over. */
   timeShiftSegments?: number;
-  /** Now, for publishTime (tests pin it). */
+  /** Now, for publishTime (tests and stream shapes pin it). */
   now?: Date;
+  /** The UTCTiming scheme (default http-iso; a stream shape may pick another, or none). */
+  utcScheme?: UtcTimingChoice;
+  /** Low-latency availabilityTimeOffset, s (default segment − chunk; a stream shape may pick another). */
+  availabilityTimeOffsetS?: number;
 }
+
+const UTC_SCHEMES: Record<Exclude<UtcTimingChoice, 'none'>, string> = {
+  'http-iso': 'urn:mpeg:dash:utc:http-iso:2014',
+  // /time answers ISO 8601 with ms and a Z: also an xs:dateTime.
+  'http-xsdate': 'urn:mpeg:dash:utc:http-xsdate:2014',
+  // The Date header of a HEAD /time (Node sets it on every answer).
+  head: 'urn:mpeg:dash:utc:http-head:2014',
+  direct: 'urn:mpeg:dash:utc:direct:2014',
+};
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 const duration = (s: number) => `PT${Number(s.toFixed(3))}S`;
@@ -29,7 +42,7 @@ export function dashManifest(tracks: Track[], tl: LiveTimeline, opts: MpdOptions
   const ll = opts.mode === 'll';
   const chunk = opts.chunkSeconds ?? 0.2;
   const seg = tl.segmentSeconds;
-  const ato = Math.max(0, seg - chunk);
+  const ato = opts.availabilityTimeOffsetS ?? Math.max(0, seg - chunk);
   const target = opts.targetLatencyMs ?? 800;
   const mpdAttrs = [
     'xmlns="urn:mpeg:dash:schema:mpd:2011"',
@@ -86,7 +99,11 @@ export function dashManifest(tracks: Track[], tl: LiveTimeline, opts: MpdOptions
     out.push(`        <SegmentTemplate ${tmpl.join(' ')}/>`, '      </Representation>', '    </AdaptationSet>');
   }
   out.push('  </Period>');
-  out.push(`  <UTCTiming schemeIdUri="urn:mpeg:dash:utc:http-iso:2014" value="${xml(opts.utcTimingUrl)}"/>`);
+  const utc = opts.utcScheme ?? 'http-iso';
+  if (utc !== 'none') {
+    const value = utc === 'direct' ? dateTime(opts.now ?? new Date()) : opts.utcTimingUrl;
+    out.push(`  <UTCTiming schemeIdUri="${UTC_SCHEMES[utc]}" value="${xml(value)}"/>`);
+  }
   out.push('</MPD>');
   return out.join('\n') + '\n';
 }

@@ -58,6 +58,10 @@ export function frameRate(track: Track): number | undefined {
 export interface PlaylistView {
   asOfMs?: number;
   gap?: (n: number) => boolean;
+  /** Segments listed (a stream shape; default PLAYLIST_SEGMENTS). */
+  window?: number;
+  /** EXT-X-PROGRAM-DATE-TIME (a stream shape; default on). */
+  pdt?: boolean;
 }
 
 /** A segment as a playlist lists it: a Segment, or one seen as of an earlier time (fewer parts). */
@@ -77,7 +81,7 @@ function visibleSegments(track: Track, asOf: number | undefined): { complete: Se
 export function mediaPlaylist(track: Track, tl: LiveTimeline, mode: Mode, view: PlaylistView = {}): string {
   const ll = mode === 'll';
   const { complete, current } = visibleSegments(track, view.asOfMs);
-  const listed = complete.slice(-PLAYLIST_SEGMENTS);
+  const listed = complete.slice(-(view.window ?? PLAYLIST_SEGMENTS));
   const partTarget = tl.partTarget.get(track.id) ?? 0.2;
   // EXT-X-GAP needs version 8 (rfc8216bis §7).
   const lines = ['#EXTM3U', `#EXT-X-VERSION:${view.gap ? 8 : 6}`, `#EXT-X-TARGETDURATION:${tl.targetDuration}`];
@@ -87,7 +91,7 @@ export function mediaPlaylist(track: Track, tl: LiveTimeline, mode: Mode, view: 
   lines.push(`#EXT-X-MEDIA-SEQUENCE:${first?.number ?? tl.firstNumber}`);
   lines.push(`#EXT-X-MAP:URI="${initUri(track.id)}"`);
   if (!first) return lines.join('\n') + '\n';
-  if (first.startTime !== undefined) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(wallClockMs(tl, track, first.startTime)).toISOString()}`);
+  if (first.startTime !== undefined && view.pdt !== false) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(wallClockMs(tl, track, first.startTime)).toISOString()}`);
   // Parts are listed for the segments whose every part is within PART_LISTING_TARGET_DURATIONS of the end of the
   // playlist (rfc8216bis §4.4.4.9: parts further back SHOULD be removed; hls-parser's strict mode enforces it).
   const end =

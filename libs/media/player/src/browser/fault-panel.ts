@@ -2,7 +2,7 @@
 // /faults/<rules>/live/<stream>/… and the panel shows that manifest URL, to copy into any other player. Rules are
 // checked in the page with the packager's own parser (@livelab/media-contract faults.ts): a bad rule is named here
 // before any request, and the packager answers the same text with a 400 naming the same part.
-import { FAULT_PRESETS, faultedPath, parseFaultRules, type FaultRule } from '@livelab/media-contract';
+import { FAULT_PRESETS, faultedPath, parseFaultRules, type FaultRule, type StreamShape } from '@livelab/media-contract';
 
 export interface FaultPanelOptions {
   /** Rules changed (applied or cleared): replay with them. */
@@ -11,6 +11,7 @@ export interface FaultPanelOptions {
 
 export class FaultPanel {
   private rules: FaultRule[] = [];
+  private shape?: StreamShape;
   private readonly text: HTMLTextAreaElement;
   private readonly preset: HTMLSelectElement;
   private readonly url: HTMLInputElement;
@@ -23,7 +24,7 @@ export class FaultPanel {
     root.innerHTML = `
       <h2>Faults</h2>
       <select id="fault-preset" aria-label="Fault preset"><option value="">No faults</option></select>
-      <textarea id="fault-rules" rows="3" spellcheck="false" placeholder="on=segment,every=10,status=404"></textarea>
+      <textarea id="fault-rules" rows="3" spellcheck="false" placeholder="on=segment,every=10,status=404;shape,window=3"></textarea>
       <div class="fault-actions"><button type="button" id="fault-apply">Apply</button><button type="button" id="fault-clear">Clear</button></div>
       <p id="fault-message" class="hint"></p>
       <label class="hint" for="fault-url">Manifest URL with these faults</label>
@@ -56,12 +57,12 @@ export class FaultPanel {
 
   /** The rules text in effect ('' for none), canonical. */
   get rulesText(): string {
-    return this.rules.length ? this.text.value.trim() : '';
+    return this.rules.length || this.shape ? this.text.value.trim() : '';
   }
 
   /** A /live/… path with the rules in effect applied. */
   wrap(livePath: string): string {
-    const path = this.rules.length ? faultedPath(this.rules, livePath) : livePath;
+    const path = this.rules.length || this.shape ? faultedPath(this.rules, livePath, this.shape) : livePath;
     this.url.value = new URL(path, location.href).href;
     return path;
   }
@@ -75,7 +76,9 @@ export class FaultPanel {
       return;
     }
     this.rules = parsed.rules;
-    this.message.textContent = parsed.rules.length ? `${parsed.rules.length} rule${parsed.rules.length > 1 ? 's' : ''} in effect` : 'no faults';
+    this.shape = 'shape' in parsed ? parsed.shape : undefined;
+    const n = parsed.rules.length;
+    this.message.textContent = (n ? `${n} rule${n > 1 ? 's' : ''} in effect` : 'no faults') + (this.shape ? ', shaped' : '');
     this.message.className = 'hint';
     if (replay) this.opts.onChange();
   }
