@@ -97,3 +97,35 @@ describe('players against faults', () => {
     await recovers('dash', 'stall', (n) => `on=segment,track=0,n=${n},stall=3000`);
   });
 });
+
+describe('the fault panel and stream shapes', () => {
+  it('names a bad rule in the page (the packager parser) and plays without faults', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${base}/?stream=${STREAM}&format=hls&mode=ll&faults=${encodeURIComponent('on=segmnt,status=404')}`);
+      await pollUntil('playing', async () => (await stats(page)).playing, 30_000);
+      expect(await page.textContent('#fault-message')).toMatch(/^fault rule 1 \("on=segmnt,status=404"\): on: unknown kind "segmnt"/);
+      expect((await stats(page)).faults).toBe('');
+      // A preset: the panel shows the faulted manifest URL to copy, and the player is restarted on it.
+      await page.selectOption('#fault-preset', { label: 'slow network 1 Mbit/s' });
+      await pollUntil('the URL', async () => (await page.inputValue('#fault-url')) === `${base}/faults/on=any,kbps=1000/live/${STREAM}/master-ll.m3u8`, 5000);
+      expect((await stats(page)).faults).toBe('on=any,kbps=1000');
+      expect(page.url()).toBe(`${base}/?stream=${STREAM}&format=hls&mode=ll&faults=${encodeURIComponent('on=any,kbps=1000')}`);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('dash.js plays a SegmentTimeline MPD (shape,tmpl=timeline)', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${base}/?stream=${STREAM}&format=dash&mode=standard&faults=${encodeURIComponent('shape,tmpl=timeline')}`);
+      await pollUntil('playing', async () => (await stats(page)).playing, 30_000);
+      const t0 = (await stats(page)).currentTime;
+      await pollUntil('5 s played', async () => (await stats(page)).currentTime >= t0 + 5, 15_000, 250);
+      expect((await stats(page)).errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});

@@ -139,6 +139,7 @@ const shape: fc.Arbitrary<StreamShape> = fc.record(
   {
     window: fc.integer({ min: 1, max: SHAPE_LIMITS.window }),
     pdt: fc.boolean(),
+    template: fc.constantFrom('number' as const, 'timeline' as const),
     utc: fc.constantFrom(...UTC_TIMING_CHOICES),
     atoMs: fc.integer({ min: 1, max: SHAPE_LIMITS.atoMs }),
     targetMs: fc.integer({ min: SHAPE_LIMITS.minTargetMs, max: SHAPE_LIMITS.maxTargetMs }),
@@ -163,7 +164,7 @@ describe('stream shapes', () => {
     expect(err('shape,window=9')).toBe('fault rule 1 ("shape,window=9"): window=9 is out of range 1-8');
     expect(err('on=any,drop;shape,utc=ntp')).toMatch(/^fault rule 2 .*utc=ntp: expected one of http-iso, http-xsdate, head, direct, none$/);
     expect(err('shape,pdt=yes')).toMatch(/pdt=yes: expected 0 or 1/);
-    expect(err('shape,status=404')).toMatch(/a shape takes window, pdt, utc, ato, target, now; not status/);
+    expect(err('shape,status=404')).toMatch(/a shape takes window, pdt, tmpl, utc, ato, target, now; not status/);
     expect(err('shape;shape,pdt=0')).toMatch(/^fault rule 2 .*a second shape/);
     expect(err('shape,ato=1000')).toMatch(/ato=1000 is out of range 1-999/);
   });

@@ -19,9 +19,10 @@
 //           stall=<ms>[,after=<bytes>] | drop | stale=<s> | skip
 //
 // A stream shape (livesim2-style, at most one per URL, applies to every manifest the player reads through the prefix):
-//   shape,window=<1-8>,pdt=<0|1>,utc=<http-iso|http-xsdate|head|direct|none>,ato=<ms>,target=<ms>,now=<epoch ms>
+//   shape,window=<1-8>,pdt=<0|1>,tmpl=<number|timeline>,utc=<http-iso|http-xsdate|head|direct|none>,ato=<ms>,
+//         target=<ms>,now=<epoch ms>
 // (window: segments an HLS playlist lists and the MPD's time-shift depth; pdt: HLS PROGRAM-DATE-TIME; utc: the MPD's
-// UTCTiming scheme; ato: the LL MPD's availabilityTimeOffset; target: the LL MPD's service-description latency;
+// UTCTiming scheme; tmpl: the MPD's SegmentTemplate with @duration ($Number$) or a SegmentTimeline; ato: the LL MPD's availabilityTimeOffset; target: the LL MPD's service-description latency;
 // now: a fixed MPD publishTime, for deterministic tests).
 //
 // An object's number is its segment number for segments and parts, _HLS_msn for a blocking reload, and the wall-clock
@@ -112,6 +113,8 @@ export interface StreamShape {
   window?: number;
   /** HLS EXT-X-PROGRAM-DATE-TIME. */
   pdt?: boolean;
+  /** The MPD's SegmentTemplate: number-based with @duration, or a SegmentTimeline (with $Number$). */
+  template?: 'number' | 'timeline';
   utc?: UtcTimingChoice;
   /** Low-latency MPD availabilityTimeOffset, ms (below the 1 s segment). */
   atoMs?: number;
@@ -138,7 +141,7 @@ function int(key: string, v: string | undefined, min: number, max: number): numb
 
 const EFFECT_KEYS = new Set(['status', 'delay', 'hang', 'kbps', 'truncate', 'stall', 'drop', 'stale', 'skip']);
 const FLAGS = new Set(['drop', 'skip', 'hang']);
-const SHAPE_KEYS = new Set(['shape', 'window', 'pdt', 'utc', 'ato', 'target', 'now']);
+const SHAPE_KEYS = new Set(['shape', 'window', 'pdt', 'tmpl', 'utc', 'ato', 'target', 'now']);
 const KEYS = new Set([...EFFECT_KEYS, 'on', 'track', 'rung', 'every', 'n', 'part', 'up', 'down', 'p', 'seed', 'after']);
 
 function parseShape(fields: Map<string, string | undefined>): StreamShape {
@@ -154,6 +157,9 @@ function parseShape(fields: Map<string, string | undefined>): StreamShape {
     else if (key === 'pdt') {
       if (v !== '0' && v !== '1') throw new Bad(`pdt=${short(v)}: expected 0 or 1`);
       shape.pdt = v === '1';
+    } else if (key === 'tmpl') {
+      if (v !== 'number' && v !== 'timeline') throw new Bad(`tmpl=${short(v)}: expected number or timeline`);
+      shape.template = v;
     } else if (key === 'utc') {
       if (!(UTC_TIMING_CHOICES as readonly string[]).includes(v)) throw new Bad(`utc=${short(v)}: expected one of ${UTC_TIMING_CHOICES.join(', ')}`);
       shape.utc = v as UtcTimingChoice;
@@ -340,6 +346,7 @@ export function shapeText(shape: StreamShape): string {
   const out = ['shape'];
   if (shape.window !== undefined) out.push(`window=${shape.window}`);
   if (shape.pdt !== undefined) out.push(`pdt=${shape.pdt ? 1 : 0}`);
+  if (shape.template !== undefined) out.push(`tmpl=${shape.template}`);
   if (shape.utc !== undefined) out.push(`utc=${shape.utc}`);
   if (shape.atoMs !== undefined) out.push(`ato=${shape.atoMs}`);
   if (shape.targetMs !== undefined) out.push(`target=${shape.targetMs}`);

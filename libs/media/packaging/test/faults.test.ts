@@ -277,6 +277,25 @@ describe('stream shapes', () => {
     for (const t of allElements(root, 'SegmentTemplate')) expect(t.attrs['availabilityTimeOffset']).toBe('0.5');
   });
 
+  it.each(['manifest.mpd', 'manifest-ll.mpd'])('DASH: a SegmentTimeline of the segments held, numbered as the playlists (%s)', async (file) => {
+    const { root } = parseMpd((await get(F('shape,tmpl=timeline,window=4', file))).body.toString());
+    const plain = await playlist();
+    expect(root.attrs['minimumUpdatePeriod']).toBe('PT1S');
+    for (const rep of allElements(root, 'Representation')) {
+      const t = oneElement(rep, 'SegmentTemplate');
+      expect(t.attrs['duration']).toBeUndefined();
+      const ss = allElements(oneElement(t, 'SegmentTimeline'), 'S');
+      const count = ss.reduce((n, x) => n + 1 + Number(x.attrs['r'] ?? 0), 0);
+      expect(count).toBeGreaterThanOrEqual(3);
+      expect(count).toBeLessThanOrEqual(4);
+      if (rep.attrs['id'] === '0') {
+        // Segment k of the timeline is $Number$ = startNumber + k: the same numbers the HLS playlist lists.
+        const numbers = plain.segments.map((x) => (parseMediaFile(x.uri) as { number: number }).number);
+        expect(numbers).toContain(Number(t.attrs['startNumber']));
+      }
+    }
+  });
+
   it.each([
     ['http-iso', 'urn:mpeg:dash:utc:http-iso:2014'],
     ['http-xsdate', 'urn:mpeg:dash:utc:http-xsdate:2014'],

@@ -85,6 +85,7 @@ function mpdShape(shape: StreamShape): Partial<MpdOptions> {
   return {
     ...(shape.window !== undefined ? { timeShiftSegments: shape.window } : {}),
     ...(shape.utc !== undefined ? { utcScheme: shape.utc } : {}),
+    ...(shape.template !== undefined ? { template: shape.template } : {}),
     ...(shape.atoMs !== undefined ? { availabilityTimeOffsetS: shape.atoMs / 1000 } : {}),
     ...(shape.targetMs !== undefined ? { targetLatencyMs: shape.targetMs } : {}),
     ...(shape.nowMs !== undefined ? { now: new Date(shape.nowMs) } : {}),

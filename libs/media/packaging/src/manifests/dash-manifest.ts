@@ -20,6 +20,11 @@ export interface MpdOptions {
   now?: Date;
   /** The UTCTiming scheme (default http-iso; a stream shape may pick another, or none). */
   utcScheme?: UtcTimingChoice;
+  /**
+   * 'timeline': a SegmentTimeline of the complete segments held (t, d from the store; $Number$ addressing from the
+   * first one) instead of @duration; the MPD then changes with every segment (minimumUpdatePeriod = one segment).
+   */
+  template?: 'number' | 'timeline';
   /** Low-latency availabilityTimeOffset, s (default segment − chunk; a stream shape may pick another). */
   availabilityTimeOffsetS?: number;
 }
@@ -38,12 +43,35 @@ const duration = (s: number) => `PT${Number(s.toFixed(3))}S`;
 /** xs:dateTime with whole milliseconds. */
 const dateTime = (d: Date) => d.toISOString();
 
+/** The newest `count` complete segments as S elements (runs of one duration joined with @r), and the first's number. */
+function segmentTimeline(t: Track, count: number): { startNumber: number; lines: string[]; longestS: number } {
+  const segs = t.ordered().filter((s) => s.complete && s.startTime !== undefined && s.duration > 0).slice(-count);
+  const lines: string[] = [];
+  let run: { t: number; d: number; r: number } | undefined;
+  const flush = () => run && lines.push(`            <S t="${run.t}" d="${run.d}"${run.r ? ` r="${run.r}"` : ''}/>`);
+  let next: number | undefined;
+  for (const s of segs) {
+    const start = s.startTime as number;
+    if (run && start === next && s.duration === run.d) run.r++;
+    else {
+      flush();
+      run = { t: start, d: s.duration, r: 0 };
+    }
+    next = start + s.duration;
+  }
+  flush();
+  return { startNumber: segs[0]?.number ?? 0, lines, longestS: Math.max(0, ...segs.map((s) => s.durationS)) };
+}
+
 export function dashManifest(tracks: Track[], tl: LiveTimeline, opts: MpdOptions): string {
   const ll = opts.mode === 'll';
   const chunk = opts.chunkSeconds ?? 0.2;
   const seg = tl.segmentSeconds;
   const ato = opts.availabilityTimeOffsetS ?? Math.max(0, seg - chunk);
   const target = opts.targetLatencyMs ?? 800;
+  const timelines = new Map(opts.template === 'timeline' ? tracks.map((t) => [t, segmentTimeline(t, opts.timeShiftSegments ?? 6)]) : []);
+  // A timeline lists the real durations (audio segments are whole AAC frames, a little over or under a second).
+  const longest = Math.max(seg, ...[...timelines.values()].map((x) => x.longestS));
   const mpdAttrs = [
     'xmlns="urn:mpeg:dash:schema:mpd:2011"',
     `profiles="urn:mpeg:dash:profile:isoff-live:2011${ll ? ',http://www.dashif.org/guidelines/low-latency-live-v5' : ''}"`,
@@ -51,9 +79,9 @@ export function dashManifest(tracks: Track[], tl: LiveTimeline, opts: MpdOptions
     `availabilityStartTime="${dateTime(tl.availabilityStart)}"`,
     `publishTime="${dateTime(opts.now ?? new Date())}"`,
     // Segment URLs come from the template; the MPD itself changes only when the stream ends.
-    `minimumUpdatePeriod="${duration(2)}"`,
+    `minimumUpdatePeriod="${duration(opts.template === 'timeline' ? seg : 2)}"`,
     `timeShiftBufferDepth="${duration(seg * (opts.timeShiftSegments ?? 6))}"`,
-    `maxSegmentDuration="${duration(seg)}"`,
+    `maxSegmentDuration="${duration(Math.ceil(longest * 1000) / 1000)}"`,
     `minBufferTime="${duration(ll ? chunk * 2 : seg)}"`,
     ...(ll ? [] : [`suggestedPresentationDelay="${duration(2 * seg)}"`]),
   ];
@@ -87,16 +115,19 @@ export function dashManifest(tracks: Track[], tl: LiveTimeline, opts: MpdOptions
     if (!video && info.channels) {
       out.push(`        <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${info.channels}"/>`);
     }
+    const timeline = timelines.get(t);
     const tmpl = [
       `timescale="${info.timescale}"`,
-      `duration="${Math.round(seg * info.timescale)}"`,
+      ...(timeline ? [] : [`duration="${Math.round(seg * info.timescale)}"`]),
       `presentationTimeOffset="${zeroTime(tl, t)}"`,
-      `startNumber="${tl.firstNumber}"`,
+      `startNumber="${timeline?.startNumber ?? tl.firstNumber}"`,
       `initialization="${DASH_INIT_TEMPLATE}"`,
       `media="${DASH_MEDIA_TEMPLATE}"`,
       ...(ll ? [`availabilityTimeOffset="${Number(ato.toFixed(3))}"`, 'availabilityTimeComplete="false"'] : []),
     ];
-    out.push(`        <SegmentTemplate ${tmpl.join(' ')}/>`, '      </Representation>', '    </AdaptationSet>');
+    if (timeline) out.push(`        <SegmentTemplate ${tmpl.join(' ')}>`, '          <SegmentTimeline>', ...timeline.lines, '          </SegmentTimeline>', '        </SegmentTemplate>');
+    else out.push(`        <SegmentTemplate ${tmpl.join(' ')}/>`);
+    out.push('      </Representation>', '    </AdaptationSet>');
   }
   out.push('  </Period>');
   const utc = opts.utcScheme ?? 'http-iso';
