@@ -101,7 +101,7 @@ describe('fault rules', () => {
     expect(err('on=part,status=404;on=segment,status=418')).toMatch(/^fault rule 2 .*status=418: expected one of 404, 410, 500, 503$/);
     expect(err('on=segment')).toMatch(/needs an effect/);
     expect(err('on=segment,status=404,delay=5')).toMatch(/2 effects \(status, delay\)/);
-    expect(err('on=segment,stale=3')).toMatch(/stale changes an HLS media playlist/);
+    expect(err('on=segment,stale=3')).toMatch(/stale changes a manifest: it needs on=playlist or on=reload or on=mpd/);
     expect(err('on=segment,kbps=10')).toMatch(/kbps=10 is out of range 64-1000000/);
     expect(err('on=segment,up=5,status=404')).toMatch(/needs both up=<s> and down=<s>/);
     expect(err('on=segment,part=1,status=404')).toMatch(/part= needs on=part/);

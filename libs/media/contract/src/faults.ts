@@ -99,7 +99,8 @@ export interface FaultRule {
 
 /** Effects that change a manifest rather than its delivery, and the kinds they apply to. */
 const MANIFEST_EFFECTS: Partial<Record<FaultEffectKind, readonly FaultTarget[]>> = {
-  stale: ['playlist', 'reload'],
+  // An MPD only with a SegmentTimeline (shape,tmpl=timeline): a number-based MPD lists no segments to hold back.
+  stale: ['playlist', 'reload', 'mpd'],
   skip: ['playlist', 'reload'],
 };
 
@@ -275,7 +276,7 @@ function parseRule(text: string): FaultRule {
       break;
   }
   const only = MANIFEST_EFFECTS[rule.effect.kind];
-  if (only && rule.on.some((t) => !only.includes(t))) throw new Bad(`${kind} changes an HLS media playlist: it needs on=playlist or on=reload (or both)`);
+  if (only && rule.on.some((t) => !only.includes(t))) throw new Bad(`${kind} changes a manifest: it needs on=${only.join(' or on=')}`);
   return rule;
 }
 

@@ -240,6 +240,21 @@ describe('fault URLs', () => {
     if (Math.floor(Date.now() / 4000) === Math.floor((Date.now() - 400) / 4000)) expect(newest(b)).toBe(newest(a));
   });
 
+  it('stale on an MPD: with a SegmentTimeline, the same segments for N s; without one, a 400 saying why', async () => {
+    const rules = 'shape,tmpl=timeline;on=mpd,stale=4';
+    await pollUntil('late in a 4 s window', async () => Date.now() % 4000 > 2600 && Date.now() % 4000 < 3400, 10_000, 50);
+    const end = (text: string) => {
+      const t = oneElement(allElements(parseMpd(text).root, 'Representation').find((r) => r.attrs['id'] === '0') as never, 'SegmentTemplate');
+      return Number(t.attrs['startNumber']) + allElements(t, 'S').reduce((n, x) => n + 1 + Number(x.attrs['r'] ?? 0), 0);
+    };
+    const stale = end((await get(F(rules, 'manifest.mpd'))).body.toString());
+    const fresh = end((await get(F('shape,tmpl=timeline', 'manifest.mpd'))).body.toString());
+    expect(fresh - stale).toBeGreaterThanOrEqual(2);
+    const refused = await get(F('on=mpd,stale=4', 'manifest.mpd'));
+    expect(refused.status).toBe(400);
+    expect(JSON.parse(refused.body.toString()).error).toMatch(/stale on an MPD needs a SegmentTimeline/);
+  });
+
   it('skip: selected segments are listed as EXT-X-GAP (numbering unchanged), others as usual', async () => {
     const p = parseMediaPlaylist((await get(F('on=playlist,every=2,skip', 'media_0-ll.m3u8'))).body.toString());
     const ref = await playlist(mediaPlaylistUri(0, 'll'));

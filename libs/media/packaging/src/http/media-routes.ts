@@ -271,12 +271,16 @@ export class MediaRoutes {
     const fan = this.fanOut(s);
     if (f.kind === 'hls-multivariant') return send(fan.manifest(`master:${mode}`, () => multivariantPlaylist(s.store.readyTracks(), mode)));
     if (f.kind === 'dash-manifest') {
+      if (view?.asOfMs !== undefined && shape?.template !== 'timeline') {
+        return fail(400, 'fault rules: stale on an MPD needs a SegmentTimeline (add the rule shape,tmpl=timeline): a number-based MPD lists no segments');
+      }
       if (shape?.nowMs !== undefined && shape.nowMs < tl.availabilityStart.getTime()) {
         return fail(400, `fault rules: shape now=${shape.nowMs} is before this stream's availabilityStartTime (${tl.availabilityStart.toISOString()}, ${tl.availabilityStart.getTime()})`);
       }
       const base = this.opts.publicBaseUrl ?? requestBaseUrl(req);
       const opts = { mode, utcTimingUrl: `${base}${CLOCK_PATH}`, chunkSeconds: s.chunkSeconds, targetLatencyMs: this.opts.dashTargetLatencyMs };
-      const render = () => dashManifest(s.store.readyTracks(), tl, shape ? { ...opts, ...mpdShape(shape) } : opts);
+      const stale = view?.asOfMs !== undefined ? { asOfMs: view.asOfMs, now: new Date(Math.max(view.asOfMs, tl.availabilityStart.getTime())) } : {};
+      const render = () => dashManifest(s.store.readyTracks(), tl, shape ? { ...opts, ...mpdShape(shape), ...stale } : opts);
       return send(shape ? Buffer.from(render()) : fan.manifest(`mpd:${mode}:${base}`, render));
     }
     // An HLS media playlist, maybe a blocking reload; a faulted one (view) is rendered for its request alone.

@@ -3,7 +3,7 @@
 // transfer): availabilityTimeOffset = segment − chunk duration, availabilityTimeComplete="false" (a segment may be
 // fetched while it is still being written), a ServiceDescription latency target and UTCTiming.
 import { DASH_INIT_TEMPLATE, DASH_MEDIA_TEMPLATE, type Mode, type UtcTimingChoice } from '@livelab/media-contract';
-import { peakBitrate, zeroTime, type LiveTimeline, type Track } from '../cmaf/cmaf-store';
+import { peakBitrate, zeroTime, type LiveTimeline, type Segment, type Track } from '../cmaf/cmaf-store';
 import { frameRate } from './hls-playlists';
 
 export interface MpdOptions {
@@ -25,6 +25,8 @@ export interface MpdOptions {
    * first one) instead of @duration; the MPD then changes with every segment (minimumUpdatePeriod = one segment).
    */
   template?: 'number' | 'timeline';
+  /** With a timeline: list only the segments complete by then (a stale MPD, a fault rule). */
+  asOfMs?: number;
   /** Low-latency availabilityTimeOffset, s (default segment − chunk; a stream shape may pick another). */
   availabilityTimeOffsetS?: number;
 }
@@ -44,8 +46,9 @@ const duration = (s: number) => `PT${Number(s.toFixed(3))}S`;
 const dateTime = (d: Date) => d.toISOString();
 
 /** The newest `count` complete segments as S elements (runs of one duration joined with @r), and the first's number. */
-function segmentTimeline(t: Track, count: number): { startNumber: number; lines: string[]; longestS: number } {
-  const segs = t.ordered().filter((s) => s.complete && s.startTime !== undefined && s.duration > 0).slice(-count);
+function segmentTimeline(t: Track, count: number, asOf = Infinity): { startNumber: number; lines: string[]; longestS: number } {
+  const done = (s: Segment) => s.complete && s.startTime !== undefined && s.duration > 0 && (s.parts.at(-1)?.availableAt ?? Infinity) <= asOf;
+  const segs = t.ordered().filter(done).slice(-count);
   const lines: string[] = [];
   let run: { t: number; d: number; r: number } | undefined;
   const flush = () => run && lines.push(`            <S t="${run.t}" d="${run.d}"${run.r ? ` r="${run.r}"` : ''}/>`);
@@ -69,7 +72,7 @@ export function dashManifest(tracks: Track[], tl: LiveTimeline, opts: MpdOptions
   const seg = tl.segmentSeconds;
   const ato = opts.availabilityTimeOffsetS ?? Math.max(0, seg - chunk);
   const target = opts.targetLatencyMs ?? 800;
-  const timelines = new Map(opts.template === 'timeline' ? tracks.map((t) => [t, segmentTimeline(t, opts.timeShiftSegments ?? 6)]) : []);
+  const timelines = new Map(opts.template === 'timeline' ? tracks.map((t) => [t, segmentTimeline(t, opts.timeShiftSegments ?? 6, opts.asOfMs)]) : []);
   // A timeline lists the real durations (audio segments are whole AAC frames, a little over or under a second).
   const longest = Math.max(seg, ...[...timelines.values()].map((x) => x.longestS));
   const mpdAttrs = [
