@@ -98,7 +98,7 @@ describe('players against faults', () => {
   });
 });
 
-describe('the fault panel and stream shapes', () => {
+describe('the fault panel', () => {
   it('names a bad rule in the page (the packager parser) and plays without faults', async () => {
     const page = await browser.newPage();
     try {
@@ -111,19 +111,6 @@ describe('the fault panel and stream shapes', () => {
       await pollUntil('the URL', async () => (await page.inputValue('#fault-url')) === `${base}/faults/on=any,kbps=1000/live/${STREAM}/master-ll.m3u8`, 5000);
       expect((await stats(page)).faults).toBe('on=any,kbps=1000');
       expect(page.url()).toBe(`${base}/?stream=${STREAM}&format=hls&mode=ll&faults=${encodeURIComponent('on=any,kbps=1000')}`);
-    } finally {
-      await page.close();
-    }
-  });
-
-  it('dash.js plays a SegmentTimeline MPD (shape,tmpl=timeline)', async () => {
-    const page = await browser.newPage();
-    try {
-      await page.goto(`${base}/?stream=${STREAM}&format=dash&mode=standard&faults=${encodeURIComponent('shape,tmpl=timeline')}`);
-      await pollUntil('playing', async () => (await stats(page)).playing, 30_000);
-      const t0 = (await stats(page)).currentTime;
-      await pollUntil('5 s played', async () => (await stats(page)).currentTime >= t0 + 5, 15_000, 250);
-      expect((await stats(page)).errors).toEqual([]);
     } finally {
       await page.close();
     }
