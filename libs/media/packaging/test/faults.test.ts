@@ -5,7 +5,8 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Counter, createMetricsRegistry, HealthState, pollUntil, silentLogger } from '@livelab/service-kit';
 import { FfmpegRun } from '@livelab/media-ffmpeg';
 import { testSignalJob } from '@livelab/media-generator';
-import { mediaPlaylistUri, parseMediaFile, segmentUri } from '@livelab/media-contract';
+import fc from 'fast-check';
+import { mediaPlaylistUri, parseFaultRules, parseMediaFile, segmentUri } from '@livelab/media-contract';
 import { Packager } from '../src';
 import { MediaRoutes } from '../src/http/media-routes';
 import { createHttpApp } from '../src/http/server';
@@ -109,6 +110,23 @@ describe('fault URLs', () => {
     expect(JSON.parse(r.body.toString()).error).toMatch(/^fault rule 2 \("on=segmnt,delay=5"\): on: unknown kind "segmnt"/);
     const enc = await get('/faults/%E0%A4/live/faulty/master.m3u8');
     expect(enc.status).toBe(404);
+  });
+
+  it('answer any rules text as the contract parser reads it (fuzz: seeded, bounded)', async () => {
+    const alphabet = fc.constantFrom(...'on=segmentpartplaylistreloadmpdinit,;+status4051delay=hangkbpsp0.5seedevery-nshapewindowtmplutc%/?#&'.split(''));
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.stringOf(alphabet, { minLength: 1, maxLength: 60 }), fc.string({ minLength: 1, maxLength: 40 })), async (text) => {
+        const encoded = encodeURIComponent(text);
+        const parsed = parseFaultRules(text);
+        if (parsed.ok) return; // valid rules may hang or delay: their effects are tested one by one below
+        const r = await get(`/faults/${encoded}/live/${STREAM}/master.m3u8`);
+        expect(r.status).toBe(400);
+        expect(JSON.parse(r.body.toString()).error).toBe(parsed.error);
+      }),
+      { seed: 1818, numRuns: 300, interruptAfterTimeLimit: 20_000 },
+    );
+    // Still serving.
+    expect((await get(live('master.m3u8'))).status).toBe(200);
   });
 
   it('refuse a media path whose stream part is not a stream name with a 400 (issue 16)', async () => {
