@@ -30,8 +30,8 @@ export class EventLane {
     if (typeof PerformanceObserver === 'undefined') return;
     this.observer = new PerformanceObserver((list) => {
       for (const e of list.getEntries() as PerformanceResourceTiming[]) this.onRequest(e);
-      // Keep the page's own resource buffer from filling (the observer still sees every entry).
-      performance.clearResourceTimings();
+      // Never performance.clearResourceTimings() here (the page did not before): dash.js 5 can read its requests' timings
+      // from that buffer for its throughput estimate (abr.throughput.useResourceTimingApi). An observer sees every entry.
     });
     this.observer.observe({ type: 'resource', buffered: false });
   }
