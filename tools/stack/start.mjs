@@ -3,7 +3,9 @@
 // packager's RTMP port listens — and print the page URL. Ctrl-C stops both (SIGTERM, then they drain).
 //
 // Environment (all optional): HTTP_PORT (8080), RTMP_PORT (1935), PUBLISH_KEY (generated when unset),
-// STREAMS (comma list of catalogue names, default the generator's: bars-720p30,seed-768p60,low-360p30,ladder-720p30), LOG_FORMAT=json (raw JSON logs).
+// STREAMS (comma list of catalogue names, default the generator's: bars-720p30,seed-768p60,low-360p30,ladder-720p30),
+// LOG_FORMAT=json (raw JSON logs), FAULTS_ENABLED (default true here: the local lab serves /faults/<rules>/live/… for
+// player testing, docs/faults.md; false turns it off).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -126,7 +128,7 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 const baseEnv = { PUBLISH_KEY: publishKey, LOG_LEVEL: process.env.LOG_LEVEL || 'info' };
-run('packager', { ...baseEnv, HTTP_PORT: String(httpPort), RTMP_PORT: String(rtmpPort) });
+run('packager', { ...baseEnv, HTTP_PORT: String(httpPort), RTMP_PORT: String(rtmpPort), FAULTS_ENABLED: process.env.FAULTS_ENABLED || 'true' });
 
 const deadline = Date.now() + 30_000;
 while (!(await portOpen(rtmpPort)) || !(await portOpen(httpPort))) {

@@ -5,8 +5,12 @@ import { Packager } from '@livelab/media-packaging';
 import { playerRouter } from '@livelab/media-player';
 import { silentLogger } from '@livelab/service-kit';
 
-export async function startLiveStack(stream: string, publishKey: string): Promise<{ packager: Packager; publisher: TestSignalPublisher; httpPort: number; rtmpPort: number }> {
-  const packager = new Packager({ publishKey, logger: silentLogger(), pageRouter: playerRouter() });
+export async function startLiveStack(
+  stream: string,
+  publishKey: string,
+  opts: { faults?: boolean } = {},
+): Promise<{ packager: Packager; publisher: TestSignalPublisher; httpPort: number; rtmpPort: number }> {
+  const packager = new Packager({ publishKey, logger: silentLogger(), pageRouter: playerRouter(), faults: { enabled: opts.faults ?? false } });
   const ports = await packager.start({ rtmpPort: 0, httpPort: 0, host: '127.0.0.1' });
   const publisher = new TestSignalPublisher({
     streams: [{ name: stream, pattern: 'smptehdbars', width: 640, height: 360, fps: 30, videoBitrateKbps: 800, audioBitrateKbps: 128 }],

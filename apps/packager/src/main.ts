@@ -30,6 +30,9 @@ const schema = z.object({
   RTMP_MAX_MEDIA_BYTES: env.int(DEFAULT_RTMP_LIMITS.maxMediaBytes, { min: 65_536, max: 0xffffff }),
   RTMP_MAX_CONNECTIONS: env.int(DEFAULT_RTMP_LIMITS.maxConnections, { min: 1, max: 100_000 }),
   RTMP_MAX_CONNECTIONS_PER_ADDRESS: env.int(DEFAULT_RTMP_LIMITS.maxConnectionsPerAddress, { min: 1, max: 100_000 }),
+  // Fault injection for player testing (/faults/<rules>/live/…, docs/faults.md): off unless set; never in production.
+  FAULTS_ENABLED: env.bool(false),
+  FAULTS_MAX_IN_FLIGHT: env.int(256, { min: 1, max: 100_000 }),
   LOG_LEVEL: env.logLevel(),
 });
 
@@ -57,6 +60,7 @@ async function main() {
     pageRouter: playerRouter(),
     publicBaseUrl: config.PUBLIC_BASE_URL?.replace(/\/$/, ''),
     dashTargetLatencyMs: config.DASH_TARGET_LATENCY_MS,
+    faults: { enabled: config.FAULTS_ENABLED, maxInFlight: config.FAULTS_MAX_IN_FLIGHT },
     limits: { maxViewers: config.MAX_VIEWERS || Infinity, maxInFlight: config.MAX_IN_FLIGHT || Infinity },
     rtmpLimits: {
       handshakeTimeoutMs: config.RTMP_HANDSHAKE_TIMEOUT_MS,

@@ -55,6 +55,12 @@ describe('rendering', () => {
     expect(find(objs, 'Deployment', 'packager').spec.template.spec.containers[0].image).toMatch(/^livelab\/packager:0\.1\.0-[0-9a-f]{7}$/);
   });
 
+  it.each(DEPLOYABLE)('%s: the packager never has fault injection on (FAULTS_ENABLED unset or false)', (k) => {
+    const env: Array<{ name: string; value?: string }> = find(rendered.get(k) as K8sObject[], 'Deployment', 'packager').spec.template.spec.containers[0].env;
+    const faults = env.filter((e) => e.name.startsWith('FAULTS_'));
+    expect(faults).toEqual([{ name: 'FAULTS_ENABLED', value: 'false' }]);
+  });
+
   it('puts the page and whoami on MetalLB LoadBalancer IPs; RTMP stays inside unless the component is added', () => {
     const objs = office();
     const page = find(objs, 'Service', 'packager');

@@ -30,4 +30,32 @@ export {
 } from './media-files';
 export { LIVE_PATH, mediaPath, manifestUri, manifestPath, parseMediaPath, splitMediaPath } from './media-paths';
 export { STREAMS_API_PATH, CLOCK_PATH, streamUrls, type StreamSummary, type RungSummary, type StreamList, type StreamUrls } from './streams-api';
-export type { PageStats, PageStatsWindow } from './page-stats';
+export type { PageStats, PageStatsWindow, RecoveryEvent, RecoveryEventKind } from './page-stats';
+export {
+  FAULTS_PATH,
+  FAULT_LIMITS,
+  FAULT_TARGETS,
+  FAULT_STATUSES,
+  FAULT_PRESETS,
+  UTC_TIMING_CHOICES,
+  SHAPE_LIMITS,
+  shapeText,
+  parseFaultRules,
+  faultRuleText,
+  faultRulesText,
+  faultsPrefix,
+  faultedPath,
+  splitFaultPath,
+  faultDraw,
+  faultMatches,
+  matchFault,
+  type FaultRule,
+  type FaultEffect,
+  type FaultEffectKind,
+  type FaultTarget,
+  type FaultStatus,
+  type FaultParse,
+  type FaultRequest,
+  type StreamShape,
+  type UtcTimingChoice,
+} from './faults';

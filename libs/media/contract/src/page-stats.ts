@@ -32,6 +32,19 @@ export interface PageStats {
   /** From picking a stream to its first frame, ms. */
   firstFrameMs?: number;
   errors: string[];
+  /** The player's recovery (the page's event lane): error, retry, stall, resume, oldest first. */
+  recovery?: RecoveryEvent[];
+  /** Fault rules the page plays with (?faults=, the fault panel), '' for none. */
+  faults?: string;
+}
+
+export type RecoveryEventKind = 'error' | 'retry' | 'stall' | 'resume';
+export interface RecoveryEvent {
+  /** Wall clock, ms. */
+  t: number;
+  kind: RecoveryEventKind;
+  /** e.g. "chunk-0-17648…m4s 404", "buffer empty at 12.3 s". */
+  detail: string;
 }
 
 /** The page's window, as the page sets it and the tests read it. */

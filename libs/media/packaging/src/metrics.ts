@@ -12,6 +12,7 @@ export interface PackagerMetrics {
   refused: Counter;
   publishes: Counter;
   shed: Counter;
+  faults: Counter;
 }
 
 /** What the scrape-time gauges read. */
@@ -22,11 +23,13 @@ export interface IngestLoad {
   /** Media requests being answered (waiting ones included), and clients counted against the viewer limit. */
   inFlight: () => number;
   admitted: () => number;
+  /** Faulted requests (/faults/…) open now. */
+  faulted: () => number;
 }
 
 export function createPackagerMetrics(registry: Registry, load: IngestLoad): PackagerMetrics {
   const r = [registry];
-  const { ingestBytes, rtmpConnections, rtmpHeld, inFlight, admitted } = load;
+  const { ingestBytes, rtmpConnections, rtmpHeld, inFlight, admitted, faulted } = load;
   const m: PackagerMetrics = {
     live: new Gauge({ name: 'livelab_packager_live_streams', help: 'Streams currently playable', registers: r }),
     bytesIn: new Gauge({
@@ -54,7 +57,21 @@ export function createPackagerMetrics(registry: Registry, load: IngestLoad): Pac
       labelNames: ['reason'],
       registers: r,
     }),
+    faults: new Counter({
+      name: 'livelab_packager_faults_total',
+      help: 'Fault effects applied to /faults/… requests, by effect (status, delay, hang, throttle, truncate, stall, drop, stale, skip)',
+      labelNames: ['effect'],
+      registers: r,
+    }),
   };
+  new Gauge({
+    name: 'livelab_packager_faulted_in_flight',
+    help: 'Faulted requests (/faults/…) open now: hangs, stalls, throttled answers (capped; see FAULTS_ENABLED)',
+    registers: r,
+    collect() {
+      this.set(faulted());
+    },
+  });
   new Gauge({
     name: 'livelab_packager_http_in_flight',
     help: 'Media requests being answered, blocked ones included',

@@ -36,6 +36,8 @@ export interface PackagerOptions {
   rtmpLimits?: Partial<RtmpLimits>;
   /** Capacity of the public port: past it new viewers get 503 + Retry-After (default: no limit). */
   limits?: Partial<AdmissionLimits>;
+  /** Fault injection (/faults/<rules>/live/…, docs/faults.md); off by default: /faults/ is then a 404 naming FAULTS_ENABLED. */
+  faults?: { enabled: boolean; maxInFlight?: number };
 }
 
 export class Packager {
@@ -67,6 +69,7 @@ export class Packager {
       rtmpHeld: () => this.ingest?.heldBytes() ?? 0,
       inFlight: () => this.media?.admission.inFlight ?? 0,
       admitted: () => this.media?.admission.admitted ?? 0,
+      faulted: () => this.media?.faultedInFlight ?? 0,
     });
     this.uploads = new CmafUploadServer(opts.logger);
     this.ingest = new RtmpIngest({ publishKey: opts.publishKey, logger: opts.logger, stallTimeoutMs: opts.stallTimeoutMs, limits: opts.rtmpLimits });
@@ -81,9 +84,10 @@ export class Packager {
       publicBaseUrl: opts.publicBaseUrl,
       dashTargetLatencyMs: opts.dashTargetLatencyMs,
       limits: opts.limits,
+      maxFaulted: opts.faults?.maxInFlight,
     }));
     this.opsApp = createOpsApp(this.health, this.registry);
-    this.app = createHttpApp({ health: this.health, registry: this.registry, listStreams: () => this.listStreams(), media, pageRouter: opts.pageRouter });
+    this.app = createHttpApp({ health: this.health, registry: this.registry, listStreams: () => this.listStreams(), media, pageRouter: opts.pageRouter, faultsEnabled: opts.faults?.enabled ?? false });
   }
 
   /**

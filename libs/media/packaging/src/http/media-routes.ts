@@ -6,16 +6,33 @@
 // status; media fetches note a viewer; past the admission limits new viewers get 503 + Retry-After (admission.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Counter } from '@livelab/service-kit';
-import { CLOCK_PATH, parseMediaFile, splitMediaPath, type MediaFile, type MediaFileOf, type MediaKind } from '@livelab/media-contract';
+import {
+  CLOCK_PATH,
+  faultMatches,
+  faultRuleText,
+  isStreamName,
+  parseFaultRules,
+  parseMediaFile,
+  splitFaultPath,
+  splitMediaPath,
+  type FaultRequest,
+  type FaultRule,
+  type FaultTarget,
+  type StreamShape,
+  type MediaFile,
+  type MediaFileOf,
+  type MediaKind,
+} from '@livelab/media-contract';
 import type { CmafStore, LiveTimeline, Segment, Track } from '../cmaf/cmaf-store';
-import { dashManifest } from '../manifests/dash-manifest';
-import { lastListedPart, mediaPlaylist, multivariantPlaylist } from '../manifests/hls-playlists';
+import { dashManifest, type MpdOptions } from '../manifests/dash-manifest';
+import { lastListedPart, mediaPlaylist, multivariantPlaylist, type PlaylistView } from '../manifests/hls-playlists';
 import type { StreamPackager } from '../remux/stream-packager';
 import { Admission, type AdmissionLimits, type Shed } from './admission';
 import { ADVANCE_PART_LIMIT, blockingReload, isRefusal } from './blocking-reload';
 import { clientKey, requestBaseUrl } from './client';
 import { answerPreflight, CORS_HEADERS } from './cors';
 import { StreamFanOut } from './fan-out';
+import { DEFAULT_MAX_FAULTED, isDeliveryEffect, MAX_FAULTED_MS, shapeResponse } from './fault-effects';
 import { cacheControl, contentType } from './media-files';
 import type { ViewerTracker } from './viewers';
 
@@ -23,17 +40,57 @@ export interface MediaRoutesOptions {
   /** The stream of that name, if it is starting or live. */
   stream: (name: string) => StreamPackager | undefined;
   viewers: ViewerTracker;
-  metrics: { requests: Counter; bytesOut: Counter; shed: Counter };
+  metrics: { requests: Counter; bytesOut: Counter; shed: Counter; faults?: Counter };
   /** Base URL players use to reach us, for absolute URLs in manifests; default: from the request's Host. */
   publicBaseUrl?: string;
   /** Low-latency DASH target, ms (the MPD's ServiceDescription). */
   dashTargetLatencyMs?: number;
   /** Capacity: past it, new viewers get 503 + Retry-After. */
   limits?: Partial<AdmissionLimits>;
+  /** Faulted requests (/faults/…) open at once; past it they get 503 (DEFAULT_MAX_FAULTED). */
+  maxFaulted?: number;
+}
+
+/** One media request as the routes answer it (issue 16: one object instead of nine parameters). */
+interface MediaRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  head: boolean;
+  s: StreamPackager;
+  f: MediaFile;
+  track: Track | undefined;
+  query: string;
+  send: (body: Buffer) => void;
+  fail: (status: number, error: string) => void;
+  /** A faulted playlist (stale, skip): rendered for this request, not shared. */
+  view?: PlaylistView;
+  /** The URL's stream shape: manifests rendered for this request, not shared. */
+  shape?: StreamShape;
 }
 
 /** How long a manifest request waits for a starting stream (published, first segment not complete) to become playable. */
 const STARTING_WAIT_MS = 3000;
+
+type ManifestFile = MediaFileOf<'hls-multivariant' | 'hls-media' | 'dash-manifest'>;
+
+/** The fault rules of a /faults/<rules>/live/… request and when it arrived. */
+interface Faults {
+  rules: FaultRule[];
+  shape?: StreamShape;
+  startedAt: number;
+}
+
+/** A stream shape's MPD options (the fields it leaves out stay as /live/ serves them). */
+function mpdShape(shape: StreamShape): Partial<MpdOptions> {
+  return {
+    ...(shape.window !== undefined ? { timeShiftSegments: shape.window } : {}),
+    ...(shape.utc !== undefined ? { utcScheme: shape.utc } : {}),
+    ...(shape.template !== undefined ? { template: shape.template } : {}),
+    ...(shape.atoMs !== undefined ? { availabilityTimeOffsetS: shape.atoMs / 1000 } : {}),
+    ...(shape.targetMs !== undefined ? { targetLatencyMs: shape.targetMs } : {}),
+    ...(shape.nowMs !== undefined ? { now: new Date(shape.nowMs) } : {}),
+  };
+}
 
 /** Seconds a shed viewer is told to wait. */
 export const RETRY_AFTER_S = 2;
@@ -67,23 +124,58 @@ export class MediaRoutes {
   handle(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
     if (req.method === 'OPTIONS') return answerPreflight(req, res);
+    this.route(req, res, q < 0 ? url : url.slice(0, q), q < 0 ? '' : url.slice(q + 1));
+  }
+
+  /** Faulted requests open now (each until its socket closes). */
+  get faultedInFlight(): number {
+    return this.faulted;
+  }
+  private faulted = 0;
+
+  /**
+   * A request under /faults/<rules>/live/…: the rules are parsed (a bad one is a 400 naming it), then it is answered
+   * as /live/… with the first matching rule's effect. Only called when fault injection is enabled (server.ts).
+   */
+  handleFaulted(req: IncomingMessage, res: ServerResponse): void {
+    const startedAt = Date.now();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    if (req.method === 'OPTIONS') return answerPreflight(req, res);
+    const split = splitFaultPath(q < 0 ? url : url.slice(0, q));
+    if (!split) return this.error(res, 'invalid', 404, 'not found: fault URLs are /faults/<rules>/live/<stream>/<file>');
+    const parsed = parseFaultRules(split.rulesText);
+    if (!parsed.ok) return this.error(res, 'invalid', 400, parsed.error);
+    if (this.faulted >= (this.opts.maxFaulted ?? DEFAULT_MAX_FAULTED)) {
+      return this.error(res, 'invalid', 503, `too many faulted requests open (${this.faulted}); retry in ${RETRY_AFTER_S} s`, ['Retry-After', String(RETRY_AFTER_S)]);
+    }
+    this.faulted++;
+    const cap = setTimeout(() => res.destroy(), MAX_FAULTED_MS);
+    res.once('close', () => {
+      this.faulted--;
+      clearTimeout(cap);
+    });
+    this.route(req, res, split.livePath, q < 0 ? '' : url.slice(q + 1), { rules: parsed.rules, shape: 'shape' in parsed ? parsed.shape : undefined, startedAt });
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse, path: string, query: string, faults?: Faults): void {
     const parts = splitMediaPath(path);
     if (!parts) return this.error(res, 'invalid', 404, 'not found: media URLs are /live/<stream>/<file>');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return this.error(res, 'invalid', 405, 'media URLs take GET, HEAD or OPTIONS', ['Allow', 'GET, HEAD, OPTIONS']);
     }
+    if (!isStreamName(parts.stream)) return this.error(res, 'invalid', 400, 'invalid stream name: lowercase letters, digits, ".", "_" and "-", at most 64');
     const f = parseMediaFile(parts.name);
     if (!f) return this.error(res, 'invalid', 400, 'not a media file name');
     const client = clientKey(req);
     const shed = this.admission.admit(client);
     if (shed) return this.shed(res, f.kind, shed);
     res.once('close', () => this.admission.done());
-    this.serve(req, res, parts.stream, f, client, q < 0 ? '' : url.slice(q + 1));
+    this.serve(req, res, parts.stream, f, client, query, faults);
   }
 
-  private serve(req: IncomingMessage, res: ServerResponse, stream: string, f: MediaFile, client: string, query: string): void {
+  private serve(req: IncomingMessage, res: ServerResponse, stream: string, f: MediaFile, client: string, query: string, faults?: Faults): void {
     const fail = (status: number, error: string) => this.error(res, f.kind, status, error);
     const s = this.opts.stream(stream);
     if (!s || s.state === 'ended') return fail(404, `stream "${stream}" is not live`);
@@ -92,6 +184,8 @@ export class MediaRoutes {
     if (trackId !== undefined && !track?.info) return fail(404, `stream "${stream}" has no track ${trackId}`);
     const head = req.method === 'HEAD';
     const send = (body: Buffer) => this.send(res, f.kind, body, head);
+    const ctx: MediaRequest = { req, res, head, s, f, track, query, send, fail, shape: faults?.shape };
+    if (faults && this.applyFault(ctx, faults)) return;
     if (f.kind === 'init' || f.kind === 'segment' || f.kind === 'part') this.opts.viewers.note(stream, client);
     switch (f.kind) {
       case 'init':
@@ -101,7 +195,7 @@ export class MediaRoutes {
       case 'segment':
         return this.serveSegment(res, head, s, track as Track, f, fail);
     }
-    const manifest = (tl: LiveTimeline) => this.serveManifest(req, s, f, tl, track, send, fail, query, res);
+    const manifest = (tl: LiveTimeline) => this.serveManifest(ctx as MediaRequest & { f: ManifestFile }, tl);
     if (s.timeline) return manifest(s.timeline);
     // Asked for while the stream starts: answered as soon as it is playable.
     void s.store.waitFor(() => !!s.timeline, STARTING_WAIT_MS).then(() => {
@@ -111,37 +205,93 @@ export class MediaRoutes {
     });
   }
 
+  /**
+   * The first fault rule that selects this request, applied: true when the request is answered by it (a status, a
+   * hang, a drop); delivery effects shape the answer the routes go on to write, manifest effects set `ctx.view`.
+   */
+  private applyFault(ctx: MediaRequest, faults: Faults): boolean {
+    const { f, res, query } = ctx;
+    const nowMs = Date.now();
+    let target: FaultTarget;
+    let number: number | undefined = Math.floor(nowMs / 1000);
+    switch (f.kind) {
+      case 'hls-multivariant':
+        target = 'multivariant';
+        break;
+      case 'dash-manifest':
+        target = 'mpd';
+        break;
+      case 'hls-media': {
+        const msn = query ? new URLSearchParams(query).get('_HLS_msn') : null;
+        target = msn === null ? 'playlist' : 'reload';
+        if (msn !== null && /^\d{1,12}$/.test(msn)) number = Number(msn);
+        break;
+      }
+      default:
+        target = f.kind;
+        if (f.kind !== 'init') number = f.number;
+    }
+    const q: FaultRequest = { target, track: 'track' in f ? f.track : undefined, number, part: f.kind === 'part' ? f.part : undefined, nowMs };
+    // A skip rule's number pattern picks the segments it skips, not the requests it applies to.
+    const rule = faults.rules.find((r) => faultMatches(r, r.effect.kind === 'skip' ? { ...q, number: undefined } : q));
+    if (!rule) return false;
+    const e = rule.effect;
+    this.opts.metrics.faults?.inc({ effect: e.kind });
+    switch (e.kind) {
+      case 'status':
+        ctx.fail(e.status, `fault injected: ${faultRuleText(rule)}`);
+        return true;
+      case 'drop':
+        ctx.req.socket.destroy();
+        return true;
+      case 'hang': {
+        // Nothing is answered; the socket is closed after e.ms (the request counts as faulted until then).
+        const t = setTimeout(() => res.destroy(), e.ms);
+        res.once('close', () => clearTimeout(t));
+        return true;
+      }
+      case 'stale':
+        ctx.view = { asOfMs: Math.floor(nowMs / (e.seconds * 1000)) * e.seconds * 1000 };
+        return false;
+      case 'skip':
+        ctx.view = { gap: (n) => faultMatches(rule, { ...q, number: n }) };
+        return false;
+      default:
+        if (isDeliveryEffect(e)) shapeResponse(res, e, faults.startedAt);
+        return false;
+    }
+  }
+
   /** A multivariant or media playlist (maybe a blocking reload) or an MPD, rendered once per store version. */
-  private serveManifest(
-    req: IncomingMessage,
-    s: StreamPackager,
-    f: MediaFileOf<'hls-multivariant' | 'hls-media' | 'dash-manifest'>,
-    tl: LiveTimeline,
-    track: Track | undefined,
-    send: (body: Buffer) => void,
-    fail: (status: number, error: string) => void,
-    query: string,
-    res: ServerResponse,
-  ): void {
+  private serveManifest(ctx: MediaRequest & { f: ManifestFile }, tl: LiveTimeline): void {
+    const { req, res, s, f, send, fail, query, shape } = ctx;
+    const view = shape ? { ...ctx.view, window: shape.window, pdt: shape.pdt } : ctx.view;
     const stream = s.name;
     const mode = f.mode;
     const fan = this.fanOut(s);
     if (f.kind === 'hls-multivariant') return send(fan.manifest(`master:${mode}`, () => multivariantPlaylist(s.store.readyTracks(), mode)));
     if (f.kind === 'dash-manifest') {
+      if (view?.asOfMs !== undefined && shape?.template !== 'timeline') {
+        return fail(400, 'fault rules: stale on an MPD needs a SegmentTimeline (add the rule shape,tmpl=timeline): a number-based MPD lists no segments');
+      }
+      if (shape?.nowMs !== undefined && shape.nowMs < tl.availabilityStart.getTime()) {
+        return fail(400, `fault rules: shape now=${shape.nowMs} is before this stream's availabilityStartTime (${tl.availabilityStart.toISOString()}, ${tl.availabilityStart.getTime()})`);
+      }
       const base = this.opts.publicBaseUrl ?? requestBaseUrl(req);
-      const render = () =>
-        dashManifest(s.store.readyTracks(), tl, { mode, utcTimingUrl: `${base}${CLOCK_PATH}`, chunkSeconds: s.chunkSeconds, targetLatencyMs: this.opts.dashTargetLatencyMs });
-      return send(fan.manifest(`mpd:${mode}:${base}`, render));
+      const opts = { mode, utcTimingUrl: `${base}${CLOCK_PATH}`, chunkSeconds: s.chunkSeconds, targetLatencyMs: this.opts.dashTargetLatencyMs };
+      const stale = view?.asOfMs !== undefined ? { asOfMs: view.asOfMs, now: new Date(Math.max(view.asOfMs, tl.availabilityStart.getTime())) } : {};
+      const render = () => dashManifest(s.store.readyTracks(), tl, shape ? { ...opts, ...mpdShape(shape), ...stale } : opts);
+      return send(shape ? Buffer.from(render()) : fan.manifest(`mpd:${mode}:${base}`, render));
     }
-    // An HLS media playlist, maybe a blocking reload.
-    const t = track as Track;
-    const playlist = () => fan.manifest(`media:${t.id}:${mode}`, () => mediaPlaylist(t, tl, mode));
+    // An HLS media playlist, maybe a blocking reload; a faulted one (view) is rendered for its request alone.
+    const t = ctx.track as Track;
+    const playlist = () => (view ? Buffer.from(mediaPlaylist(t, tl, mode, view)) : fan.manifest(`media:${t.id}:${mode}`, () => mediaPlaylist(t, tl, mode)));
     const wait = query ? blockingReload(new URLSearchParams(query), t, mode) : undefined;
     if (!wait) return send(playlist());
     if (isRefusal(wait)) return fail(wait.status, wait.error);
     fan.wait(wait.key, wait.ready, 3 * tl.targetDuration * 1000, (ok) => {
       if (res.destroyed) return;
-      if (ok) return this.send(res, 'hls-media', playlist(), req.method === 'HEAD', BLOCKING_RELOAD_HEADERS);
+      if (ok) return this.send(res, 'hls-media', playlist(), ctx.head, BLOCKING_RELOAD_HEADERS);
       if (s.store.isClosed) fail(404, `stream "${stream}" ended`);
       else fail(503, `segment ${wait.key.split(':').slice(2).join(' part ')} not available yet; retry`);
     });

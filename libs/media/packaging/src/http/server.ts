@@ -5,7 +5,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express from 'express';
 import { opsRouter, type HealthState, type Registry } from '@livelab/service-kit';
-import { CLOCK_PATH, LIVE_PATH, STREAMS_API_PATH, type StreamList, type StreamSummary } from '@livelab/media-contract';
+import { CLOCK_PATH, FAULTS_PATH, LIVE_PATH, STREAMS_API_PATH, type StreamList, type StreamSummary } from '@livelab/media-contract';
 import { cors } from './cors';
 import { STREAM_LIST_CACHE_CONTROL } from './media-files';
 import type { MediaRoutes } from './media-routes';
@@ -18,6 +18,8 @@ export interface HttpAppOptions {
   media: MediaRoutes;
   /** Extra routes mounted at / after the API (the player page). */
   pageRouter?: express.Router;
+  /** /faults/<rules>/live/… answered with fault effects (FAULTS_ENABLED); otherwise a 404 naming the setting. */
+  faultsEnabled?: boolean;
 }
 
 function createExpressApp(opts: HttpAppOptions): express.Express {
@@ -27,7 +29,12 @@ function createExpressApp(opts: HttpAppOptions): express.Express {
   app.set('etag', false);
   app.use(opsRouter(opts.health, opts.registry));
 
-  app.use([LIVE_PATH, '/api', CLOCK_PATH], cors);
+  app.use([LIVE_PATH, '/api', CLOCK_PATH, FAULTS_PATH], cors);
+
+  // Only reached when fault injection is off (createHttpApp sends /faults/ to the media routes when it is on).
+  app.use(FAULTS_PATH, (_req, res) => {
+    res.status(404).json({ error: 'not found: fault injection is off on this packager (set FAULTS_ENABLED=true to enable /faults/<rules>/live/…)' });
+  });
 
   app.get(CLOCK_PATH, (_req, res) => {
     res.set('Cache-Control', 'no-store').type('text/plain').send(new Date().toISOString());
@@ -50,8 +57,10 @@ function createExpressApp(opts: HttpAppOptions): express.Express {
 export function createHttpApp(opts: HttpAppOptions): RequestListener {
   const app = createExpressApp(opts);
   const prefix = `${LIVE_PATH}/`;
+  const faults = opts.faultsEnabled ? `${FAULTS_PATH}/` : undefined;
   return (req: IncomingMessage, res: ServerResponse) => {
     if (req.url?.startsWith(prefix)) opts.media.handle(req, res);
+    else if (faults && req.url?.startsWith(faults)) opts.media.handleFaulted(req, res);
     else app(req, res);
   };
 }

@@ -2,8 +2,8 @@
 // SegmentTemplate. The low-latency variant follows the DASH-IF low-latency guideline (CMAF chunks over chunked
 // transfer): availabilityTimeOffset = segment − chunk duration, availabilityTimeComplete="false" (a segment may be
 // fetched while it is still being written), a ServiceDescription latency target and UTCTiming.
-import { DASH_INIT_TEMPLATE, DASH_MEDIA_TEMPLATE, type Mode } from '@livelab/media-contract';
-import { peakBitrate, zeroTime, type LiveTimeline, type Track } from '../cmaf/cmaf-store';
+import { DASH_INIT_TEMPLATE, DASH_MEDIA_TEMPLATE, type Mode, type UtcTimingChoice } from '@livelab/media-contract';
+import { peakBitrate, zeroTime, type LiveTimeline, type Segment, type Track } from '../cmaf/cmaf-store';
 import { frameRate } from './hls-playlists';
 
 export interface MpdOptions {
@@ -16,21 +16,65 @@ export interface MpdOptions {
   chunkSeconds?: number;
   /** Segments a player may seek back over. */
   timeShiftSegments?: number;
-  /** Now, for publishTime (tests pin it). */
+  /** Now, for publishTime (tests and stream shapes pin it). */
   now?: Date;
+  /** The UTCTiming scheme (default http-iso; a stream shape may pick another, or none). */
+  utcScheme?: UtcTimingChoice;
+  /**
+   * 'timeline': a SegmentTimeline of the complete segments held (t, d from the store; $Number$ addressing from the
+   * first one) instead of @duration; the MPD then changes with every segment (minimumUpdatePeriod = one segment).
+   */
+  template?: 'number' | 'timeline';
+  /** With a timeline: list only the segments complete by then (a stale MPD, a fault rule). */
+  asOfMs?: number;
+  /** Low-latency availabilityTimeOffset, s (default segment − chunk; a stream shape may pick another). */
+  availabilityTimeOffsetS?: number;
 }
+
+const UTC_SCHEMES: Record<Exclude<UtcTimingChoice, 'none'>, string> = {
+  'http-iso': 'urn:mpeg:dash:utc:http-iso:2014',
+  // /time answers ISO 8601 with ms and a Z: also an xs:dateTime.
+  'http-xsdate': 'urn:mpeg:dash:utc:http-xsdate:2014',
+  // The Date header of a HEAD /time (Node sets it on every answer).
+  head: 'urn:mpeg:dash:utc:http-head:2014',
+  direct: 'urn:mpeg:dash:utc:direct:2014',
+};
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 const duration = (s: number) => `PT${Number(s.toFixed(3))}S`;
 /** xs:dateTime with whole milliseconds. */
 const dateTime = (d: Date) => d.toISOString();
 
+/** The newest `count` complete segments as S elements (runs of one duration joined with @r), and the first's number. */
+function segmentTimeline(t: Track, count: number, asOf = Infinity): { startNumber: number; lines: string[]; longestS: number } {
+  const done = (s: Segment) => s.complete && s.startTime !== undefined && s.duration > 0 && (s.parts.at(-1)?.availableAt ?? Infinity) <= asOf;
+  const segs = t.ordered().filter(done).slice(-count);
+  const lines: string[] = [];
+  let run: { t: number; d: number; r: number } | undefined;
+  const flush = () => run && lines.push(`            <S t="${run.t}" d="${run.d}"${run.r ? ` r="${run.r}"` : ''}/>`);
+  let next: number | undefined;
+  for (const s of segs) {
+    const start = s.startTime as number;
+    if (run && start === next && s.duration === run.d) run.r++;
+    else {
+      flush();
+      run = { t: start, d: s.duration, r: 0 };
+    }
+    next = start + s.duration;
+  }
+  flush();
+  return { startNumber: segs[0]?.number ?? 0, lines, longestS: Math.max(0, ...segs.map((s) => s.durationS)) };
+}
+
 export function dashManifest(tracks: Track[], tl: LiveTimeline, opts: MpdOptions): string {
   const ll = opts.mode === 'll';
   const chunk = opts.chunkSeconds ?? 0.2;
   const seg = tl.segmentSeconds;
-  const ato = Math.max(0, seg - chunk);
+  const ato = opts.availabilityTimeOffsetS ?? Math.max(0, seg - chunk);
   const target = opts.targetLatencyMs ?? 800;
+  const timelines = new Map(opts.template === 'timeline' ? tracks.map((t) => [t, segmentTimeline(t, opts.timeShiftSegments ?? 6, opts.asOfMs)]) : []);
+  // A timeline lists the real durations (audio segments are whole AAC frames, a little over or under a second).
+  const longest = Math.max(seg, ...[...timelines.values()].map((x) => x.longestS));
   const mpdAttrs = [
     'xmlns="urn:mpeg:dash:schema:mpd:2011"',
     `profiles="urn:mpeg:dash:profile:isoff-live:2011${ll ? ',http://www.dashif.org/guidelines/low-latency-live-v5' : ''}"`,
@@ -38,9 +82,9 @@ export function dashManifest(tracks: Track[], tl: LiveTimeline, opts: MpdOptions
     `availabilityStartTime="${dateTime(tl.availabilityStart)}"`,
     `publishTime="${dateTime(opts.now ?? new Date())}"`,
     // Segment URLs come from the template; the MPD itself changes only when the stream ends.
-    `minimumUpdatePeriod="${duration(2)}"`,
+    `minimumUpdatePeriod="${duration(opts.template === 'timeline' ? seg : 2)}"`,
     `timeShiftBufferDepth="${duration(seg * (opts.timeShiftSegments ?? 6))}"`,
-    `maxSegmentDuration="${duration(seg)}"`,
+    `maxSegmentDuration="${duration(Math.ceil(longest * 1000) / 1000)}"`,
     `minBufferTime="${duration(ll ? chunk * 2 : seg)}"`,
     ...(ll ? [] : [`suggestedPresentationDelay="${duration(2 * seg)}"`]),
   ];
@@ -74,19 +118,26 @@ export function dashManifest(tracks: Track[], tl: LiveTimeline, opts: MpdOptions
     if (!video && info.channels) {
       out.push(`        <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${info.channels}"/>`);
     }
+    const timeline = timelines.get(t);
     const tmpl = [
       `timescale="${info.timescale}"`,
-      `duration="${Math.round(seg * info.timescale)}"`,
+      ...(timeline ? [] : [`duration="${Math.round(seg * info.timescale)}"`]),
       `presentationTimeOffset="${zeroTime(tl, t)}"`,
-      `startNumber="${tl.firstNumber}"`,
+      `startNumber="${timeline?.startNumber ?? tl.firstNumber}"`,
       `initialization="${DASH_INIT_TEMPLATE}"`,
       `media="${DASH_MEDIA_TEMPLATE}"`,
       ...(ll ? [`availabilityTimeOffset="${Number(ato.toFixed(3))}"`, 'availabilityTimeComplete="false"'] : []),
     ];
-    out.push(`        <SegmentTemplate ${tmpl.join(' ')}/>`, '      </Representation>', '    </AdaptationSet>');
+    if (timeline) out.push(`        <SegmentTemplate ${tmpl.join(' ')}>`, '          <SegmentTimeline>', ...timeline.lines, '          </SegmentTimeline>', '        </SegmentTemplate>');
+    else out.push(`        <SegmentTemplate ${tmpl.join(' ')}/>`);
+    out.push('      </Representation>', '    </AdaptationSet>');
   }
   out.push('  </Period>');
-  out.push(`  <UTCTiming schemeIdUri="urn:mpeg:dash:utc:http-iso:2014" value="${xml(opts.utcTimingUrl)}"/>`);
+  const utc = opts.utcScheme ?? 'http-iso';
+  if (utc !== 'none') {
+    const value = utc === 'direct' ? dateTime(opts.now ?? new Date()) : opts.utcTimingUrl;
+    out.push(`  <UTCTiming schemeIdUri="${UTC_SCHEMES[utc]}" value="${xml(value)}"/>`);
+  }
   out.push('</MPD>');
   return out.join('\n') + '\n';
 }

@@ -3,7 +3,7 @@
 // list complete segments; low-latency ones add EXT-X-PART for the newest segments (one per ~200 ms fragment),
 // EXT-X-PART-INF, PART-HOLD-BACK and an EXT-X-PRELOAD-HINT for the part being made.
 import { initUri, mediaPlaylistUri, partUri, segmentUri, type Mode } from '@livelab/media-contract';
-import { averageBitrate, peakBitrate, wallClockMs, type LiveTimeline, type Segment, type Track } from '../cmaf/cmaf-store';
+import { averageBitrate, peakBitrate, wallClockMs, type LiveTimeline, type Part, type Segment, type Track } from '../cmaf/cmaf-store';
 
 /** Segments listed in a media playlist. */
 export const PLAYLIST_SEGMENTS = 6;
@@ -50,29 +50,58 @@ export function frameRate(track: Track): number | undefined {
   return s && samples && s.duration ? (samples * track.timescale) / s.duration : undefined;
 }
 
+/**
+ * How a faulted playlist differs from the live one (issue 18, fault rules: @livelab/media-contract faults.ts): `asOfMs`
+ * lists only what had arrived by then (a stale playlist); `gap(n)` marks segment n EXT-X-GAP (a playlist that skips
+ * it: numbering stays right, the segment is not to be loaded, its parts are not listed).
+ */
+export interface PlaylistView {
+  asOfMs?: number;
+  gap?: (n: number) => boolean;
+  /** Segments listed (a stream shape; default PLAYLIST_SEGMENTS). */
+  window?: number;
+  /** EXT-X-PROGRAM-DATE-TIME (a stream shape; default on). */
+  pdt?: boolean;
+}
+
+/** A segment as a playlist lists it: a Segment, or one seen as of an earlier time (fewer parts). */
+type Listed = Pick<Segment, 'number' | 'parts' | 'startTime'>;
+
+/** The segments listed and the one in progress, live or as of `asOf`. */
+function visibleSegments(track: Track, asOf: number | undefined): { complete: Segment[]; current?: Listed } {
+  if (asOf === undefined) return { complete: track.ordered().filter((s) => s.complete && s.parts.length), current: track.inProgress() };
+  const done = (s: Segment) => s.complete && s.parts.length > 0 && (s.parts.at(-1) as Part).availableAt <= asOf;
+  const ordered = track.ordered();
+  const complete = ordered.filter(done);
+  const next = ordered.find((s) => !done(s) && s.parts.length && s.parts[0].availableAt <= asOf && s.number > (complete.at(-1)?.number ?? -1));
+  return { complete, current: next && { number: next.number, startTime: next.startTime, parts: next.parts.filter((p) => p.availableAt <= asOf) } };
+}
+
 /** The media playlist of one track. */
-export function mediaPlaylist(track: Track, tl: LiveTimeline, mode: Mode): string {
+export function mediaPlaylist(track: Track, tl: LiveTimeline, mode: Mode, view: PlaylistView = {}): string {
   const ll = mode === 'll';
-  const complete = track.ordered().filter((s) => s.complete && s.parts.length);
-  const listed = complete.slice(-PLAYLIST_SEGMENTS);
-  const current = track.inProgress();
+  const { complete, current } = visibleSegments(track, view.asOfMs);
+  const listed = complete.slice(-(view.window ?? PLAYLIST_SEGMENTS));
   const partTarget = tl.partTarget.get(track.id) ?? 0.2;
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:6', `#EXT-X-TARGETDURATION:${tl.targetDuration}`];
+  // EXT-X-GAP needs version 8 (rfc8216bis §7).
+  const lines = ['#EXTM3U', `#EXT-X-VERSION:${view.gap ? 8 : 6}`, `#EXT-X-TARGETDURATION:${tl.targetDuration}`];
   lines.push(ll ? `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=${partHoldBack(partTarget)}` : '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES');
   if (ll) lines.push(`#EXT-X-PART-INF:PART-TARGET=${dec(partTarget)}`);
   const first = listed[0] ?? current;
   lines.push(`#EXT-X-MEDIA-SEQUENCE:${first?.number ?? tl.firstNumber}`);
   lines.push(`#EXT-X-MAP:URI="${initUri(track.id)}"`);
   if (!first) return lines.join('\n') + '\n';
-  if (first.startTime !== undefined) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(wallClockMs(tl, track, first.startTime)).toISOString()}`);
+  if (first.startTime !== undefined && view.pdt !== false) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(wallClockMs(tl, track, first.startTime)).toISOString()}`);
   // Parts are listed for the segments whose every part is within PART_LISTING_TARGET_DURATIONS of the end of the
   // playlist (rfc8216bis §4.4.4.9: parts further back SHOULD be removed; hls-parser's strict mode enforces it).
   const end =
     listed.reduce((n, s) => n + s.durationS, 0) + (current?.parts.reduce((n, p) => n + p.duration, 0) ?? 0) / track.timescale;
   let start = 0;
   for (const s of listed) {
-    if (ll && end - start < PART_LISTING_TARGET_DURATIONS * tl.targetDuration - 1e-6) pushParts(lines, track, s);
+    const gap = view.gap?.(s.number) ?? false;
+    if (ll && !gap && end - start < PART_LISTING_TARGET_DURATIONS * tl.targetDuration - 1e-6) pushParts(lines, track, s);
     start += s.durationS;
+    if (gap) lines.push('#EXT-X-GAP');
     lines.push(`#EXTINF:${dec(s.durationS)},`, segmentUri(track.id, s.number));
   }
   if (ll) {
@@ -86,7 +115,7 @@ export function mediaPlaylist(track: Track, tl: LiveTimeline, mode: Mode): strin
   return lines.join('\n') + '\n';
 }
 
-function pushParts(lines: string[], track: Track, s: Segment): void {
+function pushParts(lines: string[], track: Track, s: Listed): void {
   for (const p of s.parts) {
     lines.push(
       `#EXT-X-PART:DURATION=${dec(p.duration / track.timescale)},URI="${partUri(track.id, s.number, p.index)}"${p.independent ? ',INDEPENDENT=YES' : ''}`,

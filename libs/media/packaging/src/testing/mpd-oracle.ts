@@ -164,7 +164,7 @@ export interface MpdFacts {
 
 /**
  * Applies the offline-checkable rules to a parsed MPD, throwing MpdRuleError at the first one broken. Expects what
- * this project writes: a dynamic MPD, number-based SegmentTemplates (no SegmentTimeline).
+ * this project writes: a dynamic MPD, number-based SegmentTemplates, or SegmentTimelines (a stream shape).
  */
 export function checkMpd(root: XmlElement): MpdFacts {
   if (root.name !== 'MPD') fail('root', `<${root.name}>, not <MPD>`);
@@ -216,6 +216,7 @@ export function checkMpd(root: XmlElement): MpdFacts {
   if (periods.length === 0) fail('MPD', 'no Period');
   const periodIds = new Set<string>();
   const seconds = new Set<number>();
+  let longestTimelineSegment = 0;
   for (const period of periods) {
     typed(period, 'Period', ['start', 'duration'], XS_DURATION, 'an xs:duration');
     const pid = period.attrs['id'];
@@ -256,12 +257,19 @@ export function checkMpd(root: XmlElement): MpdFacts {
         for (const acc of allElements(rep, 'AudioChannelConfiguration')) requireAttrs(acc, 'AudioChannelConfiguration', ['schemeIdUri', 'value']);
         const tmpls = [...allElements(rep, 'SegmentTemplate'), ...set.children.filter((c) => c.name === 'SegmentTemplate')];
         if (tmpls.length === 0) fail(rwhere, 'no SegmentTemplate (on it or its AdaptationSet)');
-        for (const t of tmpls) seconds.add(checkTemplate(t, `${rwhere} SegmentTemplate`, lowLatency, root));
+        for (const t of tmpls) {
+          const d = checkTemplate(t, `${rwhere} SegmentTemplate`, lowLatency, root);
+          // A timeline's segments may differ per track (audio frames do not divide a second): the longest counts.
+          if (allElements(t, 'SegmentTimeline').length) longestTimelineSegment = Math.max(longestTimelineSegment, d);
+          else seconds.add(d);
+        }
       }
     }
   }
-  if (seconds.size !== 1) fail('MPD', `SegmentTemplates with different segment durations: ${[...seconds].join(', ')} s`);
-  const segmentSeconds = [...seconds][0];
+  if (seconds.size > 1 || (seconds.size === 0 && longestTimelineSegment === 0)) {
+    fail('MPD', `SegmentTemplates with different segment durations: ${[...seconds].join(', ')} s`);
+  }
+  const segmentSeconds = seconds.size ? [...seconds][0] : longestTimelineSegment;
   const maxSeg = root.attrs['maxSegmentDuration'];
   if (maxSeg !== undefined && segmentSeconds > durationSeconds(maxSeg) + 1e-9) {
     fail('MPD', `segments of ${segmentSeconds} s are longer than @maxSegmentDuration ${maxSeg}`);
@@ -272,15 +280,41 @@ export function checkMpd(root: XmlElement): MpdFacts {
 function checkTemplate(t: XmlElement, where: string, lowLatency: boolean, root: XmlElement): number {
   checkOrder(t, where);
   typed(t, where, ['timescale', 'duration', 'startNumber', 'endNumber', 'presentationTimeOffset'], UNSIGNED_INT, 'an unsigned int');
-  requireAttrs(t, where, ['media', 'initialization', 'timescale', 'duration']);
+  const timelines = allElements(t, 'SegmentTimeline');
+  requireAttrs(t, where, ['media', 'initialization', 'timescale', ...(timelines.length ? [] : ['duration'])]);
   const timescale = Number(t.attrs['timescale']);
-  const duration = Number(t.attrs['duration']);
   if (timescale <= 0) fail(where, '@timescale must be positive');
-  if (duration <= 0) fail(where, '@duration must be positive');
-  if (allElements(t, 'SegmentTimeline').length) fail(where, 'both @duration and a SegmentTimeline');
   const media = templateIdentifiers(t.attrs['media'], where);
-  if (!media.includes('Number')) fail(where, 'a number-based template has $Number$ in @media');
-  if (media.includes('Time')) fail(where, '$Time$ needs a SegmentTimeline');
+  let duration: number;
+  if (timelines.length) {
+    // 5.3.9.6: a SegmentTimeline instead of @duration; S@d > 0, S@t never going back, $Number$ or $Time$ in @media.
+    if (t.attrs['duration'] !== undefined) fail(where, 'both @duration and a SegmentTimeline');
+    if (timelines.length > 1) fail(where, 'more than one SegmentTimeline');
+    if (!media.includes('Number') && !media.includes('Time')) fail(where, 'a timeline template has $Number$ or $Time$ in @media');
+    const ss = timelines[0].children.filter((c) => c.name === 'S');
+    if (ss.length === 0) fail(`${where} SegmentTimeline`, 'no S');
+    let end = -Infinity;
+    duration = 0;
+    for (const s of ss) {
+      typed(s, 'S', ['t', 'd', 'n', 'k'], UNSIGNED_INT, 'an unsigned int');
+      typed(s, 'S', ['r'], /^-?\d+$/, 'an int');
+      requireAttrs(s, 'S', ['d']);
+      const d = Number(s.attrs['d']);
+      const st = s.attrs['t'] === undefined ? end : Number(s.attrs['t']);
+      if (d <= 0) fail('S', '@d must be positive');
+      if (st === -Infinity) fail('S', 'the first S has @t');
+      if (st < end) fail('S', `@t ${st} before the previous S ends (${end})`);
+      const r = Number(s.attrs['r'] ?? 0);
+      if (r < 0) fail('S', 'a negative @r (open-ended repeat) is not used here');
+      end = st + d * (r + 1);
+      duration = Math.max(duration, d);
+    }
+  } else {
+    duration = Number(t.attrs['duration']);
+    if (duration <= 0) fail(where, '@duration must be positive');
+    if (!media.includes('Number')) fail(where, 'a number-based template has $Number$ in @media');
+    if (media.includes('Time')) fail(where, '$Time$ needs a SegmentTimeline');
+  }
   const init = templateIdentifiers(t.attrs['initialization'], where);
   if (init.includes('Number') || init.includes('Time')) fail(where, '@initialization with $Number$ or $Time$');
   const ato = t.attrs['availabilityTimeOffset'];

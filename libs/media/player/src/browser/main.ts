@@ -16,6 +16,8 @@ import { LatencyMeter, measureClockOffset } from './latency-meter';
 import { drawLatencyPlot } from './plot';
 import { startCatchUp } from './catch-up';
 import { AvSyncMeter } from './av-sync-meter';
+import { FaultPanel } from './fault-panel';
+import { drawEventLane, EventLane } from './event-lane';
 
 const MODE_LABEL: Record<Mode, string> = { ll: 'low latency', standard: 'standard' };
 
@@ -23,6 +25,8 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const video = $<HTMLVideoElement>('video');
 const meter = new LatencyMeter(video);
 const avSync = new AvSyncMeter(video);
+const lane = new EventLane(video);
+const faultPanel = new FaultPanel($('faults-panel'), { onChange: () => state.current && play(state.current.name, state.current.format, state.current.mode) });
 
 const state = {
   streams: [] as StreamSummary[],
@@ -84,6 +88,8 @@ function collectStats(): PageStats {
     avState: avSync.state,
     firstFrameMs: state.firstFrameMs,
     errors: state.errors,
+    recovery: lane.events,
+    faults: faultPanel.rulesText,
   };
 }
 (window as unknown as PageStatsWindow).livelabStats = collectStats;
@@ -125,8 +131,10 @@ function play(name: string, format: Format, mode: Mode) {
   $('error').hidden = true;
   meter.reset();
   avSync.reset();
-  const url = manifestPath(name, format, mode);
-  history.replaceState(null, '', `?stream=${encodeURIComponent(name)}&format=${format}&mode=${mode}`);
+  lane.reset();
+  const url = faultPanel.wrap(manifestPath(name, format, mode));
+  const faults = faultPanel.rulesText ? `&faults=${encodeURIComponent(faultPanel.rulesText)}` : '';
+  history.replaceState(null, '', `?stream=${encodeURIComponent(name)}&format=${format}&mode=${mode}${faults}`);
   renderSelection();
   if (!stream) overlay(`Waiting for “${name}” to go live…`);
   else overlay();
@@ -273,6 +281,7 @@ function renderStats() {
   $('s-ttff').textContent = s.firstFrameMs === undefined ? '–' : fmtS(s.firstFrameMs / 1000);
   $('s-compare').textContent = compareModes(s.g2gSamples);
   drawLatencyPlot($<HTMLCanvasElement>('plot'), meter.samples);
+  drawEventLane($<HTMLCanvasElement>('events'), lane.events);
 }
 
 /** Median glass-to-glass per format and mode watched in this page, e.g. "HLS low latency 0.86 s · HLS standard 1.93 s". */
@@ -332,6 +341,8 @@ async function boot() {
   const params = new URLSearchParams(location.search);
   const wanted = params.get('stream');
   const format: Format = params.get('format') === 'dash' ? 'dash' : 'hls';
+  const faults = params.get('faults');
+  if (faults) faultPanel.load(faults);
   await refreshStreams();
   // Where sound may autoplay (a browser setting or policy), play with sound and measure A/V sync from the start.
   if (await avSync.enable().catch(() => false)) video.muted = false;
