@@ -7,10 +7,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Counter } from '@livelab/service-kit';
 import { CLOCK_PATH, parseMediaFile, splitMediaPath, type MediaFile, type MediaFileOf, type MediaKind } from '@livelab/media-contract';
-import type { CmafStore, LiveTimeline, Segment, Track } from '../cmaf/cmaf-store';
+import type { LiveTimeline, Segment, Track } from '../cmaf/cmaf-store';
 import { dashManifest } from '../manifests/dash-manifest';
 import { lastListedPart, mediaPlaylist, multivariantPlaylist } from '../manifests/hls-playlists';
-import type { StreamPackager } from '../remux/stream-packager';
+import type { LiveStream, MediaStore } from './live-stream';
 import { Admission, type AdmissionLimits, type Shed } from './admission';
 import { ADVANCE_PART_LIMIT, blockingReload, isRefusal } from './blocking-reload';
 import { clientKey, requestBaseUrl } from './client';
@@ -20,8 +20,8 @@ import { cacheControl, contentType } from './media-files';
 import type { ViewerTracker } from './viewers';
 
 export interface MediaRoutesOptions {
-  /** The stream of that name, if it is starting or live. */
-  stream: (name: string) => StreamPackager | undefined;
+  /** The stream (or ABR ladder presentation) of that name, if it is starting or live. */
+  stream: (name: string) => LiveStream | undefined;
   viewers: ViewerTracker;
   metrics: { requests: Counter; bytesOut: Counter; shed: Counter };
   /** Base URL players use to reach us, for absolute URLs in manifests; default: from the request's Host. */
@@ -47,7 +47,7 @@ const ERROR_HEADERS = [...CORS_HEADERS, 'Content-Type', 'application/json; chars
 
 export class MediaRoutes {
   readonly admission: Admission;
-  private readonly fanOuts = new WeakMap<CmafStore, StreamFanOut>();
+  private readonly fanOuts = new WeakMap<MediaStore, StreamFanOut>();
   private readonly wholeSegments = new WeakMap<Segment, Buffer>();
 
   constructor(private readonly opts: MediaRoutesOptions) {
@@ -55,7 +55,7 @@ export class MediaRoutes {
   }
 
   /** The stream's fan-out (made on first use; ends with its store). */
-  private fanOut(s: StreamPackager): StreamFanOut {
+  private fanOut(s: LiveStream): StreamFanOut {
     let f = this.fanOuts.get(s.store);
     if (!f) {
       this.fanOuts.set(s.store, (f = new StreamFanOut(s.store)));
@@ -114,7 +114,7 @@ export class MediaRoutes {
   /** A multivariant or media playlist (maybe a blocking reload) or an MPD, rendered once per store version. */
   private serveManifest(
     req: IncomingMessage,
-    s: StreamPackager,
+    s: LiveStream,
     f: MediaFileOf<'hls-multivariant' | 'hls-media' | 'dash-manifest'>,
     tl: LiveTimeline,
     track: Track | undefined,
@@ -126,16 +126,16 @@ export class MediaRoutes {
     const stream = s.name;
     const mode = f.mode;
     const fan = this.fanOut(s);
-    if (f.kind === 'hls-multivariant') return send(fan.manifest(`master:${mode}`, () => multivariantPlaylist(s.store.readyTracks(), mode)));
+    if (f.kind === 'hls-multivariant') return send(fan.manifest(`master:${mode}`, () => multivariantPlaylist(s.store.readyTracks(), mode, { ladder: s.ladder })));
     if (f.kind === 'dash-manifest') {
       const base = this.opts.publicBaseUrl ?? requestBaseUrl(req);
       const render = () =>
-        dashManifest(s.store.readyTracks(), tl, { mode, utcTimingUrl: `${base}${CLOCK_PATH}`, chunkSeconds: s.chunkSeconds, targetLatencyMs: this.opts.dashTargetLatencyMs });
+        dashManifest(s.store.readyTracks(), tl, { mode, utcTimingUrl: `${base}${CLOCK_PATH}`, chunkSeconds: s.chunkSeconds, targetLatencyMs: this.opts.dashTargetLatencyMs, ladder: s.ladder });
       return send(fan.manifest(`mpd:${mode}:${base}`, render));
     }
     // An HLS media playlist, maybe a blocking reload.
     const t = track as Track;
-    const playlist = () => fan.manifest(`media:${t.id}:${mode}`, () => mediaPlaylist(t, tl, mode));
+    const playlist = () => fan.manifest(`media:${t.id}:${mode}`, () => mediaPlaylist(t, tl, mode, s.ladder ? { renditionReports: s.store.readyTracks().filter((o) => o !== t) } : {}));
     const wait = query ? blockingReload(new URLSearchParams(query), t, mode) : undefined;
     if (!wait) return send(playlist());
     if (isRefusal(wait)) return fail(wait.status, wait.error);
@@ -148,7 +148,7 @@ export class MediaRoutes {
   }
 
   /** A part: served when complete; the hinted part (and a few after it) is waited for. */
-  private servePart(s: StreamPackager, t: Track, f: MediaFileOf<'part'>, send: (b: Buffer) => void, fail: (status: number, error: string) => void) {
+  private servePart(s: LiveStream, t: Track, f: MediaFileOf<'part'>, send: (b: Buffer) => void, fail: (status: number, error: string) => void) {
     const n = f.number;
     const p = f.part;
     const settled = () => {
@@ -171,7 +171,7 @@ export class MediaRoutes {
    * A segment: a complete one at once, from one Buffer; one being made is sent with chunked transfer as its parts
    * arrive (LL-DASH players ask for it as soon as its first chunk is due); the next one is waited for briefly.
    */
-  private serveSegment(res: ServerResponse, head: boolean, s: StreamPackager, t: Track, f: MediaFileOf<'segment'>, fail: (status: number, error: string) => void) {
+  private serveSegment(res: ServerResponse, head: boolean, s: LiveStream, t: Track, f: MediaFileOf<'segment'>, fail: (status: number, error: string) => void) {
     const n = f.number;
     const answer = () => {
       const seg: Segment | undefined = t.segments.get(n);

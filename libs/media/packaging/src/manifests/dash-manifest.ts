@@ -4,6 +4,7 @@
 // fetched while it is still being written), a ServiceDescription latency target and UTCTiming.
 import { DASH_INIT_TEMPLATE, DASH_MEDIA_TEMPLATE, type Mode } from '@livelab/media-contract';
 import { peakBitrate, zeroTime, type LiveTimeline, type Track } from '../cmaf/cmaf-store';
+import type { TrackInfo } from '../cmaf/fmp4';
 import { frameRate } from './hls-playlists';
 
 export interface MpdOptions {
@@ -18,6 +19,12 @@ export interface MpdOptions {
   timeShiftSegments?: number;
   /** Now, for publishTime (tests pin it). */
   now?: Date;
+  /**
+   * An ABR ladder's presentation (docs/abr.md): the video tracks (rungs) are Representations of one AdaptationSet
+   * (id 0, segmentAlignment: their segments share numbers and times), sharing one SegmentTemplate whose
+   * $RepresentationID$ is the track; the audio keeps its own AdaptationSet.
+   */
+  ladder?: boolean;
 }
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
@@ -54,36 +61,63 @@ export function dashManifest(tracks: Track[], tl: LiveTimeline, opts: MpdOptions
     );
   }
   out.push('  <Period id="0" start="PT0S">');
-  for (const t of tracks) {
-    const info = t.info;
-    if (!info) continue;
+  const ready = tracks.filter((t) => t.info);
+  const videos = ready.filter((t) => t.info?.kind === 'video');
+  const sets = opts.ladder && videos.length ? [videos, ...ready.filter((t) => t.info?.kind !== 'video').map((t) => [t])] : ready.map((t) => [t]);
+  for (const set of sets) {
+    const first = set[0];
+    const info = first.info as TrackInfo;
     const video = info.kind === 'video';
-    const fps = video ? frameRate(t) : undefined;
-    out.push(
-      `    <AdaptationSet id="${t.id}" contentType="${info.kind}" mimeType="${video ? 'video/mp4' : 'audio/mp4'}" segmentAlignment="true" startWithSAP="1">`,
-    );
-    const rep = [
-      `id="${t.id}"`,
-      `codecs="${xml(info.codec)}"`,
-      `bandwidth="${peakBitrate(t) || 1}"`,
-      ...(video && info.width ? [`width="${info.width}"`, `height="${info.height}"`, 'sar="1:1"'] : []),
-      ...(fps ? [`frameRate="${Math.abs(fps - Math.round(fps)) < 0.001 ? Math.round(fps) : `${Math.round(fps * 1000)}/1000`}"`] : []),
-      ...(!video && info.sampleRate ? [`audioSamplingRate="${info.sampleRate}"`] : []),
+    const ladderSet = opts.ladder && video;
+    // One template for the set when its tracks share a timescale (the rungs of one publisher do), else one each.
+    const shared = set.every((t) => t.timescale === first.timescale);
+    const template = (t: Track, indent: string) => {
+      const tmpl = [
+        `timescale="${t.timescale}"`,
+        `duration="${Math.round(seg * t.timescale)}"`,
+        `presentationTimeOffset="${zeroTime(tl, t)}"`,
+        `startNumber="${tl.firstNumber}"`,
+        `initialization="${DASH_INIT_TEMPLATE}"`,
+        `media="${DASH_MEDIA_TEMPLATE}"`,
+        ...(ll ? [`availabilityTimeOffset="${Number(ato.toFixed(3))}"`, 'availabilityTimeComplete="false"'] : []),
+      ];
+      return `${indent}<SegmentTemplate ${tmpl.join(' ')}/>`;
+    };
+    const setAttrs = [
+      `id="${ladderSet ? 0 : first.id}"`,
+      `contentType="${info.kind}"`,
+      `mimeType="${video ? 'video/mp4' : 'audio/mp4'}"`,
+      'segmentAlignment="true"',
+      'startWithSAP="1"',
+      ...(ladderSet ? [`maxWidth="${Math.max(...set.map((t) => t.info?.width ?? 0))}"`, `maxHeight="${Math.max(...set.map((t) => t.info?.height ?? 0))}"`] : []),
     ];
-    out.push(`      <Representation ${rep.join(' ')}>`);
-    if (!video && info.channels) {
-      out.push(`        <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${info.channels}"/>`);
+    out.push(`    <AdaptationSet ${setAttrs.join(' ')}>`);
+    if (ladderSet && shared) out.push(template(first, '      '));
+    for (const t of set) {
+      const ti = t.info as TrackInfo;
+      const fps = video ? frameRate(t) : undefined;
+      const rep = [
+        `id="${t.id}"`,
+        `codecs="${xml(ti.codec)}"`,
+        `bandwidth="${peakBitrate(t) || 1}"`,
+        ...(video && ti.width ? [`width="${ti.width}"`, `height="${ti.height}"`, 'sar="1:1"'] : []),
+        ...(fps ? [`frameRate="${Math.abs(fps - Math.round(fps)) < 0.001 ? Math.round(fps) : `${Math.round(fps * 1000)}/1000`}"`] : []),
+        ...(!video && ti.sampleRate ? [`audioSamplingRate="${ti.sampleRate}"`] : []),
+      ];
+      const own = !(ladderSet && shared);
+      const hasChannels = !video && !!ti.channels;
+      if (!own && !hasChannels) {
+        out.push(`      <Representation ${rep.join(' ')}/>`);
+        continue;
+      }
+      out.push(`      <Representation ${rep.join(' ')}>`);
+      if (hasChannels) {
+        out.push(`        <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${ti.channels}"/>`);
+      }
+      if (own) out.push(template(t, '        '));
+      out.push('      </Representation>');
     }
-    const tmpl = [
-      `timescale="${info.timescale}"`,
-      `duration="${Math.round(seg * info.timescale)}"`,
-      `presentationTimeOffset="${zeroTime(tl, t)}"`,
-      `startNumber="${tl.firstNumber}"`,
-      `initialization="${DASH_INIT_TEMPLATE}"`,
-      `media="${DASH_MEDIA_TEMPLATE}"`,
-      ...(ll ? [`availabilityTimeOffset="${Number(ato.toFixed(3))}"`, 'availabilityTimeComplete="false"'] : []),
-    ];
-    out.push(`        <SegmentTemplate ${tmpl.join(' ')}/>`, '      </Representation>', '    </AdaptationSet>');
+    out.push('    </AdaptationSet>');
   }
   out.push('  </Period>');
   out.push(`  <UTCTiming schemeIdUri="urn:mpeg:dash:utc:http-iso:2014" value="${xml(opts.utcTimingUrl)}"/>`);
