@@ -43,13 +43,15 @@ beforeAll(async () => {
   packager = new Packager({ publishKey: KEY, logger: process.env['LADDER_TEST_LOG'] ? createLogger('ladder-test', process.env['LADDER_TEST_LOG']) : silentLogger(), stallTimeoutMs: 3000 });
   const { rtmpPort } = await packager.start({ rtmpPort: 0, httpPort: 0, host: '127.0.0.1' });
   rtmpBase = `rtmp://127.0.0.1:${rtmpPort}/live`;
-  // Rungs 0 and 1, the audio, and an off-grid rung 3 from one ffmpeg; rung 2 from a second ffmpeg on the first one's
-  // clock (whole seconds later), so it can drop out and come back alone.
-  publishers.push(new LadderPublisher({ rtmpBase, key: KEY, stream: STREAM, rungs: [SMALL_LADDER[0], SMALL_LADDER[1], { index: 3, width: 160, height: 90, kbps: 100, offGrid: true }], audio: true }));
+  // Rungs 0 and 1 and the audio from one ffmpeg; rung 2 from a second ffmpeg on the first one's clock (whole seconds
+  // later), so it can drop out and come back alone.
+  publishers.push(new LadderPublisher({ rtmpBase, key: KEY, stream: STREAM, rungs: [SMALL_LADDER[0], SMALL_LADDER[1]], audio: true }));
   publishers.push(rung2(publishers[0]));
-  // Rung 3's first segment starts at 0 s, on the grid (a first frame is always a keyframe); its next, at 1.5 s, is off it.
-  await pollUntil('rung 3 refused', async () => refusedMetric.test((await request(packager.app).get('/metrics')).text), 60_000);
   await pollUntil('the ladder listed with rungs 0, 1, 2', async () => (await rungsListed()).join() === '0,1,2', 30_000);
+  // Then an off-grid rung 3 (keyframes at n + 0.5 s on the same clock), once the grid is anchored by the top rung.
+  publishers.push(new LadderPublisher({ rtmpBase, key: KEY, stream: STREAM, rungs: [{ index: 3, width: 160, height: 90, kbps: 100, offGrid: true }], tsOffsetS: Math.round((Date.now() - publishers[0].startedAt) / 1000) }));
+  await pollUntil('rung 3 refused', async () => refusedMetric.test((await request(packager.app).get('/metrics')).text), 30_000);
+  await pollUntil('the ladder listed with rungs 0, 1, 2 again', async () => (await rungsListed()).join() === '0,1,2', 10_000);
 });
 
 function rung2(main: LadderPublisher): LadderPublisher {
