@@ -72,7 +72,13 @@ export class Packager {
       admitted: () => this.media?.admission.admitted ?? 0,
     });
     this.uploads = new CmafUploadServer(opts.logger);
-    this.ingest = new RtmpIngest({ publishKey: opts.publishKey, logger: opts.logger, stallTimeoutMs: opts.stallTimeoutMs, limits: opts.rtmpLimits });
+    this.ingest = new RtmpIngest({
+      publishKey: opts.publishKey,
+      logger: opts.logger,
+      stallTimeoutMs: opts.stallTimeoutMs,
+      limits: opts.rtmpLimits,
+      nameInUse: (name) => this.nameInUse(name),
+    });
     this.ingest.on('publish', (p: PublishInfo) => void this.onPublish(p));
     this.ingest.on('unpublish', (name: string) => void (parsePublishName(name)?.rung ? this.endRung(name) : this.endStream(name)));
     this.ingest.on('refused', (r: { kind: string }) => this.m.refused.inc({ kind: r.kind }));
@@ -173,11 +179,6 @@ export class Packager {
     if (this.stopping) return;
     const parsed = parsePublishName(p.name);
     if (parsed?.rung) return this.onRungPublish(p, parsed.stream, parsed.rung);
-    if (this.ladders.has(p.name)) {
-      this.opts.logger.warn({ stream: p.name }, 'publish ignored: the name is an ABR ladder being published (<name>~<rung>)');
-      this.m.refused.inc({ kind: 'name-in-use' });
-      return;
-    }
     await this.endStream(p.name); // a leftover from an earlier publish of the same name
     this.m.publishes.inc();
     // Segment numbers count from the publish time so a republished name never reuses a cached URL (segment-numbers.ts).
@@ -196,13 +197,17 @@ export class Packager {
     stream.start();
   }
 
+  /** A plain stream and an ABR ladder cannot share a name: the later publish is refused (RtmpIngest). */
+  private nameInUse(name: string): string | undefined {
+    const parsed = parsePublishName(name);
+    if (!parsed) return undefined;
+    if (parsed.rung && this.streams.has(parsed.stream)) return `"${parsed.stream}" is live as a single-rendition stream`;
+    if (!parsed.rung && this.ladders.has(name)) return `"${name}" is live as an ABR ladder (published as ${name}~<rung>)`;
+    return undefined;
+  }
+
   /** One rung of a ladder: grouped into the ladder's presentation (made on its first rung). */
   private onRungPublish(p: PublishInfo, stream: string, rung: Rung): void {
-    if (this.streams.has(stream)) {
-      this.opts.logger.warn({ stream, rung: p.name }, 'rung publish ignored: a single-rendition stream of that name is live');
-      this.m.refused.inc({ kind: 'name-in-use' });
-      return;
-    }
     let ladder = this.ladders.get(stream);
     if (!ladder) {
       const l = (ladder = new Ladder({

@@ -9,6 +9,8 @@ import { LADDER_AUDIO_TRACK, type StreamSummary } from '@livelab/media-contract'
 import { Packager } from '../src';
 import { allElements, parseMediaPlaylist, parseMpd, parseMultivariantPlaylist } from '../src/testing';
 import { BoxSplitter, parseInitSegment, parseMoof } from '../src/cmaf/fmp4';
+import { FfmpegRun } from '@livelab/media-ffmpeg';
+import { testSignalJob } from '@livelab/media-generator';
 import { LadderPublisher, SMALL_LADDER } from './support/ladder-publisher';
 
 jest.setTimeout(180_000);
@@ -54,8 +56,9 @@ beforeAll(async () => {
   await pollUntil('the ladder listed with rungs 0, 1, 2 again', async () => (await rungsListed()).join() === '0,1,2', 10_000);
 });
 
-function rung2(main: LadderPublisher): LadderPublisher {
-  return new LadderPublisher({ rtmpBase, key: KEY, stream: STREAM, rungs: [SMALL_LADDER[2]], tsOffsetS: Math.round((Date.now() - main.startedAt) / 1000) });
+/** Rung 2 from its own ffmpeg, its clock shifted by whole seconds to the ladder's (default: wall time since `main` started). */
+function rung2(main: LadderPublisher, tsOffsetS = Math.round((Date.now() - main.startedAt) / 1000)): LadderPublisher {
+  return new LadderPublisher({ rtmpBase, key: KEY, stream: STREAM, rungs: [SMALL_LADDER[2]], tsOffsetS });
 }
 
 afterAll(async () => {
@@ -173,18 +176,31 @@ describe('an ABR ladder published as one RTMP stream per rung', () => {
     await get('media_2.m3u8').expect(404);
     expect(await rungsListed()).toEqual([0, 1]);
 
-    publishers.push(rung2(publishers[0]));
+    // On a loaded machine the ladder's encoder runs behind the wall clock: start the returning rung at the ladder's
+    // newest media time (whole seconds), as a rung of the same encoder would be.
+    const newest = await segmentStart(0, (await listedNumbers(0)).at(-1) as number);
+    publishers.push(rung2(publishers[0], Math.ceil(newest.seconds) + 1));
     await pollUntil('rung 2 back', async () => (await rungsListed()).includes(2), 20_000);
     const m = parseMultivariantPlaylist((await get('master.m3u8').expect(200)).text);
     expect(m.variants.map((v) => v.uri)).toEqual(['media_0.m3u8', 'media_1.m3u8', 'media_2.m3u8']);
     await pollUntil('a segment of the returned rung 2 that rung 0 has too', async () => {
       const [a, b] = [await listedNumbers(0), await listedNumbers(2)];
       return b.some((n) => a.includes(n) && n > 0);
-    }, 15_000);
+    }, 20_000);
     const [a, b] = [await listedNumbers(0), await listedNumbers(2)];
     const n = b.filter((x) => a.includes(x)).at(-1) as number;
     const [top, back] = [await segmentStart(0, n), await segmentStart(2, n)];
     expect(back.keyframe).toBe(true);
     expect(Math.abs(back.seconds - top.seconds)).toBeLessThan(0.002);
+  });
+
+  it('refuses a single-rendition publish of the ladder\'s name (the RTMP session is closed, the ladder plays on)', async () => {
+    const refusedPublishes = async () => Number(/livelab_packager_refused_total\{[^}]*kind="publish"[^}]*\} (\d+)/.exec((await request(packager.app).get('/metrics')).text)?.[1] ?? 0);
+    const before = await refusedPublishes();
+    const plain = new FfmpegRun(testSignalJob({ name: STREAM, pattern: 'smptehdbars', width: 160, height: 90, fps: 30, videoBitrateKbps: 100, audioBitrateKbps: 64 }, { startEpochMs: Date.now(), output: `${rtmpBase}/${STREAM}?key=${KEY}` }));
+    const exit = await plain.start();
+    expect(exit.code).not.toBe(0); // ffmpeg ends when its publish is refused
+    expect(await refusedPublishes()).toBe(before + 1);
+    expect((await listing())?.rungs?.map((r) => r.index)).toEqual([0, 1, 2]);
   });
 });

@@ -115,7 +115,14 @@ export class RtmpIngest extends EventEmitter {
   private readonly lastBytes = new Map<string, { bytes: number; at: number }>();
 
   constructor(
-    private readonly opts: { publishKey: string; logger: Logger; stallTimeoutMs?: number; limits?: Partial<RtmpLimits> },
+    private readonly opts: {
+      publishKey: string;
+      logger: Logger;
+      stallTimeoutMs?: number;
+      limits?: Partial<RtmpLimits>;
+      /** Why a (well-formed, authorised) publish name cannot be taken now, or undefined (the packager: ladder vs stream names). */
+      nameInUse?: (name: string) => string | undefined;
+    },
   ) {
     super();
     this.limits = { ...DEFAULT_RTMP_LIMITS, ...opts.limits };
@@ -296,6 +303,8 @@ export class RtmpIngest extends EventEmitter {
     const key = session.streamQuery?.['key'];
     if (typeof key !== 'string' || !sameSecret(key, this.opts.publishKey)) return this.refuse(session, 'wrong or missing publish key', 'publish');
     if (this.publishers.has(name)) return this.refuse(session, 'stream already has a publisher', 'publish');
+    const inUse = this.opts.nameInUse?.(name);
+    if (inUse) return this.refuse(session, inUse, 'publish');
   }
 
   private onPostPublish(session: NmsSession) {
