@@ -2,7 +2,7 @@
 // from stores fed with real ffmpeg CMAF (test/cmaf-fixtures.ts) composed as the packager composes rung stores
 // (ladder/presentation-store.ts), read through the oracles (hls-parser strict; fast-xml-parser + checkMpd).
 import { LADDER_AUDIO_TRACK } from '@livelab/media-contract';
-import { generateCmaf, removeCmaf, feedLive, type CmafFiles } from '../../test/cmaf-fixtures';
+import { generateCmaf, removeCmaf, feedLive, type CmafFiles, FIXTURE_ENCODE_TIMEOUT_MS } from '../../test/cmaf-fixtures';
 import { averageBitrate, CmafStore, peakBitrate, type LiveTimeline } from '../cmaf/cmaf-store';
 import { playableTimeline } from '../cmaf/timeline';
 import { PresentationStore } from '../ladder/presentation-store';
@@ -35,7 +35,7 @@ beforeAll(async () => {
   presentation.add(0, top);
   presentation.add(LADDER_AUDIO_TRACK, top);
   presentation.add(1, second);
-});
+}, FIXTURE_ENCODE_TIMEOUT_MS);
 afterAll(() => removeCmaf(files));
 
 const tracks = () => presentation.readyTracks();
