@@ -3,6 +3,7 @@
 // same tfdt in seconds, a keyframe first), all rungs in the multivariant playlist, the media playlists (with
 // rendition reports) and the MPD, read through the oracles; an off-grid rung refused; a rung dropping out and
 // coming back with the same URLs.
+import { execFileSync } from 'node:child_process';
 import request from 'supertest';
 import { createLogger, pollUntil, silentLogger } from '@livelab/service-kit';
 import { LADDER_AUDIO_TRACK, type StreamSummary } from '@livelab/media-contract';
@@ -117,9 +118,7 @@ describe('an ABR ladder published as one RTMP stream per rung', () => {
 
   it('reports every other rendition in each low-latency media playlist (EXT-X-RENDITION-REPORT)', async () => {
     for (const track of [0, 1, 2, LADDER_AUDIO_TRACK]) {
-      const text = (await get(`media_${track}-ll.m3u8`).expect(200)).text;
-      if (process.env['LADDER_TEST_LOG']) console.error(text);
-      const { playlist, allParts, preloadHint } = parseMediaPlaylist(text);
+      const { playlist, allParts, preloadHint } = parseMediaPlaylist((await get(`media_${track}-ll.m3u8`).expect(200)).text);
       expect(allParts.length).toBeGreaterThan(0);
       expect(preloadHint).toBeDefined();
       const others = [0, 1, 2, LADDER_AUDIO_TRACK].filter((t) => t !== track);
@@ -202,5 +201,24 @@ describe('an ABR ladder published as one RTMP stream per rung', () => {
     expect(exit.code).not.toBe(0); // ffmpeg ends when its publish is refused
     expect(await refusedPublishes()).toBe(before + 1);
     expect((await listing())?.rungs?.map((r) => r.index)).toEqual([0, 1, 2]);
+  });
+
+  it('keeps a rung aligned across a crash of its remux: numbers from media time, none given twice', async () => {
+    const before = await listedNumbers(1);
+    // The rung's remux reads `<stream>~1` from the loopback listener with the play token (the publisher's URL has ?key=).
+    const pids = execFileSync('pgrep', ['-f', `rtmp://127\\.0\\.0\\.1:[0-9]+/live/${STREAM}~1\\?token=`], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    expect(pids).toHaveLength(1);
+    process.kill(pids[0], 'SIGKILL');
+    const last = before.at(-1) as number;
+    // The restarted remux (backoff, spawn, node-media-server's GOP replay) may take a few seconds on a loaded box.
+    const n = await pollUntil('a segment of rung 1 after the crash that rung 0 lists too', async () => {
+      const [after, top] = [await listedNumbers(1), await listedNumbers(0)];
+      expect(new Set(after).size).toBe(after.length);
+      return after.filter((x) => x > last && top.includes(x)).at(-1);
+    }, 30_000);
+    const [a, b] = [await segmentStart(0, n), await segmentStart(1, n)];
+    expect(b.keyframe).toBe(true);
+    expect(Math.abs(a.seconds - b.seconds)).toBeLessThan(0.002);
+    expect(await rungsListed()).toEqual([0, 1, 2]);
   });
 });
