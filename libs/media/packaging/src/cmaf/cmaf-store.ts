@@ -98,8 +98,8 @@ export interface CmafStoreOptions {
   trackIdFor?: (info: TrackInfo) => number;
   /**
    * An ABR ladder's rung: number each segment from its media time, as the ladder's alignment rule says (called at the
-   * segment's first fragment with its decode time; undefined drops the segment). Media time is then kept as the
-   * remux wrote it (the rung remux keeps the publisher's timestamps), not continued across restarts.
+   * segment's first fragment with its decode time as the remux wrote it; undefined drops the segment). Decode times
+   * are not continued across restarts here: the callback sets the track's `timeOffset` (ladder-alignment.ts).
    */
   placeSegment?: (track: Track, remuxNumber: number, baseDecodeTime: number, run: number) => number | undefined;
 }
@@ -237,7 +237,7 @@ export class CmafStore extends EventEmitter {
               seg = open(n);
               seg.bytes = bytes;
             }
-            if (!this.placeSegment) this.continueTime(t, box.bytes, pendingTiming);
+            this.continueTime(t, box.bytes, pendingTiming); // a ladder's rung: by the offset its placement set
           }
           prefix.push(box.bytes);
           bytes += box.bytes.length;

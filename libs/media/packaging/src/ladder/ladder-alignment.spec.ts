@@ -41,6 +41,18 @@ describe('the ladder grid (ladder-alignment.ts)', () => {
     expect(a.highestUsedNumber).toBe(FIRST + 2);
   });
 
+  it('shifts a restarted remux whose clock began again onto the grid line the other rungs are at', () => {
+    const a = new LadderAlignment(FIRST, 1);
+    for (let i = 0; i < 10; i++) a.place('s~1', 1, 'video', i + 1, i, 0);
+    // Rung 1's remux crashed after segment FIRST + 9; its new run starts at media time 0 while rung 0 is at FIRST + 12.
+    expect(a.place('s~1', 1, 'video', 1, 0, 1, false, FIRST + 12)).toEqual({ number: FIRST + 12, shiftSeconds: 12 });
+    expect(a.place('s~1', 1, 'video', 2, 1, 1, false, FIRST + 13)).toEqual({ number: FIRST + 13, shiftSeconds: 12 });
+    // With no other rung to follow, just past its own last.
+    const b = new LadderAlignment(FIRST, 1);
+    for (let i = 0; i < 5; i++) b.place('s~0', 0, 'video', i + 1, i, 0);
+    expect(b.place('s~0', 0, 'video', 1, 0, 1)).toEqual({ number: FIRST + 5, shiftSeconds: 5 });
+  });
+
   it('places audio on the grid at each run start and counts on with the remux (no rounding flips mid-run)', () => {
     const a = new LadderAlignment(FIRST, 1);
     a.place('s~0', 0, 'video', 1, 0, 0);

@@ -115,9 +115,16 @@ export class Ladder extends EventEmitter implements LiveStream {
     const r = this.rungs.get(publishName);
     if (!r || r.refused) return undefined;
     const kind = t.info?.kind ?? 'video';
-    const top = Math.min(...[...this.rungs.values()].filter((x) => x.rung.kind === 'video' && !x.refused).map((x) => x.track));
-    const p = this.alignment.place(publishName, t.id, kind, remuxNumber, decodeTime / t.timescale, run, r.track === top);
-    if ('number' in p) return p.number;
+    const video = [...this.rungs.values()].filter((x) => x.rung.kind === 'video' && !x.refused);
+    const top = Math.min(...video.map((x) => x.track));
+    // The newest segment the other video rungs have made: where a restarted remux's run belongs (ladder-alignment.ts).
+    const others = video.filter((x) => x !== r).map((x) => x.remux.store.track(x.track)?.inProgress()?.number ?? x.remux.store.track(x.track)?.lastComplete()?.number ?? -Infinity);
+    const newest = others.length ? Math.max(...others) : undefined;
+    const p = this.alignment.place(publishName, t.id, kind, remuxNumber, decodeTime / t.timescale, run, r.track === top, Number.isFinite(newest) ? newest : undefined);
+    if ('number' in p) {
+      t.timeOffset = Math.round(p.shiftSeconds * t.timescale); // CmafStore rewrites this run's decode times by it
+      return p.number;
+    }
     if ('refuse' in p) setImmediate(() => void this.refuse(r, p.refuse));
     else this.opts.logger.debug({ rung: publishName, reason: p.drop }, 'rung segment dropped');
     return undefined;
