@@ -54,8 +54,10 @@ beforeAll(async () => {
   publishers.push(rung2(publishers[0]));
   await pollUntil('the ladder listed with rungs 0, 1, 2', async () => (await rungsListed()).join() === '0,1,2', 30_000);
   // Then an off-grid rung 3 (keyframes at n + 0.5 s on the same clock), once the grid is anchored by the top rung.
-  publishers.push(new LadderPublisher({ rtmpBase, key: KEY, stream: STREAM, rungs: [{ index: 3, width: 160, height: 90, kbps: 100, offGrid: true }], tsOffsetS: Math.round((Date.now() - publishers[0].startedAt) / 1000) }));
-  await pollUntil('rung 3 refused', async () => refusedMetric.test((await request(packager.app).get('/metrics')).text), 30_000);
+  // Its clock starts at the ladder's newest media time (whole seconds): the encoder may run behind the wall clock here.
+  const newest = await segmentStart(0, (await listedNumbers(0)).at(-1) as number);
+  publishers.push(new LadderPublisher({ rtmpBase, key: KEY, stream: STREAM, rungs: [{ index: 3, width: 160, height: 90, kbps: 100, offGrid: true }], tsOffsetS: Math.ceil(newest.seconds) + 1 }));
+  await pollUntil('rung 3 refused', async () => refusedMetric.test((await request(packager.app).get('/metrics')).text), 45_000);
   await pollUntil('the ladder listed with rungs 0, 1, 2 again', async () => (await rungsListed()).join() === '0,1,2', 10_000);
 });
 
