@@ -53,7 +53,14 @@ async function playerPage(script: string): Promise<Page> {
 
 /** Waits until the picture is `height` high and has played on by 2 s since. */
 async function playsAt(page: Page, height: number): Promise<void> {
-  await page.waitForFunction((h) => (document.getElementById('v') as HTMLVideoElement).videoHeight === h, height, { timeout: 40_000 });
+  await page.waitForFunction((h) => (document.getElementById('v') as HTMLVideoElement).videoHeight === h, height, { timeout: 40_000 }).catch(async (e: Error) => {
+    const state = await page.evaluate(() => {
+      const v = document.getElementById('v') as HTMLVideoElement;
+      const w = window as unknown as { errors?: string[]; hls?: { currentLevel: number; loadLevel: number } };
+      return { videoHeight: v.videoHeight, currentTime: v.currentTime, errors: w.errors, level: w.hls?.currentLevel, loadLevel: w.hls?.loadLevel };
+    });
+    throw new Error(`picture never ${height} high: ${JSON.stringify(state)} (${e.message})`);
+  });
   const t0 = await page.evaluate(() => (document.getElementById('v') as HTMLVideoElement).currentTime);
   await page.waitForFunction((t) => (document.getElementById('v') as HTMLVideoElement).currentTime > t + 2, t0, { timeout: 30_000 });
 }
