@@ -16,12 +16,18 @@ export interface CmafPackagingOptions {
   chunkSeconds?: number;
   /** Give up reading the input after this long without data (µs granularity in ffmpeg). */
   inputTimeoutMs?: number;
+  /**
+   * One rung of an ABR ladder (docs/abr.md): the input carries only this kind of track, and its timestamps are kept
+   * as the publisher sent them (`-copyts`) so every rung's tfdt is on the ladder's one publisher clock — the rungs'
+   * remuxes start at different GOPs, and ffmpeg's default (each run starting at 0) made them disagree.
+   */
+  rung?: 'video' | 'audio';
 }
 
 export function cmafPackagingJob(opts: CmafPackagingOptions): FfmpegJobSpec {
   const seg = opts.segmentSeconds ?? 1;
   return {
-    globalOptions: ['-hide_banner', '-nostats', '-loglevel', 'warning'],
+    globalOptions: ['-hide_banner', '-nostats', '-loglevel', 'warning', ...(opts.rung ? ['-copyts'] : [])],
     inputs: [
       {
         source: opts.input,
@@ -41,7 +47,7 @@ export function cmafPackagingJob(opts: CmafPackagingOptions): FfmpegJobSpec {
     ],
     output: `${opts.uploadBaseUrl}/${dashManifestUri('standard')}`, // ffmpeg's own MPD: the upload server drops it
     outputOptions: [
-      '-map', '0:v:0', '-map', '0:a:0?',
+      ...(opts.rung === 'audio' ? ['-map', '0:a:0'] : opts.rung === 'video' ? ['-map', '0:v:0'] : ['-map', '0:v:0', '-map', '0:a:0?']),
       '-c', 'copy',
       '-f', 'dash',
       // Upload each segment while it is made: one fragment (moof+mdat) per chunk, flushed at once.

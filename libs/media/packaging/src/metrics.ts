@@ -13,6 +13,10 @@ export interface PackagerMetrics {
   publishes: Counter;
   shed: Counter;
   faults: Counter;
+  /** Video rungs in each ABR ladder's presentation now. */
+  ladderRungs: Gauge;
+  /** Rung publishes refused from their ladder (keyframes off its segment grid). */
+  ladderRefused: Counter;
 }
 
 /** What the scrape-time gauges read. */
@@ -48,6 +52,13 @@ export function createPackagerMetrics(registry: Registry, load: IngestLoad): Pac
       name: 'livelab_packager_refused_total',
       help: 'Refused RTMP publishers and players (publish, play), connections closed for a protocol error or a timeout, and connections refused at a limit',
       labelNames: ['kind'],
+      registers: r,
+    }),
+    ladderRungs: new Gauge({ name: 'livelab_packager_ladder_rungs', help: 'Video rungs in each ABR ladder presentation', labelNames: ['stream'], registers: r }),
+    ladderRefused: new Counter({
+      name: 'livelab_packager_ladder_refused_rungs_total',
+      help: 'Rung publishes refused from their ABR ladder: segments off the ladder segment grid',
+      labelNames: ['stream'],
       registers: r,
     }),
     publishes: new Counter({ name: 'livelab_packager_publishes_total', help: 'Accepted RTMP publishes', registers: r }),

@@ -6,7 +6,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type express from 'express';
 import { closeServer, createMetricsRegistry, HealthState, listen, type Logger, type Registry } from '@livelab/service-kit';
-import { streamUrls, type StreamSummary } from '@livelab/media-contract';
+import { parsePublishName, streamUrls, type Rung, type RungSummary, type StreamSummary } from '@livelab/media-contract';
 import { warmUpFfmpeg } from '@livelab/media-ffmpeg';
 import { RtmpIngest, type PublishInfo } from './ingest/rtmp-ingest';
 import type { RtmpLimits } from './ingest/rtmp-guard';
@@ -19,6 +19,7 @@ import { createHttpApp, createOpsApp } from './http/server';
 import type { AdmissionLimits } from './http/admission';
 import { ViewerTracker } from './http/viewers';
 import { createPackagerMetrics, type PackagerMetrics } from './metrics';
+import { Ladder } from './ladder/ladder';
 
 export interface PackagerOptions {
   publishKey: string;
@@ -50,6 +51,8 @@ export class Packager {
   private readonly ingest: RtmpIngest;
   private readonly uploads: CmafUploadServer;
   private readonly streams = new Map<string, StreamPackager>();
+  /** ABR ladders by stream name (ladder/ladder.ts): their rung publishes grouped into one presentation. */
+  private readonly ladders = new Map<string, Ladder>();
   private readonly viewers = new ViewerTracker();
   private readonly ending = new Set<Promise<void>>(); // streams whose remux is stopping
   /** Highest segment number each recently ended stream name used (a republish in the same tick continues above). */
@@ -72,13 +75,19 @@ export class Packager {
       faulted: () => this.media?.faultedInFlight ?? 0,
     });
     this.uploads = new CmafUploadServer(opts.logger);
-    this.ingest = new RtmpIngest({ publishKey: opts.publishKey, logger: opts.logger, stallTimeoutMs: opts.stallTimeoutMs, limits: opts.rtmpLimits });
+    this.ingest = new RtmpIngest({
+      publishKey: opts.publishKey,
+      logger: opts.logger,
+      stallTimeoutMs: opts.stallTimeoutMs,
+      limits: opts.rtmpLimits,
+      nameInUse: (name) => this.nameInUse(name),
+    });
     this.ingest.on('publish', (p: PublishInfo) => void this.onPublish(p));
-    this.ingest.on('unpublish', (name: string) => void this.endStream(name));
+    this.ingest.on('unpublish', (name: string) => void (parsePublishName(name)?.rung ? this.endRung(name) : this.endStream(name)));
     this.ingest.on('refused', (r: { kind: string }) => this.m.refused.inc({ kind: r.kind }));
     this.health.addReadinessCheck('rtmp', () => this.ingest.listening || 'RTMP not listening');
     const media = (this.media = new MediaRoutes({
-      stream: (name) => this.streams.get(name),
+      stream: (name) => this.streams.get(name) ?? this.ladders.get(name),
       viewers: this.viewers,
       metrics: this.m,
       publicBaseUrl: opts.publicBaseUrl,
@@ -118,6 +127,7 @@ export class Packager {
     this.health.setDraining();
     await this.ingest.stop();
     await Promise.all([...this.streams.keys()].map((n) => this.endStream(n)));
+    await Promise.all([...this.ladders.keys()].map((n) => this.endLadder(n)));
     // Stopping the ingest ended every publish, which started those streams' stops: wait for their remuxes.
     await Promise.all([...this.ending]);
     await this.uploads.stop();
@@ -142,11 +152,37 @@ export class Packager {
         storeBytes: s.store.bytes(),
       });
     }
+    for (const l of this.ladders.values()) {
+      if (l.state !== 'live') continue;
+      const members = l.members();
+      const rungs: RungSummary[] = members
+        .filter((m) => m.rung.kind === 'video')
+        .map((m) => {
+          const info = this.ingest.streamInfo(m.publishName);
+          return { index: m.track, codec: info?.videoCodec, width: info?.width, height: info?.height, fps: info?.fps, bitrateKbps: info?.videoKbps };
+        });
+      const audioRung = members.find((m) => m.rung.kind === 'audio');
+      const audio = audioRung ? this.ingest.streamInfo(audioRung.publishName) : undefined;
+      const top = rungs[0];
+      out.push({
+        name: l.name,
+        live: true,
+        since: (l.liveSince ?? l.since).toISOString(),
+        video: { codec: top?.codec, width: top?.width, height: top?.height, fps: top?.fps, bitrateKbps: top?.bitrateKbps },
+        audio: { codec: audio?.audioCodec, sampleRate: audio?.sampleRate, channels: audio?.channels },
+        rungs,
+        urls: streamUrls(l.name),
+        viewers: this.viewers.count(l.name),
+        storeBytes: l.store.bytes(),
+      });
+    }
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
 
   private async onPublish(p: PublishInfo): Promise<void> {
     if (this.stopping) return;
+    const parsed = parsePublishName(p.name);
+    if (parsed?.rung) return this.onRungPublish(p, parsed.stream, parsed.rung);
     await this.endStream(p.name); // a leftover from an earlier publish of the same name
     this.m.publishes.inc();
     // Segment numbers count from the publish time so a republished name never reuses a cached URL (segment-numbers.ts).
@@ -163,6 +199,77 @@ export class Packager {
     stream.on('killed', () => this.m.kills.inc());
     this.streams.set(p.name, stream);
     stream.start();
+  }
+
+  /** A plain stream and an ABR ladder cannot share a name: the later publish is refused (RtmpIngest). */
+  private nameInUse(name: string): string | undefined {
+    const parsed = parsePublishName(name);
+    if (!parsed) return undefined;
+    if (parsed.rung && this.streams.has(parsed.stream)) return `"${parsed.stream}" is live as a single-rendition stream`;
+    if (!parsed.rung && this.ladders.has(name)) return `"${name}" is live as an ABR ladder (published as ${name}~<rung>)`;
+    return undefined;
+  }
+
+  /** One rung of a ladder: grouped into the ladder's presentation (made on its first rung). */
+  private onRungPublish(p: PublishInfo, stream: string, rung: Rung): void {
+    let ladder = this.ladders.get(stream);
+    if (!ladder) {
+      const l = (ladder = new Ladder({
+        name: stream,
+        firstNumber: firstSegmentNumber(p.since.getTime(), this.usedNumbers.get(stream)),
+        logger: this.opts.logger.child({ stream }),
+        startRemux: (publishName, r, store) => {
+          const remux = new StreamPackager({
+            name: publishName,
+            input: this.ingest.playUrl(publishName),
+            uploadBaseUrl: this.uploads.register(publishName, store),
+            store,
+            logger: this.opts.logger.child({ stream: publishName }),
+            rung: r.kind,
+          });
+          remux.on('restart', () => this.m.restarts.inc({ stream: publishName }));
+          remux.on('killed', () => this.m.kills.inc());
+          return remux;
+        },
+        stopRemux: async (publishName, remux) => {
+          const done = remux.stop().then(() => this.uploads.unregister(publishName, remux.store));
+          this.ending.add(done);
+          try {
+            await done;
+          } finally {
+            this.ending.delete(done);
+          }
+        },
+      }));
+      l.on('live', () => this.updateLiveGauge());
+      l.on('change', () => this.m.ladderRungs.set({ stream }, l.members().filter((m) => m.rung.kind === 'video').length));
+      l.on('refused', () => this.m.ladderRefused.inc({ stream }));
+      this.ladders.set(stream, l);
+    }
+    this.m.publishes.inc();
+    ladder.addRung(p.name, rung);
+  }
+
+  /** A rung's publish ended: it leaves its ladder; the last one ends the ladder. */
+  private async endRung(publishName: string): Promise<void> {
+    const stream = parsePublishName(publishName)?.stream ?? '';
+    const ladder = this.ladders.get(stream);
+    if (!ladder) return;
+    await ladder.removeRung(publishName);
+    if (ladder.isEmpty && this.ladders.get(stream) === ladder) await this.endLadder(stream);
+    this.updateLiveGauge();
+  }
+
+  private async endLadder(stream: string): Promise<void> {
+    const ladder = this.ladders.get(stream);
+    if (!ladder) return;
+    this.ladders.delete(stream);
+    this.usedNumbers.delete(stream);
+    this.usedNumbers.set(stream, ladder.alignment.highestUsedNumber);
+    this.viewers.forget(stream);
+    this.m.ladderRungs.remove({ stream });
+    await ladder.end();
+    this.updateLiveGauge();
   }
 
   private async endStream(name: string): Promise<void> {
@@ -184,7 +291,7 @@ export class Packager {
   }
 
   private updateLiveGauge() {
-    this.m.live.set([...this.streams.values()].filter((s) => s.state === 'live').length);
+    this.m.live.set([...this.streams.values(), ...this.ladders.values()].filter((s) => s.state === 'live').length);
   }
 
   /** For metrics scrapes and tests. */

@@ -34,6 +34,9 @@ export interface CmafFiles {
  * `seconds` of 320x180 30 fps H.264 (High profile, a keyframe every second) and 48 kHz stereo AAC from the
  * generator's job (faster than real time), remuxed by the packager's job into 1 s CMAF segments of 200 ms fragments.
  */
+/** For the hook that calls generateCmaf: two ffmpeg runs, which took over jest's 5 s default on a loaded 2-core box. */
+export const FIXTURE_ENCODE_TIMEOUT_MS = 60_000;
+
 export async function generateCmaf(seconds: number): Promise<CmafFiles> {
   const dir = mkdtempSync(join(tmpdir(), 'cmaf-spec-'));
   const flv = join(dir, 'signal.flv');

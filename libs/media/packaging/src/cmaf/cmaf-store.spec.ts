@@ -9,6 +9,7 @@ import {
   rng,
   VIDEO,
   type CmafFiles,
+  FIXTURE_ENCODE_TIMEOUT_MS,
 } from '../../test/cmaf-fixtures';
 import {
   averageBitrate,
@@ -29,7 +30,7 @@ let info: Map<number, TrackInfo>;
 beforeAll(async () => {
   files = await generateCmaf(6);
   info = new Map([VIDEO, AUDIO].map((t) => [t, parseInitSegment(files.init.get(t) as Buffer)]));
-});
+}, FIXTURE_ENCODE_TIMEOUT_MS);
 afterAll(() => removeCmaf(files));
 afterEach(() => jest.useRealTimers());
 

@@ -91,6 +91,17 @@ export interface CmafStoreOptions {
   maxSegmentBytes?: number;
   /** Number given to the remux's first segment (later ones follow on, also across remux restarts): segment-numbers.ts. */
   firstNumber?: number;
+  /**
+   * An ABR ladder's rung (ladder/): the id its track takes in the presentation (rung k's video is track k, the audio
+   * LADDER_AUDIO_TRACK) instead of the remux's stream index.
+   */
+  trackIdFor?: (info: TrackInfo) => number;
+  /**
+   * An ABR ladder's rung: number each segment from its media time, as the ladder's alignment rule says (called at the
+   * segment's first fragment with its decode time as the remux wrote it; undefined drops the segment). Decode times
+   * are not continued across restarts here: the callback sets the track's `timeOffset` (ladder-alignment.ts).
+   */
+  placeSegment?: (track: Track, remuxNumber: number, baseDecodeTime: number, run: number) => number | undefined;
 }
 
 /**
@@ -106,14 +117,21 @@ export class CmafStore extends EventEmitter {
   private highestNumber = 0;
   private readonly firstNumber: number;
   private closed = false;
+  /** Remux stream index → track id (they differ for a ladder's rung). */
+  private readonly remuxTracks = new Map<number, number>();
+  private run = 0;
   readonly windowSegments: number;
   readonly maxSegmentBytes: number;
+  private readonly trackIdFor?: CmafStoreOptions['trackIdFor'];
+  private readonly placeSegment?: CmafStoreOptions['placeSegment'];
 
   constructor(opts: CmafStoreOptions = {}) {
     super();
     this.windowSegments = opts.windowSegments ?? 8;
     this.maxSegmentBytes = opts.maxSegmentBytes ?? 64 * 1024 * 1024;
     this.firstNumber = opts.firstNumber ?? 1;
+    this.trackIdFor = opts.trackIdFor;
+    this.placeSegment = opts.placeSegment;
     this.numberOffset = this.firstNumber - 1;
     this.highestNumber = this.numberOffset;
     this.setMaxListeners(0);
@@ -153,15 +171,23 @@ export class CmafStore extends EventEmitter {
    */
   beginRun(): void {
     this.numberOffset = this.highestNumber;
+    this.run++;
     for (const t of this.tracks.values()) {
       const cur = t.inProgress();
       if (cur) this.finishSegment(t, cur); // the old run will not finish it
-      t.timeOffset = Number.NaN; // set from the next first fragment
+      if (!this.placeSegment) t.timeOffset = Number.NaN; // set from the next first fragment
     }
   }
 
-  setInit(trackId: number, data: Buffer): void {
+  /** The track a remux upload names by its stream index. */
+  remuxTrack(remuxId: number): Track | undefined {
+    return this.tracks.get(this.remuxTracks.get(remuxId) ?? remuxId);
+  }
+
+  setInit(remuxId: number, data: Buffer): void {
     const info = parseInitSegment(data);
+    const trackId = this.trackIdFor ? this.trackIdFor(info) : remuxId;
+    this.remuxTracks.set(remuxId, trackId);
     let t = this.tracks.get(trackId);
     if (!t) this.tracks.set(trackId, (t = new Track(trackId)));
     // A restarted remux re-sends the same init; keep the first (URLs players hold stay valid).
@@ -176,31 +202,48 @@ export class CmafStore extends EventEmitter {
    * Receive segment `number` (as the remux numbers it) of a track: returns a sink fed with upload bytes as they
    * arrive and ended when the upload completes. Throws if the track has no init segment yet.
    */
-  openSegment(trackId: number, number: number): { write(piece: Buffer): void; end(): void } {
-    const t = this.tracks.get(trackId);
-    if (!t?.info) throw new Error(`segment for track ${trackId} before its init segment`);
-    const n = number + this.numberOffset;
-    const highest = highestSegmentNumber(Date.now(), this.firstNumber);
-    if (n > highest) throw new Error(`segment ${n} is ahead of the wall clock (at most ${highest} now): the publisher sends faster than segment-numbers.ts allows`);
-    this.highestNumber = Math.max(this.highestNumber, n);
-    const seg = new Segment(n, t);
-    t.segments.set(n, seg);
-    this.trimWindow(t);
+  openSegment(remuxId: number, number: number): { write(piece: Buffer): void; end(): void } {
+    const t = this.remuxTrack(remuxId);
+    if (!t?.info) throw new Error(`segment for track ${remuxId} before its init segment`);
+    const run = this.run;
+    const open = (n: number): Segment => {
+      const highest = highestSegmentNumber(Date.now(), this.firstNumber);
+      if (n > highest) throw new Error(`segment ${n} is ahead of the wall clock (at most ${highest} now): the publisher sends faster than segment-numbers.ts allows`);
+      this.highestNumber = Math.max(this.highestNumber, n);
+      const opened = new Segment(n, t);
+      t.segments.set(n, opened);
+      this.trimWindow(t);
+      return opened;
+    };
+    // A ladder's rung numbers a segment from its first fragment's media time (placeSegment), so it opens there.
+    let seg: Segment | undefined = this.placeSegment ? undefined : open(number + this.numberOffset);
+    let dropped = false;
+    let bytes = 0;
     const splitter = new BoxSplitter();
     let prefix: Buffer[] = [];
     let pendingTiming: ReturnType<typeof parseMoof> | undefined;
     return {
       write: (piece: Buffer) => {
-        if (seg.complete) return;
+        if (seg?.complete || dropped) return;
         for (const box of splitter.push(piece)) {
           if (box.type === 'moof') {
             pendingTiming = parseMoof(box.bytes, t.info as TrackInfo);
-            this.continueTime(t, box.bytes, pendingTiming);
+            if (!seg && this.placeSegment) {
+              const n = this.placeSegment(t, number, pendingTiming.baseDecodeTime, run);
+              if (n === undefined) {
+                dropped = true;
+                return;
+              }
+              seg = open(n);
+              seg.bytes = bytes;
+            }
+            this.continueTime(t, box.bytes, pendingTiming); // a ladder's rung: by the offset its placement set
           }
           prefix.push(box.bytes);
-          seg.bytes += box.bytes.length;
-          if (seg.bytes > this.maxSegmentBytes) throw new Error(`segment ${n} exceeds ${this.maxSegmentBytes} bytes`);
-          if (box.type === 'mdat' && pendingTiming) {
+          bytes += box.bytes.length;
+          if (seg) seg.bytes = bytes;
+          if (bytes > this.maxSegmentBytes) throw new Error(`segment ${seg?.number ?? number} exceeds ${this.maxSegmentBytes} bytes`);
+          if (box.type === 'mdat' && pendingTiming && seg) {
             const timing = pendingTiming;
             pendingTiming = undefined;
             const part: Part = {
@@ -223,7 +266,7 @@ export class CmafStore extends EventEmitter {
         }
       },
       end: () => {
-        if (seg.complete) return;
+        if (!seg || seg.complete) return;
         // A fragment cut off before its mdat (the remux died mid-upload) goes, with the boxes before its moof: a
         // moof without its data at the end of the segment would break players' parsers.
         if (pendingTiming) {

@@ -86,7 +86,7 @@ export class CmafUploadServer {
     }
     if (media?.kind === 'segment') {
       const track = media.track;
-      if (store.track(track)?.info) return this.receiveSegment(req, done, log, store, track, media.number);
+      if (store.remuxTrack(track)?.info) return this.receiveSegment(req, done, log, store, track, media.number);
       // ffmpeg opens a track's first segment upload on a new connection while its init upload is still finishing
       // on another (measured: the segment's request line arrives ~1 ms before the init's last chunk), so the first
       // segment used to be refused. Hold it, unread (TCP back-pressure bounds what is buffered), until the init is
@@ -94,7 +94,7 @@ export class CmafUploadServer {
       req.pause();
       let gone = false;
       req.once('close', () => (gone = true));
-      void store.waitFor(() => !!store.track(track)?.info || gone, INIT_WAIT_MS).then(() => {
+      void store.waitFor(() => !!store.remuxTrack(track)?.info || gone, INIT_WAIT_MS).then(() => {
         if (gone) return;
         this.receiveSegment(req, done, log, store, track, media.number);
         req.resume();

@@ -7,6 +7,7 @@ import {
   rng,
   VIDEO,
   type CmafFiles,
+  FIXTURE_ENCODE_TIMEOUT_MS,
 } from '../../test/cmaf-fixtures';
 import { BoxSplitter, MAX_BOX_BYTES, parseInitSegment, parseMoof, type Box, type TrackInfo } from './fmp4';
 
@@ -14,7 +15,7 @@ import { BoxSplitter, MAX_BOX_BYTES, parseInitSegment, parseMoof, type Box, type
 let files: CmafFiles;
 beforeAll(async () => {
   files = await generateCmaf(3);
-});
+}, FIXTURE_ENCODE_TIMEOUT_MS);
 afterAll(() => removeCmaf(files));
 
 const init = (track: number) => files.init.get(track) as Buffer;

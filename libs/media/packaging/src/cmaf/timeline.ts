@@ -52,10 +52,12 @@ export function settleTimeline(tracks: Track[], video: Track, chunkSeconds: numb
 
 /**
  * The timeline once a stream is playable, else undefined: `minSegments` complete video segments, and a complete
- * segment on every track (every track has media). StreamPackager settles its timeline with this on each segment.
+ * segment on every track (every track has media); a store with audio only (a ladder's audio rung) is timed by its
+ * audio. StreamPackager settles its timeline with this on each segment.
  */
 export function playableTimeline(tracks: Track[], minSegments: number, chunkSeconds: number): LiveTimeline | undefined {
-  const video = tracks.find((t) => t.info?.kind === 'video');
+  // An ABR ladder's audio rung has no video: its own track then settles its timeline (ladder/ uses its parts only).
+  const video = tracks.find((t) => t.info?.kind === 'video') ?? tracks.find((t) => t.info?.kind === 'audio');
   if (!video) return undefined;
   if (video.ordered().filter((s) => s.complete && s.parts.length).length < minSegments) return undefined;
   if (tracks.some((t) => !t.lastComplete())) return undefined;

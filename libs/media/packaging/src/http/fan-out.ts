@@ -4,7 +4,8 @@
 // progress get each new part in one write each. Manifests are rendered once per store version and kept as Buffers.
 // A sweep every 200 ms times out waiters and idle readers (3 s / 5 s: the exact moment does not matter).
 import type { ServerResponse } from 'node:http';
-import type { CmafStore, Part, Segment } from '../cmaf/cmaf-store';
+import type { Part, Segment } from '../cmaf/cmaf-store';
+import type { MediaStore } from './live-stream';
 
 const SWEEP_MS = 200;
 
@@ -33,7 +34,7 @@ export class StreamFanOut {
   private readonly manifests = new Map<string, { version: number; body: Buffer }>();
   private readonly sweep: NodeJS.Timeout;
 
-  constructor(private readonly store: CmafStore) {
+  constructor(private readonly store: MediaStore) {
     store.on('part', (_t, seg: Segment, part: Part) => this.onPart(seg, part));
     store.on('segment', (_t, seg: Segment) => this.endReaders(seg, true));
     store.on('change', () => this.release());

@@ -23,10 +23,10 @@ import {
   type MediaFileOf,
   type MediaKind,
 } from '@livelab/media-contract';
-import type { CmafStore, LiveTimeline, Segment, Track } from '../cmaf/cmaf-store';
+import type { LiveTimeline, Segment, Track } from '../cmaf/cmaf-store';
 import { dashManifest, type MpdOptions } from '../manifests/dash-manifest';
 import { lastListedPart, mediaPlaylist, multivariantPlaylist, type PlaylistView } from '../manifests/hls-playlists';
-import type { StreamPackager } from '../remux/stream-packager';
+import type { LiveStream, MediaStore } from './live-stream';
 import { Admission, type AdmissionLimits, type Shed } from './admission';
 import { ADVANCE_PART_LIMIT, blockingReload, isRefusal } from './blocking-reload';
 import { clientKey, requestBaseUrl } from './client';
@@ -37,8 +37,8 @@ import { cacheControl, contentType } from './media-files';
 import type { ViewerTracker } from './viewers';
 
 export interface MediaRoutesOptions {
-  /** The stream of that name, if it is starting or live. */
-  stream: (name: string) => StreamPackager | undefined;
+  /** The stream (or ABR ladder presentation) of that name, if it is starting or live. */
+  stream: (name: string) => LiveStream | undefined;
   viewers: ViewerTracker;
   metrics: { requests: Counter; bytesOut: Counter; shed: Counter; faults?: Counter };
   /** Base URL players use to reach us, for absolute URLs in manifests; default: from the request's Host. */
@@ -56,7 +56,7 @@ interface MediaRequest {
   req: IncomingMessage;
   res: ServerResponse;
   head: boolean;
-  s: StreamPackager;
+  s: LiveStream;
   f: MediaFile;
   track: Track | undefined;
   query: string;
@@ -104,7 +104,7 @@ const ERROR_HEADERS = [...CORS_HEADERS, 'Content-Type', 'application/json; chars
 
 export class MediaRoutes {
   readonly admission: Admission;
-  private readonly fanOuts = new WeakMap<CmafStore, StreamFanOut>();
+  private readonly fanOuts = new WeakMap<MediaStore, StreamFanOut>();
   private readonly wholeSegments = new WeakMap<Segment, Buffer>();
 
   constructor(private readonly opts: MediaRoutesOptions) {
@@ -112,7 +112,7 @@ export class MediaRoutes {
   }
 
   /** The stream's fan-out (made on first use; ends with its store). */
-  private fanOut(s: StreamPackager): StreamFanOut {
+  private fanOut(s: LiveStream): StreamFanOut {
     let f = this.fanOuts.get(s.store);
     if (!f) {
       this.fanOuts.set(s.store, (f = new StreamFanOut(s.store)));
@@ -269,7 +269,7 @@ export class MediaRoutes {
     const stream = s.name;
     const mode = f.mode;
     const fan = this.fanOut(s);
-    if (f.kind === 'hls-multivariant') return send(fan.manifest(`master:${mode}`, () => multivariantPlaylist(s.store.readyTracks(), mode)));
+    if (f.kind === 'hls-multivariant') return send(fan.manifest(`master:${mode}`, () => multivariantPlaylist(s.store.readyTracks(), mode, { ladder: s.ladder })));
     if (f.kind === 'dash-manifest') {
       if (view?.asOfMs !== undefined && shape?.template !== 'timeline') {
         return fail(400, 'fault rules: stale on an MPD needs a SegmentTimeline (add the rule shape,tmpl=timeline): a number-based MPD lists no segments');
@@ -278,14 +278,17 @@ export class MediaRoutes {
         return fail(400, `fault rules: shape now=${shape.nowMs} is before this stream's availabilityStartTime (${tl.availabilityStart.toISOString()}, ${tl.availabilityStart.getTime()})`);
       }
       const base = this.opts.publicBaseUrl ?? requestBaseUrl(req);
-      const opts = { mode, utcTimingUrl: `${base}${CLOCK_PATH}`, chunkSeconds: s.chunkSeconds, targetLatencyMs: this.opts.dashTargetLatencyMs };
+      const opts = { mode, utcTimingUrl: `${base}${CLOCK_PATH}`, chunkSeconds: s.chunkSeconds, targetLatencyMs: this.opts.dashTargetLatencyMs, ladder: s.ladder };
       const stale = view?.asOfMs !== undefined ? { asOfMs: view.asOfMs, now: new Date(Math.max(view.asOfMs, tl.availabilityStart.getTime())) } : {};
       const render = () => dashManifest(s.store.readyTracks(), tl, shape ? { ...opts, ...mpdShape(shape), ...stale } : opts);
       return send(shape ? Buffer.from(render()) : fan.manifest(`mpd:${mode}:${base}`, render));
     }
     // An HLS media playlist, maybe a blocking reload; a faulted one (view) is rendered for its request alone.
     const t = ctx.track as Track;
-    const playlist = () => (view ? Buffer.from(mediaPlaylist(t, tl, mode, view)) : fan.manifest(`media:${t.id}:${mode}`, () => mediaPlaylist(t, tl, mode)));
+    // An ABR ladder's low-latency playlists report the other renditions (EXT-X-RENDITION-REPORT).
+    const reports: PlaylistView = s.ladder ? { renditionReports: s.store.readyTracks().filter((o) => o !== t) } : {};
+    const playlist = () =>
+      view ? Buffer.from(mediaPlaylist(t, tl, mode, { ...reports, ...view })) : fan.manifest(`media:${t.id}:${mode}`, () => mediaPlaylist(t, tl, mode, reports));
     const wait = query ? blockingReload(new URLSearchParams(query), t, mode) : undefined;
     if (!wait) return send(playlist());
     if (isRefusal(wait)) return fail(wait.status, wait.error);
@@ -298,7 +301,7 @@ export class MediaRoutes {
   }
 
   /** A part: served when complete; the hinted part (and a few after it) is waited for. */
-  private servePart(s: StreamPackager, t: Track, f: MediaFileOf<'part'>, send: (b: Buffer) => void, fail: (status: number, error: string) => void) {
+  private servePart(s: LiveStream, t: Track, f: MediaFileOf<'part'>, send: (b: Buffer) => void, fail: (status: number, error: string) => void) {
     const n = f.number;
     const p = f.part;
     const settled = () => {
@@ -321,7 +324,7 @@ export class MediaRoutes {
    * A segment: a complete one at once, from one Buffer; one being made is sent with chunked transfer as its parts
    * arrive (LL-DASH players ask for it as soon as its first chunk is due); the next one is waited for briefly.
    */
-  private serveSegment(res: ServerResponse, head: boolean, s: StreamPackager, t: Track, f: MediaFileOf<'segment'>, fail: (status: number, error: string) => void) {
+  private serveSegment(res: ServerResponse, head: boolean, s: LiveStream, t: Track, f: MediaFileOf<'segment'>, fail: (status: number, error: string) => void) {
     const n = f.number;
     const answer = () => {
       const seg: Segment | undefined = t.segments.get(n);

@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { AmfError, amfObject, decodeAmf0, encodeAmf0, isAmfObject, type AmfObject, type AmfValue } from './rtmp-amf';
 import { RtmpChunkReader, RtmpProtocolError, type RtmpMessage } from './rtmp-chunk-reader';
+import { toNmsName } from './nms-names';
 
 export interface RtmpLimits {
   handshakeTimeoutMs: number;
@@ -299,7 +300,7 @@ export class RtmpGuard {
         }
         this.started = true;
         const type = typeof values[4] === 'string' ? values[4] : 'live';
-        return this.forward(T.command, m.streamId, 0, encodeAmf0(name === 'publish' ? ['publish', tid, null, stream, type] : ['play', tid, null, stream]));
+        return this.forward(T.command, m.streamId, 0, encodeAmf0(name === 'publish' ? ['publish', tid, null, toNmsName(stream), type] : ['play', tid, null, toNmsName(stream)]));
       }
       default:
         // releaseStream, FCPublish, FCUnpublish, deleteStream, _checkbw, …: well-formed (decoded above) and

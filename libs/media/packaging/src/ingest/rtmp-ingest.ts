@@ -19,8 +19,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@livelab/service-kit';
 import { listen, sameSecret } from '@livelab/service-kit';
-import { isStreamName } from '@livelab/media-contract';
+import { parsePublishName } from '@livelab/media-contract';
 import { NMS_PINNED_VERSION, NMS_VERSION } from './nms-pin'; // before node-media-server loads
+import { fromNmsName } from './nms-names';
 import NodeMediaServer from 'node-media-server';
 import type { NmsSession } from 'node-media-server';
 import { DEFAULT_RTMP_LIMITS, RtmpGuard, type GuardRole, type RtmpLimits } from './rtmp-guard';
@@ -114,7 +115,14 @@ export class RtmpIngest extends EventEmitter {
   private readonly lastBytes = new Map<string, { bytes: number; at: number }>();
 
   constructor(
-    private readonly opts: { publishKey: string; logger: Logger; stallTimeoutMs?: number; limits?: Partial<RtmpLimits> },
+    private readonly opts: {
+      publishKey: string;
+      logger: Logger;
+      stallTimeoutMs?: number;
+      limits?: Partial<RtmpLimits>;
+      /** Why a (well-formed, authorised) publish name cannot be taken now, or undefined (the packager: ladder vs stream names). */
+      nameInUse?: (name: string) => string | undefined;
+    },
   ) {
     super();
     this.limits = { ...DEFAULT_RTMP_LIMITS, ...opts.limits };
@@ -261,8 +269,8 @@ export class RtmpIngest extends EventEmitter {
       forward: (bytes) => session?.onData(bytes),
       end: (kind, reason) => {
         const k: RefusedKind = kind === 'play' ? 'play' : kind;
-        this.throttled.warn(k, { ip, kind: k, reason, stream: session?.streamName }, kind === 'protocol' ? 'rtmp protocol error' : kind === 'timeout' ? 'rtmp connection timed out' : 'play refused');
-        this.emit('refused', { name: session?.streamName ?? '', ip, reason, kind: k });
+        this.throttled.warn(k, { ip, kind: k, reason, stream: fromNmsName(session?.streamName ?? '') }, kind === 'protocol' ? 'rtmp protocol error' : kind === 'timeout' ? 'rtmp connection timed out' : 'play refused');
+        this.emit('refused', { name: fromNmsName(session?.streamName ?? ''), ip, reason, kind: k });
       },
     });
     this.guards.set(socket, guard);
@@ -279,7 +287,7 @@ export class RtmpIngest extends EventEmitter {
 
   private refuse(session: NmsSession, reason: string, kind: 'publish' | 'play') {
     this.refused.add(session.id);
-    const name = session.streamName ?? '';
+    const name = fromNmsName(session.streamName ?? '');
     this.opts.logger.warn({ stream: name, ip: session.ip, kind, reason }, `${kind} refused`);
     this.emit('refused', { name, ip: session.ip, reason, kind });
     session.close();
@@ -288,12 +296,15 @@ export class RtmpIngest extends EventEmitter {
   }
 
   private onPrePublish(session: NmsSession) {
-    const name = session.streamName ?? '';
+    const name = fromNmsName(session.streamName ?? '');
     if (session.streamApp !== RTMP_APP) return this.refuse(session, `unknown app "${session.streamApp}" (use /${RTMP_APP}/<stream>)`, 'publish');
-    if (!isStreamName(name)) return this.refuse(session, 'invalid stream name', 'publish');
+    // A plain stream or one rung of an ABR ladder (<stream>~<k>, <stream>~audio: @livelab/media-contract ladder-names.ts).
+    if (!parsePublishName(name)) return this.refuse(session, 'invalid stream name (a stream name, or <stream>~<rung> for a ladder rung)', 'publish');
     const key = session.streamQuery?.['key'];
     if (typeof key !== 'string' || !sameSecret(key, this.opts.publishKey)) return this.refuse(session, 'wrong or missing publish key', 'publish');
     if (this.publishers.has(name)) return this.refuse(session, 'stream already has a publisher', 'publish');
+    const inUse = this.opts.nameInUse?.(name);
+    if (inUse) return this.refuse(session, inUse, 'publish');
   }
 
   private onPostPublish(session: NmsSession) {
@@ -302,7 +313,7 @@ export class RtmpIngest extends EventEmitter {
       this.refused.delete(session.id);
       return;
     }
-    const name = session.streamName;
+    const name = fromNmsName(session.streamName ?? '');
     if (session.socket) this.guards.get(session.socket)?.authorise();
     this.publishers.set(name, session);
     this.lastBytes.set(name, { bytes: session.inBytes ?? 0, at: Date.now() });
@@ -325,7 +336,7 @@ export class RtmpIngest extends EventEmitter {
   private onPostPlay(session: NmsSession) {
     if (this.refused.delete(session.id)) return;
     if (session.socket) this.guards.get(session.socket)?.authorise();
-    const name = session.streamName;
+    const name = fromNmsName(session.streamName ?? '');
     let set = this.players.get(name);
     if (!set) this.players.set(name, (set = new Set()));
     set.add(session);

@@ -7,6 +7,7 @@ import {
   VIDEO,
   type CmafFiles,
   type LiveStream,
+  FIXTURE_ENCODE_TIMEOUT_MS,
 } from '../../test/cmaf-fixtures';
 import { peakBitrate, type Segment, type Track } from '../cmaf/cmaf-store';
 import { dashManifest, type MpdOptions } from './dash-manifest';
@@ -38,7 +39,7 @@ beforeAll(async () => {
     },
   });
   jest.useRealTimers();
-});
+}, FIXTURE_ENCODE_TIMEOUT_MS);
 afterAll(() => removeCmaf(files));
 
 // Every MPD is read by fast-xml-parser and checked against the offline ISO/IEC 23009-1 and DASH-IF rules

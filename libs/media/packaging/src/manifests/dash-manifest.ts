@@ -4,6 +4,7 @@
 // fetched while it is still being written), a ServiceDescription latency target and UTCTiming.
 import { DASH_INIT_TEMPLATE, DASH_MEDIA_TEMPLATE, type Mode, type UtcTimingChoice } from '@livelab/media-contract';
 import { peakBitrate, zeroTime, type LiveTimeline, type Segment, type Track } from '../cmaf/cmaf-store';
+import type { TrackInfo } from '../cmaf/fmp4';
 import { frameRate } from './hls-playlists';
 
 export interface MpdOptions {
@@ -29,6 +30,12 @@ export interface MpdOptions {
   asOfMs?: number;
   /** Low-latency availabilityTimeOffset, s (default segment − chunk; a stream shape may pick another). */
   availabilityTimeOffsetS?: number;
+  /**
+   * An ABR ladder's presentation (docs/abr.md): the video tracks (rungs) are Representations of one AdaptationSet
+   * (id 0, segmentAlignment: their segments share numbers and times), sharing one SegmentTemplate whose
+   * $RepresentationID$ is the track; the audio keeps its own AdaptationSet.
+   */
+  ladder?: boolean;
 }
 
 const UTC_SCHEMES: Record<Exclude<UtcTimingChoice, 'none'>, string> = {
@@ -98,39 +105,66 @@ export function dashManifest(tracks: Track[], tl: LiveTimeline, opts: MpdOptions
     );
   }
   out.push('  <Period id="0" start="PT0S">');
-  for (const t of tracks) {
-    const info = t.info;
-    if (!info) continue;
+  const ready = tracks.filter((t) => t.info);
+  const videos = ready.filter((t) => t.info?.kind === 'video');
+  const sets = opts.ladder && videos.length ? [videos, ...ready.filter((t) => t.info?.kind !== 'video').map((t) => [t])] : ready.map((t) => [t]);
+  for (const set of sets) {
+    const first = set[0];
+    const info = first.info as TrackInfo;
     const video = info.kind === 'video';
-    const fps = video ? frameRate(t) : undefined;
-    out.push(
-      `    <AdaptationSet id="${t.id}" contentType="${info.kind}" mimeType="${video ? 'video/mp4' : 'audio/mp4'}" segmentAlignment="true" startWithSAP="1">`,
-    );
-    const rep = [
-      `id="${t.id}"`,
-      `codecs="${xml(info.codec)}"`,
-      `bandwidth="${peakBitrate(t) || 1}"`,
-      ...(video && info.width ? [`width="${info.width}"`, `height="${info.height}"`, 'sar="1:1"'] : []),
-      ...(fps ? [`frameRate="${Math.abs(fps - Math.round(fps)) < 0.001 ? Math.round(fps) : `${Math.round(fps * 1000)}/1000`}"`] : []),
-      ...(!video && info.sampleRate ? [`audioSamplingRate="${info.sampleRate}"`] : []),
+    const ladderSet = opts.ladder && video;
+    // One template for the set when its tracks share a timescale (the rungs of one publisher do), else one each; a
+    // SegmentTimeline (a stream shape) is written per Representation from that track's own segments.
+    const shared = !timelines.size && set.every((t) => t.timescale === first.timescale);
+    const template = (t: Track, indent: string): string[] => {
+      const timeline = timelines.get(t);
+      const tmpl = [
+        `timescale="${t.timescale}"`,
+        ...(timeline ? [] : [`duration="${Math.round(seg * t.timescale)}"`]),
+        `presentationTimeOffset="${zeroTime(tl, t)}"`,
+        `startNumber="${timeline?.startNumber ?? tl.firstNumber}"`,
+        `initialization="${DASH_INIT_TEMPLATE}"`,
+        `media="${DASH_MEDIA_TEMPLATE}"`,
+        ...(ll ? [`availabilityTimeOffset="${Number(ato.toFixed(3))}"`, 'availabilityTimeComplete="false"'] : []),
+      ];
+      if (!timeline) return [`${indent}<SegmentTemplate ${tmpl.join(' ')}/>`];
+      return [`${indent}<SegmentTemplate ${tmpl.join(' ')}>`, `${indent}  <SegmentTimeline>`, ...timeline.lines, `${indent}  </SegmentTimeline>`, `${indent}</SegmentTemplate>`];
+    };
+    const setAttrs = [
+      `id="${ladderSet ? 0 : first.id}"`,
+      `contentType="${info.kind}"`,
+      `mimeType="${video ? 'video/mp4' : 'audio/mp4'}"`,
+      'segmentAlignment="true"',
+      'startWithSAP="1"',
+      ...(ladderSet ? [`maxWidth="${Math.max(...set.map((t) => t.info?.width ?? 0))}"`, `maxHeight="${Math.max(...set.map((t) => t.info?.height ?? 0))}"`] : []),
     ];
-    out.push(`      <Representation ${rep.join(' ')}>`);
-    if (!video && info.channels) {
-      out.push(`        <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${info.channels}"/>`);
+    out.push(`    <AdaptationSet ${setAttrs.join(' ')}>`);
+    if (ladderSet && shared) out.push(...template(first, '      '));
+    for (const t of set) {
+      const ti = t.info as TrackInfo;
+      const fps = video ? frameRate(t) : undefined;
+      const rep = [
+        `id="${t.id}"`,
+        `codecs="${xml(ti.codec)}"`,
+        `bandwidth="${peakBitrate(t) || 1}"`,
+        ...(video && ti.width ? [`width="${ti.width}"`, `height="${ti.height}"`, 'sar="1:1"'] : []),
+        ...(fps ? [`frameRate="${Math.abs(fps - Math.round(fps)) < 0.001 ? Math.round(fps) : `${Math.round(fps * 1000)}/1000`}"`] : []),
+        ...(!video && ti.sampleRate ? [`audioSamplingRate="${ti.sampleRate}"`] : []),
+      ];
+      const own = !(ladderSet && shared);
+      const hasChannels = !video && !!ti.channels;
+      if (!own && !hasChannels) {
+        out.push(`      <Representation ${rep.join(' ')}/>`);
+        continue;
+      }
+      out.push(`      <Representation ${rep.join(' ')}>`);
+      if (hasChannels) {
+        out.push(`        <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${ti.channels}"/>`);
+      }
+      if (own) out.push(...template(t, '        '));
+      out.push('      </Representation>');
     }
-    const timeline = timelines.get(t);
-    const tmpl = [
-      `timescale="${info.timescale}"`,
-      ...(timeline ? [] : [`duration="${Math.round(seg * info.timescale)}"`]),
-      `presentationTimeOffset="${zeroTime(tl, t)}"`,
-      `startNumber="${timeline?.startNumber ?? tl.firstNumber}"`,
-      `initialization="${DASH_INIT_TEMPLATE}"`,
-      `media="${DASH_MEDIA_TEMPLATE}"`,
-      ...(ll ? [`availabilityTimeOffset="${Number(ato.toFixed(3))}"`, 'availabilityTimeComplete="false"'] : []),
-    ];
-    if (timeline) out.push(`        <SegmentTemplate ${tmpl.join(' ')}>`, '          <SegmentTimeline>', ...timeline.lines, '          </SegmentTimeline>', '        </SegmentTemplate>');
-    else out.push(`        <SegmentTemplate ${tmpl.join(' ')}/>`);
-    out.push('      </Representation>', '    </AdaptationSet>');
+    out.push('    </AdaptationSet>');
   }
   out.push('  </Period>');
   const utc = opts.utcScheme ?? 'http-iso';

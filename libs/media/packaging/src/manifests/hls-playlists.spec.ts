@@ -6,6 +6,7 @@ import {
   VIDEO,
   type CmafFiles,
   type LiveStream,
+  FIXTURE_ENCODE_TIMEOUT_MS,
 } from '../../test/cmaf-fixtures';
 import { initUri, mediaPlaylistUri, multivariantUri, partUri, segmentUri, type Mode } from '@livelab/media-contract';
 import { averageBitrate, CmafStore, peakBitrate, wallClockMs, type Track } from '../cmaf/cmaf-store';
@@ -27,7 +28,7 @@ beforeAll(async () => {
   inProgress = liveStream(files, { t0: T0, segments: 7, inProgressParts: 2 });
   between = liveStream(files, { t0: T0, segments: 7 });
   jest.useRealTimers();
-});
+}, FIXTURE_ENCODE_TIMEOUT_MS);
 afterAll(() => removeCmaf(files));
 
 // Every playlist is read by hls-parser in strict mode (../testing): it throws on the RFC 8216 / rfc8216bis rules it

@@ -15,8 +15,18 @@ const dec = (s: number) => s.toFixed(5).replace(/0+$/, '').replace(/\.$/, '.0');
 /** PART-HOLD-BACK: three part targets (the RFC's recommendation; at least two are required). */
 export const partHoldBack = (partTarget: number) => Number((3 * partTarget).toFixed(3));
 
-export function multivariantPlaylist(tracks: Track[], mode: Mode): string {
-  const video = tracks.find((t) => t.info?.kind === 'video');
+export interface MultivariantOptions {
+  /**
+   * An ABR ladder's presentation (docs/abr.md): one EXT-X-STREAM-INF per video track (rung), top rung first, each
+   * with the audio group; no audio-only variant (a player's ABR would drop to it on a slow link and freeze the
+   * picture, and the test signal is about the picture).
+   */
+  ladder?: boolean;
+}
+
+export function multivariantPlaylist(tracks: Track[], mode: Mode, opts: MultivariantOptions = {}): string {
+  const videos = tracks.filter((t) => t.info?.kind === 'video');
+  const video = videos[0];
   const audio = tracks.find((t) => t.info?.kind === 'audio');
   const lines = ['#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-INDEPENDENT-SEGMENTS'];
   if (audio?.info) {
@@ -27,6 +37,13 @@ export function multivariantPlaylist(tracks: Track[], mode: Mode): string {
   }
   const main = video ?? audio;
   if (!main?.info) return lines.join('\n') + '\n';
+  for (const variant of opts.ladder && videos.length ? videos : [main]) lines.push(...streamInf(variant, audio, mode));
+  return lines.join('\n') + '\n';
+}
+
+/** One variant: `main` (a video track, or the audio when there is no video) with the audio rendition, measured. */
+function streamInf(main: Track, audio: Track | undefined, mode: Mode): string[] {
+  const video = main.info?.kind === 'video' ? main : undefined;
   const withAudio = video && audio ? [video, audio] : [main];
   const bandwidth = withAudio.reduce((n, t) => n + peakBitrate(t), 0) || 1;
   const average = withAudio.reduce((n, t) => n + averageBitrate(t), 0) || 1;
@@ -39,8 +56,7 @@ export function multivariantPlaylist(tracks: Track[], mode: Mode): string {
   const fps = video ? frameRate(video) : undefined;
   if (fps) attrs.push(`FRAME-RATE=${fps.toFixed(3)}`);
   if (video && audio) attrs.push('AUDIO="audio"');
-  lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, mediaPlaylistUri(main.id, mode));
-  return lines.join('\n') + '\n';
+  return [`#EXT-X-STREAM-INF:${attrs.join(',')}`, mediaPlaylistUri(main.id, mode)];
 }
 
 /** Frames per second from the first complete segment's sample count (video only). */
@@ -51,7 +67,8 @@ export function frameRate(track: Track): number | undefined {
 }
 
 /**
- * How a faulted playlist differs from the live one (issue 18, fault rules: @livelab/media-contract faults.ts): `asOfMs`
+ * How a playlist is written beyond the live default: its ABR ladder's rendition reports, or how a faulted playlist
+ * differs from the live one (issue 18, fault rules: @livelab/media-contract faults.ts): `asOfMs`
  * lists only what had arrived by then (a stale playlist); `gap(n)` marks segment n EXT-X-GAP (a playlist that skips
  * it: numbering stays right, the segment is not to be loaded, its parts are not listed).
  */
@@ -62,6 +79,12 @@ export interface PlaylistView {
   window?: number;
   /** EXT-X-PROGRAM-DATE-TIME (a stream shape; default on). */
   pdt?: boolean;
+  /**
+   * The presentation's other renditions (an ABR ladder's other rungs and its audio): a low-latency playlist reports
+   * each one's newest segment and part (EXT-X-RENDITION-REPORT, rfc8216bis §4.4.5.4) so a player switching to it
+   * can make its first request a blocking one.
+   */
+  renditionReports?: Track[];
 }
 
 /** A segment as a playlist lists it: a Segment, or one seen as of an earlier time (fewer parts). */
@@ -111,6 +134,11 @@ export function mediaPlaylist(track: Track, tl: LiveTimeline, mode: Mode, view: 
       hint = { n: current.number, part: current.parts.length };
     }
     lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${partUri(track.id, hint.n, hint.part)}"`);
+    for (const other of view.renditionReports ?? []) {
+      const last = lastListedPart(other);
+      if (last.msn < 0) continue;
+      lines.push(`#EXT-X-RENDITION-REPORT:URI="${mediaPlaylistUri(other.id, mode)}",LAST-MSN=${last.msn},LAST-PART=${last.part}`);
+    }
   }
   return lines.join('\n') + '\n';
 }

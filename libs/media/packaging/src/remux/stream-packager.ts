@@ -26,6 +26,8 @@ export interface StreamPackagerOptions {
   segmentSeconds?: number;
   chunkSeconds?: number;
   backoff?: { baseMs: number; capMs: number };
+  /** One rung of an ABR ladder (ladder/): the input has only this kind of track and keeps the publisher's timestamps. */
+  rung?: 'video' | 'audio';
 }
 
 /** Events: 'live' when first playable, 'restart' (exit) after a remux crash, 'killed' when a stop needed SIGKILL. */
@@ -42,7 +44,7 @@ export class StreamPackager extends EventEmitter {
     this.store = opts.store;
     this.ffmpeg = new SupervisedFfmpeg(
       `remux:${opts.name}`,
-      () => cmafPackagingJob({ input: opts.input, uploadBaseUrl: opts.uploadBaseUrl, segmentSeconds: opts.segmentSeconds, chunkSeconds: opts.chunkSeconds }),
+      () => cmafPackagingJob({ input: opts.input, uploadBaseUrl: opts.uploadBaseUrl, segmentSeconds: opts.segmentSeconds, chunkSeconds: opts.chunkSeconds, rung: opts.rung }),
       { logger: opts.logger, restart: true, backoff: opts.backoff ?? { baseMs: 300, capMs: 5000 }, stableAfterMs: 10_000 },
     );
     this.ffmpeg.on('exit', (e: FfmpegExit) => {

@@ -264,6 +264,7 @@ export function checkMpd(root: XmlElement): MpdFacts {
           else seconds.add(d);
         }
       }
+      checkAlignedRepresentations(set, reps, where);
     }
   }
   if (seconds.size > 1 || (seconds.size === 0 && longestTimelineSegment === 0)) {
@@ -275,6 +276,38 @@ export function checkMpd(root: XmlElement): MpdFacts {
     fail('MPD', `segments of ${segmentSeconds} s are longer than @maxSegmentDuration ${maxSeg}`);
   }
   return { root, lowLatency, segmentSeconds };
+}
+
+/**
+ * Several Representations of one AdaptationSet (an ABR ladder) that claim segmentAlignment (5.3.3.2): a player
+ * switches between them at a segment boundary by number, so their effective templates (the Representation's own
+ * attributes over the AdaptationSet's) must give segment n the same start: the same startNumber, the same duration
+ * and presentationTimeOffset in seconds. Also @maxWidth/@maxHeight of the set bound its Representations (5.3.3.2).
+ */
+function checkAlignedRepresentations(set: XmlElement, reps: XmlElement[], where: string): void {
+  for (const [max, attr] of [['maxWidth', 'width'], ['maxHeight', 'height']] as const) {
+    const limit = set.attrs[max];
+    if (limit === undefined) continue;
+    for (const rep of reps) if (Number(rep.attrs[attr] ?? 0) > Number(limit)) fail(where, `Representation ${rep.attrs['id']} @${attr} ${rep.attrs[attr]} above @${max} ${limit}`);
+  }
+  if (reps.length < 2 || !['true', '1'].includes(set.attrs['segmentAlignment'] ?? 'false')) return;
+  const setTemplate = set.children.find((c) => c.name === 'SegmentTemplate')?.attrs ?? {};
+  const facts = reps.map((rep) => {
+    const t = { ...setTemplate, ...(rep.children.find((c) => c.name === 'SegmentTemplate')?.attrs ?? {}) };
+    const timescale = Number(t['timescale'] ?? 1);
+    return {
+      id: rep.attrs['id'],
+      startNumber: Number(t['startNumber'] ?? 1),
+      duration: Number(t['duration']) / timescale,
+      offset: Number(t['presentationTimeOffset'] ?? 0) / timescale,
+    };
+  });
+  const first = facts[0];
+  for (const f of facts.slice(1)) {
+    if (f.startNumber !== first.startNumber) fail(where, `segmentAlignment with @startNumber ${f.startNumber} (Representation ${f.id}) ≠ ${first.startNumber} (Representation ${first.id})`);
+    if (Math.abs(f.duration - first.duration) > 1e-6) fail(where, `segmentAlignment with segment durations ${f.duration} s (Representation ${f.id}) ≠ ${first.duration} s`);
+    if (Math.abs(f.offset - first.offset) > 1e-3) fail(where, `segmentAlignment with @presentationTimeOffset ${f.offset} s (Representation ${f.id}) ≠ ${first.offset} s`);
+  }
 }
 
 function checkTemplate(t: XmlElement, where: string, lowLatency: boolean, root: XmlElement): number {
