@@ -30,4 +30,5 @@ export {
 } from './media-files';
 export { LIVE_PATH, mediaPath, manifestUri, manifestPath, parseMediaPath, splitMediaPath } from './media-paths';
 export { STREAMS_API_PATH, CLOCK_PATH, streamUrls, type StreamSummary, type RungSummary, type StreamList, type StreamUrls } from './streams-api';
-export type { PageStats, PageStatsWindow } from './page-stats';
+export type { PageStats, PageStatsWindow, AbrStats, RenditionInfo, RungSwitch } from './page-stats';
+export { PAGE_PARAMS, MAX_SOURCE_URL_LENGTH, parsePageSource, pageQuery, rungOfMediaPlaylistUrl, type PageSource } from './page-source';
