@@ -31,4 +31,4 @@ export {
 export { LIVE_PATH, mediaPath, manifestUri, manifestPath, parseMediaPath, splitMediaPath } from './media-paths';
 export { STREAMS_API_PATH, CLOCK_PATH, streamUrls, type StreamSummary, type RungSummary, type StreamList, type StreamUrls } from './streams-api';
 export type { PageStats, PageStatsWindow, AbrStats, RenditionInfo, RungSwitch } from './page-stats';
-export { PAGE_PARAMS, MAX_SOURCE_URL_LENGTH, parsePageSource, pageQuery, rungOfMediaPlaylistUrl, type PageSource } from './page-source';
+export { PAGE_PARAMS, MAX_SOURCE_URL_LENGTH, LIVE_DELAY_RANGE_S, parseLiveDelay, parsePageSource, pageQuery, rungOfMediaPlaylistUrl, type PageSource } from './page-source';

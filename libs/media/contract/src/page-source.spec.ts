@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { MAX_SOURCE_URL_LENGTH, pageQuery, parsePageSource, rungOfMediaPlaylistUrl } from './page-source';
+import { MAX_SOURCE_URL_LENGTH, pageQuery, parseLiveDelay, parsePageSource, rungOfMediaPlaylistUrl } from './page-source';
 
 const BASE = 'http://127.0.0.1:8080/';
 
@@ -48,5 +48,14 @@ describe('rungOfMediaPlaylistUrl', () => {
     expect(rungOfMediaPlaylistUrl('/live/s/media_0-ll.m3u8?_HLS_msn=3')).toBe(0);
     expect(rungOfMediaPlaylistUrl('http://h/live/s/video_720p.m3u8')).toBeUndefined();
     expect(rungOfMediaPlaylistUrl('http://h/live/s/master.m3u8')).toBeUndefined();
+  });
+});
+
+describe('parseLiveDelay', () => {
+  it('takes plain seconds within range only', () => {
+    expect(parseLiveDelay('3')).toBe(3);
+    expect(parseLiveDelay('2.5')).toBe(2.5);
+    for (const bad of [null, '', '0.1', '31', '-1', '1e1', ' 3', '3s', 'NaN', 'Infinity', '0x10']) expect(parseLiveDelay(bad)).toBeUndefined();
+    expect(pageQuery({ src: '/f/m.mpd', format: 'dash', mode: 'standard', delay: 3 })).toBe('?src=%2Ff%2Fm.mpd&format=dash&mode=standard&delay=3');
   });
 });

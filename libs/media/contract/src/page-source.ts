@@ -4,7 +4,17 @@ import { MEDIA_FILE_PATTERN } from './media-files';
 import type { Format, Mode } from './modes';
 
 /** Query parameters of the page: /?stream=<name>&format=hls|dash&mode=ll|standard, or /?src=<manifest URL>. */
-export const PAGE_PARAMS = { stream: 'stream', format: 'format', mode: 'mode', src: 'src' } as const;
+export const PAGE_PARAMS = { stream: 'stream', format: 'format', mode: 'mode', src: 'src', delay: 'delay' } as const;
+
+/** `?delay=<seconds>`: play this far behind the live edge instead of the mode's tuned target (more buffer for ABR). */
+export const LIVE_DELAY_RANGE_S = { min: 0.5, max: 30 } as const;
+
+/** The `delay` parameter read back: seconds within LIVE_DELAY_RANGE_S, else undefined (ignored). */
+export function parseLiveDelay(raw: string | null): number | undefined {
+  if (raw === null || !/^\d{1,2}(\.\d{1,3})?$/.test(raw)) return undefined;
+  const s = Number(raw);
+  return s >= LIVE_DELAY_RANGE_S.min && s <= LIVE_DELAY_RANGE_S.max ? s : undefined;
+}
 
 /** A `src` longer than this is refused (it goes into the address bar and the player's requests). */
 export const MAX_SOURCE_URL_LENGTH = 2048;
@@ -35,16 +45,18 @@ export function parsePageSource(raw: string, base: string, format?: string | nul
 }
 
 /** The page's address for a packager stream or for a manifest URL. */
-export function pageQuery(p: { stream: string; format: Format; mode: Mode } | { src: string; format: Format }): string {
+export function pageQuery(p: ({ stream: string; format: Format; mode: Mode } | { src: string; format: Format; mode?: Mode }) & { delay?: number }): string {
   const q = new URLSearchParams();
   if ('src' in p) {
     q.set(PAGE_PARAMS.src, p.src);
     q.set(PAGE_PARAMS.format, p.format);
+    if (p.mode) q.set(PAGE_PARAMS.mode, p.mode);
   } else {
     q.set(PAGE_PARAMS.stream, p.stream);
     q.set(PAGE_PARAMS.format, p.format);
     q.set(PAGE_PARAMS.mode, p.mode);
   }
+  if (p.delay !== undefined) q.set(PAGE_PARAMS.delay, String(p.delay));
   return `?${q.toString()}`;
 }
 

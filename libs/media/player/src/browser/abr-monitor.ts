@@ -4,6 +4,7 @@
 import Hls from 'hls.js';
 import * as dashjs from 'dashjs';
 import { rungOfMediaPlaylistUrl, type AbrStats, type RenditionInfo, type RungSwitch } from '@livelab/media-contract';
+import { rungIndices, switchDirection } from './rung-indices';
 
 /** What the monitor needs from a player. */
 interface AbrPlayer {
@@ -21,19 +22,6 @@ export interface AbrSample {
 
 const MAX_SWITCHES = 200;
 const SAMPLE_SPAN_MS = 120_000;
-
-/**
- * Rung indices for a list of renditions: the index each one's name gives (our ladders: HLS media_<k>.m3u8, DASH
- * Representation id k) when every rendition has a distinct one, else the rank by bitrate (0 = highest).
- */
-export function rungIndices(items: Array<{ named?: number; bitrate: number }>): number[] {
-  const named = items.map((i) => i.named);
-  if (named.every((n): n is number => n !== undefined) && new Set(named).size === named.length) return named;
-  const order = items.map((it, i) => ({ i, b: it.bitrate })).sort((a, b) => b.b - a.b);
-  const rungs = new Array<number>(items.length);
-  order.forEach((o, rank) => (rungs[o.i] = rank));
-  return rungs;
-}
 
 export class AbrMonitor {
   renditions: RenditionInfo[] = [];
@@ -85,9 +73,7 @@ export class AbrMonitor {
     const from = this.selectedRung;
     this.selectedRung = to;
     if (from === to) return;
-    const a = this.bitrateOf(from);
-    const b = this.bitrateOf(to);
-    const direction = from === undefined ? 'first' : a !== undefined && b !== undefined ? (b > a ? 'up' : 'down') : to < from ? 'up' : 'down';
+    const direction = switchDirection(from, to, this.bitrateOf(from), this.bitrateOf(to));
     this.switches.push({ requestedAt: Date.now(), from, to, direction, reason, estimateKbps: this.player?.estimateKbps() });
     if (this.switches.length > MAX_SWITCHES) this.switches.shift();
     this.changed();

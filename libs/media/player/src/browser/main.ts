@@ -5,6 +5,7 @@ import {
   manifestPath,
   pageQuery,
   PAGE_PARAMS,
+  parseLiveDelay,
   parsePageSource,
   STREAMS_API_PATH,
   type Format,
@@ -14,7 +15,7 @@ import {
   type StreamList,
   type StreamSummary,
 } from '@livelab/media-contract';
-import { DASH_LL_SETTINGS, DASH_SETTINGS, HLS_CONFIG, HLS_LL_CONFIG } from './player-settings';
+import { DASH_LL_SETTINGS, DASH_SETTINGS, dashWithLiveDelay, HLS_CONFIG, HLS_LL_CONFIG, hlsWithLiveDelay } from './player-settings';
 import { LatencyMeter, measureClockOffset } from './latency-meter';
 import { drawAbrPlot, drawLatencyPlot } from './plot';
 import { AbrMonitor } from './abr-monitor';
@@ -147,7 +148,8 @@ function play(name: string, format: Format, mode: Mode, src?: string) {
   meter.reset();
   avSync.reset();
   const url = src ?? manifestPath(name, format, mode);
-  history.replaceState(null, '', src ? pageQuery({ src, format }) : pageQuery({ stream: name, format, mode }));
+  const delay = parseLiveDelay(new URLSearchParams(location.search).get(PAGE_PARAMS.delay));
+  history.replaceState(null, '', src ? pageQuery({ src, format, mode, delay }) : pageQuery({ stream: name, format, mode, delay }));
   renderSelection();
   if (!stream && !src) overlay(`Waiting for “${name}” to go live…`);
   else overlay();
@@ -155,7 +157,7 @@ function play(name: string, format: Format, mode: Mode, src?: string) {
 
   if (format === 'hls') {
     if (!Hls.isSupported()) return showError('This browser has no Media Source Extensions: HLS via hls.js cannot play here.');
-    const hls = new Hls({ ...(mode === 'll' ? HLS_LL_CONFIG : HLS_CONFIG), loader: cappedHlsLoader(cap) });
+    const hls = new Hls({ ...hlsWithLiveDelay(mode === 'll' ? HLS_LL_CONFIG : HLS_CONFIG, delay), loader: cappedHlsLoader(cap) });
     state.hls = hls;
     abr.attachHls(hls);
     let mediaRecoveries = 0;
@@ -170,7 +172,7 @@ function play(name: string, format: Format, mode: Mode, src?: string) {
         showError(`HLS error: ${data.details}`);
       }
     });
-    if (mode === 'll') {
+    if (mode === 'll' && delay === undefined) {
       state.stopCatchUp = startCatchUp(video, { latency: () => hls.latency, target: () => hls.targetLatency ?? Number.NaN });
     }
     hls.loadSource(url);
@@ -178,7 +180,7 @@ function play(name: string, format: Format, mode: Mode, src?: string) {
   } else {
     const player = dashjs.MediaPlayer().create();
     state.dash = player;
-    player.updateSettings((mode === 'll' ? DASH_LL_SETTINGS : DASH_SETTINGS) as unknown as dashjs.MediaPlayerSettingClass);
+    player.updateSettings(dashWithLiveDelay(mode === 'll' ? DASH_LL_SETTINGS : DASH_SETTINGS, delay) as unknown as dashjs.MediaPlayerSettingClass);
     player.updateSettings(DASH_THROTTLE_SETTINGS as unknown as dashjs.MediaPlayerSettingClass);
     player.addResponseInterceptor(cappedDashInterceptor(cap) as unknown as Parameters<dashjs.MediaPlayerClass["addResponseInterceptor"]>[0]);
     abr.attachDash(player);

@@ -1,4 +1,4 @@
-// The throttle's controls: presets (off, 5, 2, 1, 0.5, 0.25 Mbit/s) and a number field (kbit/s), and the note saying
+// The throttle's controls: presets (off, 20, 5, 2, 1, 0.5, 0.25 Mbit/s) and a number field (kbit/s), and the note saying
 // what the throttle is (throttle.ts).
 import { THROTTLE_MECHANISM, THROTTLE_PRESETS_KBPS, type BandwidthCap } from './throttle';
 

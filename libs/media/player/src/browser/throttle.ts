@@ -9,54 +9,23 @@
 //
 // Hooks (hand-written: neither player has a throttle of its own; both document these extension points):
 // - hls.js 1.7: `config.loader`, a subclass of its default XhrLoader that delays onSuccess and sets stats.loading.end
-//   to the hand-over time (its ABR samples loading.start → parsing.end, so the delay is what it measures).
+//   to the hand-over time (its ABR samples loading.start → parsing.end, so the delay is what it measures), and whose
+//   `stats.loaded` grows at the cap's rate while a fragment loads (what its abandon rule watches).
 // - dash.js 5.2: a response interceptor (`addResponseInterceptor`, run before dash.js records the request's metrics)
 //   that waits until the hand-over time and rewrites the request's end time and progress trace to it (dash.js
 //   computes throughput from that trace, and from the Resource Timing API unless `useResourceTimingApi` is off:
 //   DASH_THROTTLE_SETTINGS turns it off, with the Network Information API).
 import Hls, { type HlsConfig, type LoaderCallbacks, type LoaderConfiguration, type LoaderContext } from 'hls.js';
+import type { BandwidthCap } from './bandwidth-cap';
+
+export { BandwidthCap } from './bandwidth-cap';
 
 export const THROTTLE_MECHANISM =
   'Paces what the player is handed, inside the page (hls.js: a custom loader; dash.js: a response interceptor). ' +
   'Not a network throttle: the server still sends at full speed.';
 
 /** Choices for the menu, kbit/s; 0 = off. */
-export const THROTTLE_PRESETS_KBPS = [0, 5000, 2000, 1000, 500, 250] as const;
-
-export class BandwidthCap {
-  /** kbit/s; undefined = no cap. */
-  private capKbps?: number;
-  private linkFreeAt = 0;
-  private readonly listeners = new Set<(kbps: number | undefined) => void>();
-
-  get kbps(): number | undefined {
-    return this.capKbps;
-  }
-
-  /** Set the cap (kbit/s > 0) or remove it (undefined, 0, NaN). Responses already held keep their hand-over time. */
-  set(kbps: number | undefined): void {
-    this.capKbps = kbps !== undefined && Number.isFinite(kbps) && kbps > 0 ? kbps : undefined;
-    if (!this.capKbps) this.linkFreeAt = 0;
-    for (const l of this.listeners) l(this.capKbps);
-  }
-
-  onChange(listener: (kbps: number | undefined) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  /**
-   * When (performance.now() ms) a response of `bytes` whose request started at `startMs` and arrived in full at
-   * `arrivedMs` is handed to the player. Books the link until then.
-   */
-  handOverAt(bytes: number, startMs: number, arrivedMs: number): number {
-    if (!this.capKbps) return arrivedMs;
-    const begin = Math.max(startMs, this.linkFreeAt);
-    const at = Math.max(arrivedMs, begin + (bytes * 8) / this.capKbps); // bits / (kbit/s) = ms
-    this.linkFreeAt = at;
-    return at;
-  }
-}
+export const THROTTLE_PRESETS_KBPS = [0, 20000, 5000, 2000, 1000, 500, 250] as const;
 
 function byteLength(data: unknown): number {
   if (data instanceof ArrayBuffer) return data.byteLength;
@@ -71,15 +40,45 @@ type HlsLoaderClass = NonNullable<HlsConfig['loader']>;
 export function cappedHlsLoader(cap: BandwidthCap, Base: HlsLoaderClass = Hls.DefaultConfig.loader): HlsLoaderClass {
   return class CappedLoader extends Base {
     private holdTimer?: ReturnType<typeof setTimeout>;
+    private releaseBooking?: () => void;
+
+    private dropHold(): void {
+      if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
+      this.holdTimer = undefined;
+      this.releaseBooking?.();
+      this.releaseBooking = undefined;
+    }
 
     override load(context: LoaderContext, config: LoaderConfiguration, callbacks: LoaderCallbacks<LoaderContext>): void {
       const startMs = performance.now();
+      // hls.js watches `stats.loaded` while a fragment loads (its abandon rule switches down at once when the rest
+      // would arrive too late): under a cap it reads what the capped link would have delivered so far, not what the
+      // browser already has. The loader's own writes go to `real`.
+      const stats = this.stats;
+      let real = stats.loaded;
+      Object.defineProperty(stats, 'loaded', {
+        configurable: true,
+        enumerable: true,
+        get: () => {
+          const kbps = cap.kbps;
+          if (!kbps || !stats.loading.start) return real;
+          return Math.min(real, Math.floor(((performance.now() - stats.loading.start) * kbps) / 8));
+        },
+        set: (v: number) => {
+          real = v;
+        },
+      });
+      const unpace = () => Object.defineProperty(stats, 'loaded', { configurable: true, enumerable: true, writable: true, value: real });
       const onSuccess: LoaderCallbacks<LoaderContext>['onSuccess'] = (response, stats, ctx, details) => {
-        const bytes = stats.loaded || byteLength(response.data);
+        const bytes = real || byteLength(response.data);
         const now = performance.now();
-        const at = cap.handOverAt(bytes, stats.loading.start || startMs, now);
+        const booking = cap.book(bytes, stats.loading.start || startMs, now);
+        const at = booking.at;
+        this.releaseBooking = booking.release;
         const deliver = () => {
           this.holdTimer = undefined;
+          this.releaseBooking = undefined;
+          unpace();
           const t = performance.now();
           stats.loading.end = Math.max(stats.loading.end, t);
           if (stats.loading.first > stats.loading.end) stats.loading.first = stats.loading.end;
@@ -88,18 +87,20 @@ export function cappedHlsLoader(cap: BandwidthCap, Base: HlsLoaderClass = Hls.De
         if (at - now < 1) deliver();
         else this.holdTimer = setTimeout(deliver, at - now);
       };
-      super.load(context, config, { ...callbacks, onSuccess });
+      const onError: LoaderCallbacks<LoaderContext>['onError'] = (...args) => {
+        unpace();
+        callbacks.onError(...args);
+      };
+      super.load(context, config, { ...callbacks, onSuccess, onError });
     }
 
     override abort(): void {
-      if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
-      this.holdTimer = undefined;
+      this.dropHold();
       super.abort();
     }
 
     override destroy(): void {
-      if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
-      this.holdTimer = undefined;
+      this.dropHold();
       super.destroy();
     }
   };
@@ -119,6 +120,7 @@ export const DASH_THROTTLE_SETTINGS = {
 
 /** The parts of dash.js 5.2's CommonMediaResponse the interceptor reads and rewrites. */
 interface DashResponse {
+  status?: number;
   data?: unknown;
   length?: number;
   request?: {
@@ -142,7 +144,8 @@ export function cappedDashInterceptor(cap: BandwidthCap): (response: unknown) =>
   return async (raw) => {
     const response = raw as DashResponse;
     const req = response.request?.customData?.request;
-    if (!cap.kbps || !req?.startDate) return raw;
+    // Aborted and failed requests are not held (dash.js ignores them; holding them would book the link for nothing).
+    if (!cap.kbps || !req?.startDate || !(response.status !== undefined && response.status >= 200 && response.status < 300)) return raw;
     const bytes = req.bytesLoaded || response.length || byteLength(response.data);
     if (!bytes) return raw;
     const nowEpoch = Date.now();

@@ -1,0 +1,3 @@
+// @livelab/media-player/testing: a live ABR ladder made by one real ffmpeg and served with the page, for the page's
+// browser tests and the switch bench (not part of the page or the packager's bundle).
+export { startLadderFixture, ladderFixtureJob, rungStripFilters, FIXTURE_LADDER, FIXTURE_AUDIO_KBPS, FIXTURE_PATH, type FixtureRung, type LadderFixture } from './testing/abr-ladder-fixture';
