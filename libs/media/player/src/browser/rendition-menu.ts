@@ -51,7 +51,8 @@ export class RenditionMenu {
       const auto = new Option('Auto (player ABR)', 'auto');
       select.replaceChildren(auto, ...this.abr.renditions.map((r) => new Option(renditionLabel(r), String(r.rung))));
     }
-    select.value = String(this.abr.selection);
+    // Only when it changed: the page re-renders 4 times a second and must not fight a user's open menu.
+    if (select.value !== String(this.abr.selection)) select.value = String(this.abr.selection);
     label.hidden = this.abr.renditions.length < 2;
     const sel = this.abr.renditions.find((r) => r.rung === this.abr.selectedRung);
     selected.textContent = sel ? renditionLabel(sel) : '–';

@@ -49,8 +49,15 @@ export class RungMeter {
     this.lastDecode = now;
     const ch = Math.max(64, Math.round((this.canvas.width * h) / w));
     if (this.canvas.height !== ch) this.canvas.height = ch;
-    this.ctx.drawImage(this.video, 0, 0, this.canvas.width, ch);
-    const img = this.ctx.getImageData(0, 0, this.canvas.width, ch);
+    let img: ImageData;
+    try {
+      this.ctx.drawImage(this.video, 0, 0, this.canvas.width, ch);
+      img = this.ctx.getImageData(0, 0, this.canvas.width, ch);
+    } catch {
+      // A cross-origin stream (?src=) served without CORS taints the canvas: the frame cannot be read.
+      this.onRung(null, displayEpochMs);
+      return;
+    }
     this.onRung(decodeRungStrip(img.data, img.width, img.height), displayEpochMs);
   }
 }
