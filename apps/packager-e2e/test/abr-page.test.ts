@@ -2,11 +2,12 @@
 // (@livelab/media-player/testing: each rung's frames carry its rung strip): pinning a rung puts exactly that rung on
 // screen (read from the decoded frame, not from the player), and under the page's bandwidth throttle the player's
 // own ABR switches down within 10 s without a stall, and back up when the link comes back.
-// To point these tests at the packager's ladder instead, give them its page URL (`?stream=<ladder>&format=…`).
+// To run them against a ladder the packager serves instead: ABR_PACKAGER_URL=http://host:8080 ABR_LADDER=<stream>
+// (packagerLadder: the rungs from /api/streams, the throttle's rates scaled to its top rung).
 import type { Browser, Page } from 'playwright-core';
 import type { Format, PageStats, PageStatsWindow } from '@livelab/media-contract';
 import { pollUntil } from '@livelab/service-kit';
-import { startLadderFixture, type LadderFixture } from '@livelab/media-player/testing';
+import { packagerLadder, startLadderFixture, type LadderFixture } from '@livelab/media-player/testing';
 import { launchChromium } from './browser';
 
 jest.setTimeout(240_000);
@@ -38,14 +39,10 @@ async function setCap(page: Page, kbps: number): Promise<void> {
  * page's tuned low-latency targets (1.25-1.7 s) cannot; the bench (`bench-abr`) measures stalls at both.
  */
 const THROTTLE_DELAY_S = 10;
-const LINK_KBPS = 5000;
-/** The link comes back faster than it was (see above). */
-const BACK_KBPS = 10_000;
-/** Well below the top rung (1.57 Mbit/s + 64 kbit/s audio), above the bottom one (0.27 Mbit/s). */
-const CAP_KBPS = 700;
 
 beforeAll(async () => {
-  fixture = await startLadderFixture();
+  const packager = process.env['ABR_PACKAGER_URL'];
+  fixture = packager ? await packagerLadder(packager, process.env['ABR_LADDER'] ?? 'ladder') : await startLadderFixture();
   ({ browser, close: closeBrowser } = await launchChromium());
 });
 
@@ -99,7 +96,9 @@ describe.each(['hls', 'dash'] as Format[])('the ABR tools with %s', (format) => 
     }
   });
 
-  it(`switches down within 10 s when a ${LINK_KBPS} kbit/s throttle drops to ${CAP_KBPS} without a stall, and up when it goes to ${BACK_KBPS}`, async () => {
+  it('switches down within 10 s when the throttle drops well below the top rung, without a stall, and up when it rises', async () => {
+    // Fixture: 5000 → 700 (well below the top rung's 1.57 Mbit/s + 64 kbit/s audio, above the bottom's 0.27) → 10000.
+    const { linkKbps: LINK_KBPS, capKbps: CAP_KBPS, backKbps: BACK_KBPS } = fixture.throttle;
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     try {
       await page.goto(fixture.pageUrl(format, { delay: THROTTLE_DELAY_S }));

@@ -20,8 +20,10 @@ import {
   mediaPlaylistUri,
   multivariantUri,
   pageQuery,
+  manifestPath,
   STREAMS_API_PATH,
   type Format,
+  type StreamList,
 } from '@livelab/media-contract';
 import { FfmpegRun, type FfmpegJobSpec } from '@livelab/media-ffmpeg';
 import { parseMediaPlaylist } from '@livelab/media-packaging/testing';
@@ -110,10 +112,28 @@ export function ladderFixtureJob(dir: string, opts: { startEpochMs: number; fps?
   };
 }
 
+/** The throttle test's rates (kbit/s): a link that carries the top rung, a drop well below it, the link back faster. */
+export interface ThrottleRates {
+  linkKbps: number;
+  capKbps: number;
+  backKbps: number;
+}
+
+/** For the fixture's ladder (why these: apps/packager-e2e/test/abr-page.test.ts). */
+export const FIXTURE_THROTTLE_RATES: ThrottleRates = { linkKbps: 5000, capKbps: 700, backKbps: 10_000 };
+
+/** The same proportions for another ladder, from its top rung's video bitrate. */
+export const throttleRatesFor = (topKbps: number): ThrottleRates => ({
+  linkKbps: Math.round((topKbps * 10) / 3),
+  capKbps: Math.round((topKbps * 7) / 15),
+  backKbps: Math.round((topKbps * 20) / 3),
+});
+
 export interface LadderFixture {
   /** The page's origin, e.g. http://127.0.0.1:41234 */
   base: string;
   ladder: readonly FixtureRung[];
+  throttle: ThrottleRates;
   /** The manifest URL of a format. */
   manifestUrl(format: Format): string;
   /** The page's address playing the ladder in one format (standard-mode player settings; `delay`: ?delay=). */
@@ -181,9 +201,33 @@ export async function startLadderFixture(opts: { port?: number; fps?: number; la
   return {
     base,
     ladder,
+    throttle: FIXTURE_THROTTLE_RATES,
     manifestUrl,
     pageUrl: (format, o = {}) =>
       `${base}/${pageQuery({ src: `${FIXTURE_PATH}/${format === 'hls' ? multivariantUri('standard') : dashManifestUri('standard')}`, format, mode: 'standard', delay: o.delay })}`,
     stop,
+  };
+}
+
+/**
+ * The same interface for a ladder the packager serves (the generator's ladder published into it): the tests and the
+ * bench then run against the real thing. `base` is the packager's page URL, `stream` the ladder's name; the rungs
+ * come from /api/streams.
+ */
+export async function packagerLadder(base: string, stream: string): Promise<LadderFixture> {
+  const res = await fetch(`${base}${STREAMS_API_PATH}`);
+  const list = (await res.json()) as StreamList;
+  const rungs = list.streams.find((s) => s.name === stream)?.rungs;
+  if (!rungs?.length) throw new Error(`${stream} is not a ladder on ${base} (no rungs in ${STREAMS_API_PATH})`);
+  const ladder = [...rungs]
+    .sort((a, b) => a.index - b.index)
+    .map((r) => ({ width: r.width ?? 0, height: r.height ?? 0, videoKbps: r.bitrateKbps ?? 0 }));
+  return {
+    base,
+    ladder,
+    throttle: throttleRatesFor(ladder[0].videoKbps),
+    manifestUrl: (format) => `${base}${manifestPath(stream, format, 'standard')}`,
+    pageUrl: (format, o = {}) => `${base}/${pageQuery({ stream, format, mode: 'standard', delay: o.delay })}`,
+    stop: async () => undefined,
   };
 }
