@@ -34,11 +34,11 @@ async function setCap(page: Page, kbps: number): Promise<void> {
  * for cache hits (its cacheLoadThresholds) and leaves out of its estimate: uncapped on loopback, or at 20 Mbit/s for
  * the bottom rung, its ABR never sees the link come back. Back at 10, not 5: hls.js weighs each sample by its load
  * time, so on a link a few times faster than the rung its estimate climbs back far slower than it fell.
- * It plays 10 s behind the live edge (?delay=): at 0.7 Mbit/s a top-rung fragment takes ~2.3 s (1.63 Mbit) and both
+ * It plays 12 s behind the live edge (?delay=; 10 s stalled hls.js once at load 11 here): at 0.7 Mbit/s a top-rung fragment takes ~2.3 s (1.63 Mbit) and both
  * players fetch one or two of them before their estimates fall, so a buffer of a few seconds must absorb that. The
  * page's tuned low-latency targets (1.25-1.7 s) cannot; the bench (`bench-abr`) measures stalls at both.
  */
-const THROTTLE_DELAY_S = 10;
+const THROTTLE_DELAY_S = 12;
 
 beforeAll(async () => {
   const packager = process.env['ABR_PACKAGER_URL'];
@@ -70,6 +70,7 @@ describe.each(['hls', 'dash'] as Format[])('the ABR tools with %s', (format) => 
       for (const rung of [2, 0, 1]) {
         const { width, height } = fixture.ladder[rung];
         const pinnedAt = Date.now();
+        const wasSelected = (await stats(page)).abr.selectedRung === rung;
         await page.selectOption('#rendition', String(rung));
         await pollUntil(
           `rung ${rung} on screen`,
@@ -85,9 +86,12 @@ describe.each(['hls', 'dash'] as Format[])('the ABR tools with %s', (format) => 
         const s = await stats(page);
         expect(s.abr.rungOnScreen).toBe(rung);
         expect(s.resolution).toBe(`${width}x${height}`);
+        // A switch was logged, with the time it reached the screen (none when the player's ABR had that rung already).
         const sw = s.abr.switches.filter((x) => x.requestedAt >= pinnedAt - 50 && x.to === rung);
-        expect(sw.length).toBeGreaterThanOrEqual(1);
-        expect(sw[0].onScreenAt).toBeGreaterThanOrEqual(sw[0].requestedAt);
+        if (!wasSelected) {
+          expect(sw.length).toBeGreaterThanOrEqual(1);
+          expect(sw[0].onScreenAt).toBeGreaterThanOrEqual(sw[0].requestedAt);
+        }
       }
       expect(await page.textContent('#s-rung-screen')).toBe('rung 1');
       expect((await stats(page)).errors).toEqual([]);

@@ -14,7 +14,7 @@
 // - dash.js 5.2: a response interceptor (`addResponseInterceptor`, run before dash.js records the request's metrics)
 //   that waits until the hand-over time and rewrites the request's end time and progress trace to it (dash.js
 //   computes throughput from that trace, and from the Resource Timing API unless `useResourceTimingApi` is off:
-//   DASH_THROTTLE_SETTINGS turns it off, with the Network Information API).
+//   DASH_THROTTLE_SETTINGS turns it off, with the Network Information API, while a cap is set).
 import Hls, { type HlsConfig, type LoaderCallbacks, type LoaderConfiguration, type LoaderContext } from 'hls.js';
 import type { BandwidthCap } from './bandwidth-cap';
 
@@ -112,6 +112,18 @@ export const DASH_THROTTLE_SETTINGS = {
     abr: {
       throughput: {
         useResourceTimingApi: false,
+        useNetworkInformationApi: { xhr: false, fetch: false },
+      },
+    },
+  },
+} as const;
+
+/** dash.js's defaults for the same settings, put back when the cap is removed. */
+export const DASH_UNTHROTTLED_SETTINGS = {
+  streaming: {
+    abr: {
+      throughput: {
+        useResourceTimingApi: true,
         useNetworkInformationApi: { xhr: false, fetch: false },
       },
     },
