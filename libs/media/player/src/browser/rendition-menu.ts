@@ -31,6 +31,7 @@ export function switchLine(s: RungSwitch): string {
 
 export class RenditionMenu {
   private shownKey = '';
+  private shownLog = '';
 
   constructor(
     private readonly els: { label: HTMLElement; select: HTMLSelectElement; selected: HTMLElement; onScreen: HTMLElement; log: HTMLOListElement },
@@ -58,6 +59,11 @@ export class RenditionMenu {
     selected.textContent = sel ? renditionLabel(sel) : '–';
     const shown = this.abr.rungOnScreen;
     onScreen.textContent = shown === undefined ? '–' : shown === null ? 'no rung strip' : `rung ${shown}`;
+    // The log only when it changed (the page re-renders 4 times a second).
+    const last = this.abr.switches.at(-1);
+    const logKey = `${this.abr.switches.length}:${last?.requestedAt}:${last?.renderedAt}:${last?.onScreenAt}`;
+    if (logKey === this.shownLog) return;
+    this.shownLog = logKey;
     log.replaceChildren(
       ...this.abr.switches
         .slice(-30)
