@@ -30,7 +30,6 @@ export {
 } from './media-files';
 export { LIVE_PATH, mediaPath, manifestUri, manifestPath, parseMediaPath, splitMediaPath } from './media-paths';
 export { STREAMS_API_PATH, CLOCK_PATH, streamUrls, type StreamSummary, type RungSummary, type StreamList, type StreamUrls } from './streams-api';
-export type { PageStats, PageStatsWindow, RecoveryEvent, RecoveryEventKind } from './page-stats';
 export {
   FAULTS_PATH,
   FAULT_LIMITS,
@@ -59,3 +58,5 @@ export {
   type StreamShape,
   type UtcTimingChoice,
 } from './faults';
+export type { PageStats, PageStatsWindow, AbrStats, RenditionInfo, RungSwitch, RecoveryEvent, RecoveryEventKind } from './page-stats';
+export { PAGE_PARAMS, MAX_SOURCE_URL_LENGTH, LIVE_DELAY_RANGE_S, parseLiveDelay, parsePageSource, pageQuery, rungOfMediaPlaylistUrl, type PageSource } from './page-source';

@@ -36,6 +36,8 @@ export interface PageStats {
   recovery?: RecoveryEvent[];
   /** Fault rules the page plays with (?faults=, the fault panel), '' for none. */
   faults?: string;
+  /** Renditions, the rung chosen and on screen, switches and the throttle (issue 17). */
+  abr: AbrStats;
 }
 
 export type RecoveryEventKind = 'error' | 'retry' | 'stall' | 'resume';
@@ -45,6 +47,50 @@ export interface RecoveryEvent {
   kind: RecoveryEventKind;
   /** e.g. "chunk-0-17648…m4s 404", "buffer empty at 12.3 s". */
   detail: string;
+}
+
+/** One video rendition of the stream as the page's menu lists it. */
+export interface RenditionInfo {
+  /** The rung index (0 = top): from the file names / Representation id of our ladders, else the bitrate rank. */
+  rung: number;
+  width?: number;
+  height?: number;
+  /** The manifest's declared bitrate (HLS BANDWIDTH, DASH @bandwidth), kbit/s. */
+  bitrateKbps: number;
+}
+
+/** A rendition switch the player made, as the page logged it. Times are epoch ms (Date.now()). */
+export interface RungSwitch {
+  /** When the player asked for the new rung (hls.js LEVEL_SWITCHING, dash.js QUALITY_CHANGE_REQUESTED). */
+  requestedAt: number;
+  /** undefined for the first choice. */
+  from?: number;
+  to: number;
+  direction: 'up' | 'down' | 'first';
+  /** What the player gave as the cause (dash.js's ABR rule), or how the page asked ('pinned', 'auto'). */
+  reason?: string;
+  /** The player's bandwidth estimate when it asked, kbit/s. */
+  estimateKbps?: number;
+  /** When the player says the new rung plays (hls.js LEVEL_SWITCHED, dash.js QUALITY_CHANGE_RENDERED). */
+  renderedAt?: number;
+  /** When the rung strip of a presented frame first read `to` after the request. */
+  onScreenAt?: number;
+}
+
+export interface AbrStats {
+  renditions: RenditionInfo[];
+  /** 'auto' (the player's ABR) or the rung the user pinned. */
+  selection: 'auto' | number;
+  /** The rung the player chose last (what it is loading). */
+  selectedRung?: number;
+  /** The rung index decoded from the rung strip of the newest presented frame; null: no strip (single rendition). */
+  rungOnScreen?: number | null;
+  /** The player's own bandwidth estimate, kbit/s (hls.js bandwidthEstimate, dash.js getAverageThroughput). */
+  estimateKbps?: number;
+  /** The page's bandwidth cap, kbit/s; undefined: off. */
+  capKbps?: number;
+  /** Oldest first, the last 200. */
+  switches: RungSwitch[];
 }
 
 /** The page's window, as the page sets it and the tests read it. */

@@ -3,6 +3,10 @@ import Hls from 'hls.js';
 import * as dashjs from 'dashjs';
 import {
   manifestPath,
+  pageQuery,
+  PAGE_PARAMS,
+  parseLiveDelay,
+  parsePageSource,
   STREAMS_API_PATH,
   type Format,
   type Mode,
@@ -11,9 +15,14 @@ import {
   type StreamList,
   type StreamSummary,
 } from '@livelab/media-contract';
-import { DASH_LL_SETTINGS, DASH_SETTINGS, HLS_CONFIG, HLS_LL_CONFIG } from './player-settings';
+import { DASH_LL_SETTINGS, DASH_SETTINGS, dashWithLiveDelay, HLS_CONFIG, HLS_LL_CONFIG, hlsWithLiveDelay } from './player-settings';
 import { LatencyMeter, measureClockOffset } from './latency-meter';
-import { drawLatencyPlot } from './plot';
+import { drawAbrPlot, drawLatencyPlot } from './plot';
+import { AbrMonitor } from './abr-monitor';
+import { RungMeter } from './rung-meter';
+import { RenditionMenu } from './rendition-menu';
+import { BandwidthCap, cappedDashInterceptor, cappedHlsLoader, DASH_THROTTLE_SETTINGS, DASH_UNTHROTTLED_SETTINGS } from './throttle';
+import { mountThrottleControl } from './throttle-control';
 import { startCatchUp } from './catch-up';
 import { AvSyncMeter } from './av-sync-meter';
 import { FaultPanel } from './fault-panel';
@@ -26,11 +35,32 @@ const video = $<HTMLVideoElement>('video');
 const meter = new LatencyMeter(video);
 const avSync = new AvSyncMeter(video);
 const lane = new EventLane(video);
-const faultPanel = new FaultPanel($('faults-panel'), { onChange: () => state.current && play(state.current.name, state.current.format, state.current.mode) });
+const faultPanel = new FaultPanel($('faults-panel'), { onChange: () => state.current && play(state.current.name, state.current.format, state.current.mode, state.current.src) });
+// ABR (issue 17): the throttle lives for the page (it survives switching streams), the monitor per player.
+const cap = new BandwidthCap();
+const abr = new AbrMonitor();
+const rungMeter = new RungMeter(video, (rung, at) => abr.onScreen(rung, at));
+const renditionMenu = new RenditionMenu(
+  { label: $('rendition-label'), select: $<HTMLSelectElement>('rendition'), selected: $('s-rung-selected'), onScreen: $('s-rung-screen'), log: $<HTMLOListElement>('switch-log') },
+  abr,
+);
+mountThrottleControl({ select: $<HTMLSelectElement>('throttle'), custom: $<HTMLInputElement>('throttle-kbps'), note: $('throttle-note') }, cap);
+// dash.js measures throughput with the Resource Timing API (the real speed) unless told not to: only under a cap, so
+// with the throttle off the player runs exactly as configured.
+cap.onChange((kbps) => state.dash?.updateSettings((kbps ? DASH_THROTTLE_SETTINGS : DASH_UNTHROTTLED_SETTINGS) as unknown as dashjs.MediaPlayerSettingClass));
+// The rung strip is read only on ladders (more than one rendition).
+let readingRungs = false;
+abr.onChange(() => {
+  const ladder = abr.renditions.length > 1 && !!state.current;
+  if (ladder && !readingRungs) rungMeter.start();
+  else if (!ladder && readingRungs) rungMeter.stop();
+  readingRungs = ladder;
+});
 
 const state = {
   streams: [] as StreamSummary[],
-  current: undefined as { name: string; format: Format; mode: Mode } | undefined,
+  /** `src`: a manifest URL opened with ?src= instead of one of the packager's streams (then `name` is the URL). */
+  current: undefined as { name: string; format: Format; mode: Mode; src?: string } | undefined,
   /** Glass-to-glass samples per format + mode seen in this page, to compare modes side by side. */
   medians: new Map<string, number[]>(),
   hls: undefined as Hls | undefined,
@@ -90,6 +120,7 @@ function collectStats(): PageStats {
     errors: state.errors,
     recovery: lane.events,
     faults: faultPanel.rulesText,
+    abr: abr.stats(cap.kbps),
   };
 }
 (window as unknown as PageStatsWindow).livelabStats = collectStats;
@@ -109,6 +140,8 @@ function overlay(text?: string) {
 
 function teardown() {
   meter.stop();
+  rungMeter.stop();
+  abr.reset();
   state.stopCatchUp?.();
   state.stopCatchUp = undefined;
   state.hls?.destroy();
@@ -120,10 +153,10 @@ function teardown() {
   state.playing = false;
 }
 
-function play(name: string, format: Format, mode: Mode) {
+function play(name: string, format: Format, mode: Mode, src?: string) {
   const stream = state.streams.find((s) => s.name === name);
   teardown();
-  state.current = { name, format, mode };
+  state.current = { name, format, mode, src };
   state.pickedAt = performance.now();
   state.firstFrameMs = undefined;
   state.stalls = 0;
@@ -132,18 +165,20 @@ function play(name: string, format: Format, mode: Mode) {
   meter.reset();
   avSync.reset();
   lane.reset();
-  const url = faultPanel.wrap(manifestPath(name, format, mode));
-  const faults = faultPanel.rulesText ? `&faults=${encodeURIComponent(faultPanel.rulesText)}` : '';
-  history.replaceState(null, '', `?stream=${encodeURIComponent(name)}&format=${format}&mode=${mode}${faults}`);
+  // Fault rules apply to the packager's own streams (a ?src= stream is someone else's server).
+  const url = src ?? faultPanel.wrap(manifestPath(name, format, mode));
+  const delay = parseLiveDelay(new URLSearchParams(location.search).get(PAGE_PARAMS.delay));
+  history.replaceState(null, '', src ? pageQuery({ src, format, mode, delay }) : pageQuery({ stream: name, format, mode, delay, faults: faultPanel.rulesText }));
   renderSelection();
-  if (!stream) overlay(`Waiting for “${name}” to go live…`);
+  if (!stream && !src) overlay(`Waiting for “${name}” to go live…`);
   else overlay();
-  if (!stream) return;
+  if (!stream && !src) return;
 
   if (format === 'hls') {
     if (!Hls.isSupported()) return showError('This browser has no Media Source Extensions: HLS via hls.js cannot play here.');
-    const hls = new Hls(mode === 'll' ? { ...HLS_LL_CONFIG } : { ...HLS_CONFIG });
+    const hls = new Hls({ ...hlsWithLiveDelay(mode === 'll' ? HLS_LL_CONFIG : HLS_CONFIG, delay), loader: cappedHlsLoader(cap) });
     state.hls = hls;
+    abr.attachHls(hls);
     let mediaRecoveries = 0;
     hls.on(Hls.Events.ERROR, (_e, data) => {
       if (!data.fatal) return;
@@ -156,7 +191,7 @@ function play(name: string, format: Format, mode: Mode) {
         showError(`HLS error: ${data.details}`);
       }
     });
-    if (mode === 'll') {
+    if (mode === 'll' && delay === undefined) {
       state.stopCatchUp = startCatchUp(video, { latency: () => hls.latency, target: () => hls.targetLatency ?? Number.NaN });
     }
     hls.loadSource(url);
@@ -164,7 +199,10 @@ function play(name: string, format: Format, mode: Mode) {
   } else {
     const player = dashjs.MediaPlayer().create();
     state.dash = player;
-    player.updateSettings((mode === 'll' ? DASH_LL_SETTINGS : DASH_SETTINGS) as unknown as dashjs.MediaPlayerSettingClass);
+    player.updateSettings(dashWithLiveDelay(mode === 'll' ? DASH_LL_SETTINGS : DASH_SETTINGS, delay) as unknown as dashjs.MediaPlayerSettingClass);
+    if (cap.kbps) player.updateSettings(DASH_THROTTLE_SETTINGS as unknown as dashjs.MediaPlayerSettingClass);
+    player.addResponseInterceptor(cappedDashInterceptor(cap) as unknown as Parameters<dashjs.MediaPlayerClass["addResponseInterceptor"]>[0]);
+    abr.attachDash(player);
     player.on(dashjs.MediaPlayer.events.ERROR, (e: unknown) => {
       const err = (e as { error?: { message?: string; code?: number } }).error;
       showError(`DASH error: ${err?.message ?? err?.code ?? 'unknown'}`);
@@ -181,7 +219,7 @@ function renderSelection() {
   for (const b of document.querySelectorAll<HTMLButtonElement>('#toolbar [data-mode]'))
     b.setAttribute('aria-pressed', String(b.dataset['mode'] === (state.current?.mode ?? preferredMode())));
   $('now-playing').textContent = state.current
-    ? `${state.current.name} · ${state.current.format.toUpperCase()} · ${MODE_LABEL[state.current.mode]}`
+    ? `${state.current.name} · ${state.current.format.toUpperCase()}${state.current.src ? '' : ` · ${MODE_LABEL[state.current.mode]}`}`
     : 'Pick a stream';
   for (const li of document.querySelectorAll<HTMLLIElement>('#streams li')) li.classList.toggle('current', li.dataset['name'] === state.current?.name);
 }
@@ -282,6 +320,12 @@ function renderStats() {
   $('s-compare').textContent = compareModes(s.g2gSamples);
   drawLatencyPlot($<HTMLCanvasElement>('plot'), meter.samples);
   drawEventLane($<HTMLCanvasElement>('events'), lane.events);
+  abr.sample(cap.kbps);
+  renditionMenu.render();
+  const kbps = (k: number | undefined) => (k === undefined ? '–' : k >= 1000 ? `${(k / 1000).toFixed(2)} Mbit/s` : `${k} kbit/s`);
+  $('s-estimate').textContent = kbps(s.abr.estimateKbps);
+  $('s-cap').textContent = s.abr.capKbps ? kbps(s.abr.capKbps) : 'off';
+  drawAbrPlot($<HTMLCanvasElement>('abr-plot'), { samples: abr.samples, switches: abr.switches });
 }
 
 /** Median glass-to-glass per format and mode watched in this page, e.g. "HLS low latency 0.86 s · HLS standard 1.93 s". */
@@ -314,13 +358,14 @@ $('unmute').addEventListener('click', () => {
 for (const b of document.querySelectorAll<HTMLButtonElement>('#toolbar [data-format]')) {
   b.addEventListener('click', () => {
     const f = b.dataset['format'] as Format;
-    if (state.current) play(state.current.name, f, state.current.mode);
+    // A ?src= stream is one manifest in one format: the buttons switch only the packager's streams.
+    if (state.current && !state.current.src) play(state.current.name, f, state.current.mode);
   });
 }
 for (const b of document.querySelectorAll<HTMLButtonElement>('#toolbar [data-mode]')) {
   b.addEventListener('click', () => {
     const m = b.dataset['mode'] as Mode;
-    if (state.current) play(state.current.name, state.current.format, m);
+    if (state.current) play(state.current.name, state.current.format, m, state.current.src);
     else {
       history.replaceState(null, '', `?mode=${m}`);
       renderSelection();
@@ -339,14 +384,19 @@ $('share').addEventListener('click', async () => {
 
 async function boot() {
   const params = new URLSearchParams(location.search);
-  const wanted = params.get('stream');
-  const format: Format = params.get('format') === 'dash' ? 'dash' : 'hls';
-  const faults = params.get('faults');
+  const wanted = params.get(PAGE_PARAMS.stream);
+  const format: Format = params.get(PAGE_PARAMS.format) === 'dash' ? 'dash' : 'hls';
+  const src = params.get(PAGE_PARAMS.src);
+  const faults = params.get(PAGE_PARAMS.faults);
   if (faults) faultPanel.load(faults);
   await refreshStreams();
   // Where sound may autoplay (a browser setting or policy), play with sound and measure A/V sync from the start.
   if (await avSync.enable().catch(() => false)) video.muted = false;
-  if (wanted) play(wanted, format, preferredMode());
+  if (src !== null) {
+    const source = parsePageSource(src, location.href, params.get(PAGE_PARAMS.format));
+    if (source.ok) play(source.url, source.format, preferredMode(), source.url);
+    else showError(`Cannot open src: ${source.reason}`);
+  } else if (wanted) play(wanted, format, preferredMode());
   // Every 2 s; every 0.5 s while the packager is unreachable or the stream picked is not live, so playback resumes
   // soon after a packager restart or a republish.
   const refreshLoop = async () => {

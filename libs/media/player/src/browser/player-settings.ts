@@ -94,3 +94,18 @@ export const DASH_LL_SETTINGS = {
     retryIntervals: DASH_SETTINGS.streaming.retryIntervals,
   },
 } as const;
+
+/**
+ * The page's `?delay=<s>` override: play `delayS` behind the live edge instead of the tuned target (for ABR testing,
+ * where a second of buffer is too little to survive a bandwidth drop). hls.js needs liveMaxLatencyDuration with
+ * liveSyncDuration, and more than the delay.
+ */
+export function hlsWithLiveDelay<T extends object>(config: T, delayS: number | undefined): T {
+  if (delayS === undefined) return config;
+  return { ...config, liveSyncDuration: delayS, liveMaxLatencyDuration: delayS + 4, maxBufferLength: Math.max(6, delayS + 2) };
+}
+
+export function dashWithLiveDelay<T extends { streaming: object }>(settings: T, delayS: number | undefined): T {
+  if (delayS === undefined) return settings;
+  return { ...settings, streaming: { ...settings.streaming, delay: { liveDelay: delayS } } };
+}
