@@ -12,6 +12,8 @@
 // Cells are 4× wider than the timecode strip's, so the strip survives the lowest rung's scaling and blur.
 // A decode is accepted only when both guards read right, the contrast is clear and the complement matches.
 
+import { readStripCells } from './strip-cells';
+
 export const RUNG_STRIP = {
   cells: 16,
   heightFraction: 0.04,
@@ -50,28 +52,8 @@ export function decodeRungStrip(rgba: Uint8ClampedArray | Uint8Array, width: num
   // The middle half of the strip's rows, counted from the bottom edge.
   const y0 = Math.max(0, Math.floor(height - stripH * 0.75));
   const y1 = Math.min(height - 1, Math.max(y0, Math.ceil(height - stripH * 0.25) - 1));
-  const cellW = width / s.cells;
-  const luma: number[] = [];
-  for (let c = 0; c < s.cells; c++) {
-    const x0 = Math.floor(c * cellW + cellW * 0.25);
-    const x1 = Math.max(x0, Math.ceil(c * cellW + cellW * 0.75) - 1);
-    let sum = 0;
-    let n = 0;
-    for (let y = y0; y <= y1; y++) {
-      for (let x = x0; x <= x1; x++) {
-        const i = (y * width + x) * 4;
-        sum += 0.2126 * rgba[i] + 0.7152 * rgba[i + 1] + 0.0722 * rgba[i + 2];
-        n++;
-      }
-    }
-    luma.push(sum / n);
-  }
-  const guards = [...s.startGuard.map((w, i) => [i, w] as const), ...s.endGuard.map((w, i) => [s.cells - 4 + i, w] as const)];
-  const minWhite = Math.min(...guards.filter(([, w]) => w).map(([i]) => luma[i]));
-  const maxBlack = Math.max(...guards.filter(([, w]) => !w).map(([i]) => luma[i]));
-  if (minWhite - maxBlack < 64) return null;
-  const threshold = (minWhite + maxBlack) / 2;
-  const bits = luma.map((l) => l > threshold);
+  const bits = readStripCells(rgba, width, { y0, y1 }, s);
+  if (!bits) return null;
   let index = 0;
   for (let i = 0; i < s.indexBits; i++) {
     const bit = bits[s.indexStart + i];

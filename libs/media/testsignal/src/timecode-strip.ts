@@ -11,6 +11,8 @@
 // A decode is accepted only when both guards read right, the black/white contrast is clear and the
 // checksum matches, so a damaged or absent strip gives null instead of a wrong time.
 
+import { readStripCells } from './strip-cells';
+
 export const TIMECODE_STRIP = {
   cells: 64,
   heightFraction: 0.04,
@@ -64,33 +66,8 @@ export function decodeTimecodeStrip(rgba: Uint8ClampedArray | Uint8Array, width:
   const stripH = height * s.heightFraction;
   const y0 = Math.max(0, Math.floor(stripH * 0.25));
   const y1 = Math.min(height - 1, Math.max(y0, Math.ceil(stripH * 0.75) - 1));
-  const cellW = width / s.cells;
-
-  // Mean luma over the middle half of each cell (both axes): robust to blur at cell edges and to scaling.
-  const luma: number[] = [];
-  for (let c = 0; c < s.cells; c++) {
-    const x0 = Math.floor(c * cellW + cellW * 0.25);
-    const x1 = Math.max(x0, Math.ceil(c * cellW + cellW * 0.75) - 1);
-    let sum = 0;
-    let n = 0;
-    for (let y = y0; y <= y1; y++) {
-      for (let x = x0; x <= x1; x++) {
-        const i = (y * width + x) * 4;
-        sum += 0.2126 * rgba[i] + 0.7152 * rgba[i + 1] + 0.0722 * rgba[i + 2];
-        n++;
-      }
-    }
-    luma.push(sum / n);
-  }
-
-  const guards = [...s.startGuard.map((w, i) => [i, w] as const), ...s.endGuard.map((w, i) => [60 + i, w] as const)];
-  const whites = guards.filter(([, w]) => w).map(([i]) => luma[i]);
-  const blacks = guards.filter(([, w]) => !w).map(([i]) => luma[i]);
-  const minWhite = Math.min(...whites);
-  const maxBlack = Math.max(...blacks);
-  if (minWhite - maxBlack < 64) return null; // no clear strip here
-  const threshold = (minWhite + maxBlack) / 2;
-  const bits = luma.map((l) => l > threshold);
+  const bits = readStripCells(rgba, width, { y0, y1 }, s);
+  if (!bits) return null;
 
   let ms = 0;
   for (let i = 0; i < s.timeBits; i++) ms = ms * 2 + (bits[s.timeStart + i] ? 1 : 0);

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { BoxSplitter, parseInitSegment, parseMoof, type TrackInfo } from './fmp4';
 import { highestSegmentNumber } from './segment-numbers';
+import { ReadyWaiters } from './ready-waiters';
 
 export interface Part {
   /** Index within its segment, from 0. */
@@ -112,7 +113,7 @@ export class CmafStore extends EventEmitter {
   readonly tracks = new Map<number, Track>();
   /** Goes up on every change: manifests written from the store are cached per version (http/manifest-cache.ts). */
   version = 0;
-  private readonly waiters = new Set<() => boolean>();
+  private readonly waiters = new ReadyWaiters(() => this.closed);
   private numberOffset = 0;
   private highestNumber = 0;
   private readonly firstNumber: number;
@@ -281,22 +282,7 @@ export class CmafStore extends EventEmitter {
 
   /** Resolves true once `ready()` holds (checked whenever media arrives), false on timeout or close. */
   waitFor(ready: () => boolean, timeoutMs: number): Promise<boolean> {
-    if (ready()) return Promise.resolve(true);
-    if (this.closed) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const check = () => {
-        if (!this.closed && !ready()) return false;
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve(!this.closed);
-        return true;
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        resolve(false);
-      }, timeoutMs);
-      this.waiters.add(check);
-    });
+    return this.waiters.waitFor(ready, timeoutMs);
   }
 
   /** Drop everything and wake every waiter (they see `closed`). */
@@ -334,7 +320,7 @@ export class CmafStore extends EventEmitter {
 
   private notify(): void {
     this.version++;
-    for (const w of [...this.waiters]) w();
+    this.waiters.wake();
     this.emit('change');
   }
 }

@@ -5,13 +5,14 @@
 import { EventEmitter } from 'node:events';
 import type { CmafStore, Track } from '../cmaf/cmaf-store';
 import type { MediaStore } from '../http/live-stream';
+import { ReadyWaiters } from '../cmaf/ready-waiters';
 
 const FORWARDED = ['part', 'segment'] as const;
 
 export class PresentationStore extends EventEmitter implements MediaStore {
   version = 0;
   private readonly members = new Map<number, { store: CmafStore; off: () => void }>();
-  private readonly waiters = new Set<() => boolean>();
+  private readonly waiters = new ReadyWaiters(() => this.closed);
   private closed = false;
 
   constructor() {
@@ -74,22 +75,7 @@ export class PresentationStore extends EventEmitter implements MediaStore {
 
   /** Resolves true once `ready()` holds (checked on every change), false on timeout or close. */
   waitFor(ready: () => boolean, timeoutMs: number): Promise<boolean> {
-    if (ready()) return Promise.resolve(true);
-    if (this.closed) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const check = () => {
-        if (!this.closed && !ready()) return false;
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve(!this.closed);
-        return true;
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        resolve(false);
-      }, timeoutMs);
-      this.waiters.add(check);
-    });
+    return this.waiters.waitFor(ready, timeoutMs);
   }
 
   close(): void {
@@ -101,7 +87,7 @@ export class PresentationStore extends EventEmitter implements MediaStore {
 
   private changed(): void {
     this.version++;
-    for (const w of [...this.waiters]) w();
+    this.waiters.wake();
     this.emit('change');
   }
 }

@@ -3,6 +3,7 @@
 // read the same way: media requests from the Resource Timing API (Chromium reports `responseStatus`; 0 = no answer,
 // a dropped or hung connection), stalls and resumes from the video element's `waiting` / `playing`.
 import type { RecoveryEvent, RecoveryEventKind } from '@livelab/media-contract';
+import { clearedCanvas } from './plot';
 
 /** Events kept (the lane shows the last 60 s; older ones are dropped). */
 const MAX_EVENTS = 500;
@@ -68,14 +69,9 @@ export class EventLane {
 
 /** The lane: one tick per event over the last 60 s, coloured by kind (error red, retry amber, stall violet, resume green). */
 export function drawEventLane(canvas: HTMLCanvasElement, events: RecoveryEvent[]): void {
-  const dpr = window.devicePixelRatio || 1;
-  const w = Math.round(canvas.clientWidth * dpr) || canvas.width;
-  const h = Math.round(canvas.clientHeight * dpr) || canvas.height;
-  if (canvas.width !== w) canvas.width = w;
-  if (canvas.height !== h) canvas.height = h;
-  const ctx = canvas.getContext('2d');
-  if (!ctx) return;
-  ctx.clearRect(0, 0, w, h);
+  const surface = clearedCanvas(canvas);
+  if (!surface) return;
+  const { ctx, w, h, dpr } = surface;
   const now = Date.now();
   const kinds: RecoveryEventKind[] = ['error', 'retry', 'stall', 'resume'];
   const row = h / kinds.length;

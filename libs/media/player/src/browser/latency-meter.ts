@@ -2,44 +2,25 @@
 // canvas, decode the capture time, and compare with the (server-corrected) time the frame is displayed.
 import { CLOCK_PATH } from '@livelab/media-contract';
 import { decodeTimecodeStrip } from '@livelab/media-testsignal';
-
-type FrameCallback = (now: number, meta: { expectedDisplayTime: number; width: number; height: number }) => void;
-type VideoWithRvfc = HTMLVideoElement & {
-  requestVideoFrameCallback?: (cb: FrameCallback) => number;
-  cancelVideoFrameCallback?: (id: number) => void;
-};
+import { FrameSampler, type VideoWithRvfc } from './frame-sampler';
 
 export class LatencyMeter {
-  private readonly canvas = document.createElement('canvas');
-  private readonly ctx: CanvasRenderingContext2D;
-  private handle?: number;
-  private lastDecode = 0;
+  private readonly frames: FrameSampler;
   /** server clock − browser clock, ms (from /time); the generator's and packager's clocks are assumed synced. */
   clockOffsetMs = 0;
   samples: Array<{ t: number; ms: number }> = [];
   decodeFailures = 0;
 
-  constructor(
-    private readonly video: VideoWithRvfc,
-    private readonly minIntervalMs = 100,
-  ) {
-    this.canvas.width = 320;
-    this.canvas.height = 180;
-    this.ctx = this.canvas.getContext('2d', { willReadFrequently: true }) as CanvasRenderingContext2D;
+  constructor(video: VideoWithRvfc, minIntervalMs = 100) {
+    this.frames = new FrameSampler(video, { width: 320, minIntervalMs }, (img, displayEpochMs, now) => this.measure(img, displayEpochMs, now));
   }
 
   start(): void {
-    this.stop();
-    const onFrame: FrameCallback = (_now, meta) => {
-      this.measure(performance.timeOrigin + meta.expectedDisplayTime);
-      this.handle = this.video.requestVideoFrameCallback?.(onFrame);
-    };
-    if (this.video.requestVideoFrameCallback) this.handle = this.video.requestVideoFrameCallback(onFrame);
+    this.frames.start();
   }
 
   stop(): void {
-    if (this.handle !== undefined) this.video.cancelVideoFrameCallback?.(this.handle);
-    this.handle = undefined;
+    this.frames.stop();
   }
 
   reset(): void {
@@ -51,17 +32,8 @@ export class LatencyMeter {
     return this.samples.at(-1)?.ms;
   }
 
-  private measure(displayEpochMs: number): void {
-    const now = Date.now();
-    if (now - this.lastDecode < this.minIntervalMs) return;
-    const { videoWidth: w, videoHeight: h } = this.video;
-    if (!w || !h) return;
-    this.lastDecode = now;
-    const ch = Math.max(64, Math.round((this.canvas.width * h) / w));
-    if (this.canvas.height !== ch) this.canvas.height = ch;
-    this.ctx.drawImage(this.video, 0, 0, this.canvas.width, ch);
-    const img = this.ctx.getImageData(0, 0, this.canvas.width, ch);
-    const captured = decodeTimecodeStrip(img.data, img.width, img.height);
+  private measure(img: ImageData | null, displayEpochMs: number, now: number): void {
+    const captured = img && decodeTimecodeStrip(img.data, img.width, img.height);
     if (captured === null) {
       this.decodeFailures++;
       return;

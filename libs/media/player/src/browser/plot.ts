@@ -1,13 +1,24 @@
 // A small latency-over-time plot on a canvas: last 60 s, auto-scaled, with a 1 s and 2 s guide.
-export function drawLatencyPlot(canvas: HTMLCanvasElement, samples: Array<{ t: number; ms: number }>): void {
+
+/**
+ * The canvas sized to its CSS box at the device's pixel ratio and cleared, with its 2D context: what every plot and
+ * lane on the page draws on. undefined without a 2D context.
+ */
+export function clearedCanvas(canvas: HTMLCanvasElement): { ctx: CanvasRenderingContext2D; w: number; h: number; dpr: number } | undefined {
   const dpr = window.devicePixelRatio || 1;
   const w = Math.round(canvas.clientWidth * dpr) || canvas.width;
   const h = Math.round(canvas.clientHeight * dpr) || canvas.height;
   if (canvas.width !== w) canvas.width = w;
   if (canvas.height !== h) canvas.height = h;
   const ctx = canvas.getContext('2d');
-  if (!ctx) return;
+  if (!ctx) return undefined;
   ctx.clearRect(0, 0, w, h);
+  return { ctx, w, h, dpr };
+}
+export function drawLatencyPlot(canvas: HTMLCanvasElement, samples: Array<{ t: number; ms: number }>): void {
+  const surface = clearedCanvas(canvas);
+  if (!surface) return;
+  const { ctx, w, h, dpr } = surface;
   const now = Date.now();
   const span = 60_000;
   const recent = samples.filter((s) => s.t > now - span);
@@ -43,14 +54,9 @@ export const ABR_PLOT_COLOURS = { estimate: '#4fb3ff', selected: '#3ecf8e', cap:
 // throttle cap (dashed), and each switch as a vertical mark at its request (solid) and when it reached the screen
 // (dotted). Auto-scaled in kbit/s.
 export function drawAbrPlot(canvas: HTMLCanvasElement, data: AbrPlotData): void {
-  const dpr = window.devicePixelRatio || 1;
-  const w = Math.round(canvas.clientWidth * dpr) || canvas.width;
-  const h = Math.round(canvas.clientHeight * dpr) || canvas.height;
-  if (canvas.width !== w) canvas.width = w;
-  if (canvas.height !== h) canvas.height = h;
-  const ctx = canvas.getContext('2d');
-  if (!ctx) return;
-  ctx.clearRect(0, 0, w, h);
+  const surface = clearedCanvas(canvas);
+  if (!surface) return;
+  const { ctx, w, h, dpr } = surface;
   const now = Date.now();
   const span = 60_000;
   const recent = data.samples.filter((s) => s.t > now - span);
