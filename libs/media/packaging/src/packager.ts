@@ -187,16 +187,8 @@ export class Packager {
     this.m.publishes.inc();
     // Segment numbers count from the publish time so a republished name never reuses a cached URL (segment-numbers.ts).
     const store = new CmafStore({ firstNumber: firstSegmentNumber(p.since.getTime(), this.usedNumbers.get(p.name)) });
-    const stream = new StreamPackager({
-      name: p.name,
-      input: this.ingest.playUrl(p.name),
-      uploadBaseUrl: this.uploads.register(p.name, store),
-      store,
-      logger: this.opts.logger.child({ stream: p.name }),
-    });
+    const stream = this.newRemux(p.name, store);
     stream.on('live', () => this.updateLiveGauge());
-    stream.on('restart', () => this.m.restarts.inc({ stream: p.name }));
-    stream.on('killed', () => this.m.kills.inc());
     this.streams.set(p.name, stream);
     stream.start();
   }
@@ -218,28 +210,8 @@ export class Packager {
         name: stream,
         firstNumber: firstSegmentNumber(p.since.getTime(), this.usedNumbers.get(stream)),
         logger: this.opts.logger.child({ stream }),
-        startRemux: (publishName, r, store) => {
-          const remux = new StreamPackager({
-            name: publishName,
-            input: this.ingest.playUrl(publishName),
-            uploadBaseUrl: this.uploads.register(publishName, store),
-            store,
-            logger: this.opts.logger.child({ stream: publishName }),
-            rung: r.kind,
-          });
-          remux.on('restart', () => this.m.restarts.inc({ stream: publishName }));
-          remux.on('killed', () => this.m.kills.inc());
-          return remux;
-        },
-        stopRemux: async (publishName, remux) => {
-          const done = remux.stop().then(() => this.uploads.unregister(publishName, remux.store));
-          this.ending.add(done);
-          try {
-            await done;
-          } finally {
-            this.ending.delete(done);
-          }
-        },
+        startRemux: (publishName, r, store) => this.newRemux(publishName, store, r.kind),
+        stopRemux: (publishName, remux) => this.stopRemux(publishName, remux),
       }));
       l.on('live', () => this.updateLiveGauge());
       l.on('change', () => this.m.ladderRungs.set({ stream }, l.members().filter((m) => m.rung.kind === 'video').length));
@@ -264,8 +236,7 @@ export class Packager {
     const ladder = this.ladders.get(stream);
     if (!ladder) return;
     this.ladders.delete(stream);
-    this.usedNumbers.delete(stream);
-    this.usedNumbers.set(stream, ladder.alignment.highestUsedNumber);
+    this.rememberNumbers(stream, ladder.alignment.highestUsedNumber);
     this.viewers.forget(stream);
     this.m.ladderRungs.remove({ stream });
     await ladder.end();
@@ -276,18 +247,46 @@ export class Packager {
     const s = this.streams.get(name);
     if (!s) return;
     this.streams.delete(name); // offline at once; files go as soon as ffmpeg has stopped
-    this.usedNumbers.delete(name);
-    this.usedNumbers.set(name, s.store.highestUsedNumber);
-    if (this.usedNumbers.size > 1000) this.usedNumbers.delete(this.usedNumbers.keys().next().value as string);
+    this.rememberNumbers(name, s.store.highestUsedNumber);
     this.viewers.forget(name);
     this.updateLiveGauge();
-    const done = s.stop().then(() => this.uploads.unregister(name, s.store));
+    await this.stopRemux(name, s);
+  }
+
+  /** One publish's remux (a single stream, or one rung of a ladder), its uploads registered, its restarts counted. */
+  private newRemux(publishName: string, store: CmafStore, rung?: Rung['kind']): StreamPackager {
+    const remux = new StreamPackager({
+      name: publishName,
+      input: this.ingest.playUrl(publishName),
+      uploadBaseUrl: this.uploads.register(publishName, store),
+      store,
+      logger: this.opts.logger.child({ stream: publishName }),
+      rung,
+    });
+    remux.on('restart', () => this.m.restarts.inc({ stream: publishName }));
+    remux.on('killed', () => this.m.kills.inc());
+    return remux;
+  }
+
+  /** Stop a remux and drop its uploads; `stop()` waits for every remux being stopped. */
+  private async stopRemux(publishName: string, remux: StreamPackager): Promise<void> {
+    const done = remux.stop().then(() => this.uploads.unregister(publishName, remux.store));
     this.ending.add(done);
     try {
       await done;
     } finally {
       this.ending.delete(done);
     }
+  }
+
+  /**
+   * The highest segment number a stream's or ladder's publish used, so a republish of the name within this process
+   * numbers above it (segment-numbers.ts); the oldest of more than 1000 names is forgotten.
+   */
+  private rememberNumbers(name: string, highest: number): void {
+    this.usedNumbers.delete(name);
+    this.usedNumbers.set(name, highest);
+    if (this.usedNumbers.size > 1000) this.usedNumbers.delete(this.usedNumbers.keys().next().value as string);
   }
 
   private updateLiveGauge() {
