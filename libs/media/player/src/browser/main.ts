@@ -21,7 +21,7 @@ import { drawAbrPlot, drawLatencyPlot } from './plot';
 import { AbrMonitor } from './abr-monitor';
 import { RungMeter } from './rung-meter';
 import { RenditionMenu } from './rendition-menu';
-import { BandwidthCap, cappedDashInterceptor, cappedHlsLoader, DASH_THROTTLE_SETTINGS, DASH_UNTHROTTLED_SETTINGS } from './throttle';
+import { BandwidthCap, cappedDashInterceptor, cappedHlsLoader, dashThroughputSettings } from './throttle';
 import { mountThrottleControl } from './throttle-control';
 import { startCatchUp } from './catch-up';
 import { AvSyncMeter } from './av-sync-meter';
@@ -47,7 +47,7 @@ const renditionMenu = new RenditionMenu(
 mountThrottleControl({ select: $<HTMLSelectElement>('throttle'), custom: $<HTMLInputElement>('throttle-kbps'), note: $('throttle-note') }, cap);
 // dash.js measures throughput with the Resource Timing API (the real speed) unless told not to: only under a cap, so
 // with the throttle off the player runs exactly as configured.
-cap.onChange((kbps) => state.dash?.updateSettings((kbps ? DASH_THROTTLE_SETTINGS : DASH_UNTHROTTLED_SETTINGS) as unknown as dashjs.MediaPlayerSettingClass));
+cap.onChange((kbps) => state.dash?.updateSettings(dashThroughputSettings(!!kbps) as unknown as dashjs.MediaPlayerSettingClass));
 // The rung strip is read only on ladders (more than one rendition).
 let readingRungs = false;
 abr.onChange(() => {
@@ -200,7 +200,7 @@ function play(name: string, format: Format, mode: Mode, src?: string) {
     const player = dashjs.MediaPlayer().create();
     state.dash = player;
     player.updateSettings(dashWithLiveDelay(mode === 'll' ? DASH_LL_SETTINGS : DASH_SETTINGS, delay) as unknown as dashjs.MediaPlayerSettingClass);
-    if (cap.kbps) player.updateSettings(DASH_THROTTLE_SETTINGS as unknown as dashjs.MediaPlayerSettingClass);
+    if (cap.kbps) player.updateSettings(dashThroughputSettings(true) as unknown as dashjs.MediaPlayerSettingClass);
     player.addResponseInterceptor(cappedDashInterceptor(cap) as unknown as Parameters<dashjs.MediaPlayerClass["addResponseInterceptor"]>[0]);
     abr.attachDash(player);
     player.on(dashjs.MediaPlayer.events.ERROR, (e: unknown) => {

@@ -14,7 +14,7 @@
 // - dash.js 5.2: a response interceptor (`addResponseInterceptor`, run before dash.js records the request's metrics)
 //   that waits until the hand-over time and rewrites the request's end time and progress trace to it (dash.js
 //   computes throughput from that trace, and from the Resource Timing API unless `useResourceTimingApi` is off:
-//   DASH_THROTTLE_SETTINGS turns it off, with the Network Information API, while a cap is set).
+//   dashThroughputSettings(true) turns it off, with the Network Information API, while a cap is set).
 import Hls, { type HlsConfig, type LoaderCallbacks, type LoaderConfiguration, type LoaderContext } from 'hls.js';
 import type { BandwidthCap } from './bandwidth-cap';
 
@@ -106,29 +106,23 @@ export function cappedHlsLoader(cap: BandwidthCap, Base: HlsLoaderClass = Hls.De
   };
 }
 
-/** dash.js settings the throttle needs: throughput from dash.js's own request timing, not the browser's. */
-export const DASH_THROTTLE_SETTINGS = {
-  streaming: {
-    abr: {
-      throughput: {
-        useResourceTimingApi: false,
-        useNetworkInformationApi: { xhr: false, fetch: false },
+/**
+ * dash.js's throughput sources for the throttle: while a cap is set, throughput from dash.js's own request timing (the
+ * paced one), not the browser's Resource Timing (the real speed); without one, dash.js's default (Resource Timing on).
+ * The Network Information API stays off either way, as dash.js's default has it.
+ */
+export function dashThroughputSettings(capped: boolean) {
+  return {
+    streaming: {
+      abr: {
+        throughput: {
+          useResourceTimingApi: !capped,
+          useNetworkInformationApi: { xhr: false, fetch: false },
+        },
       },
     },
-  },
-} as const;
-
-/** dash.js's defaults for the same settings, put back when the cap is removed. */
-export const DASH_UNTHROTTLED_SETTINGS = {
-  streaming: {
-    abr: {
-      throughput: {
-        useResourceTimingApi: true,
-        useNetworkInformationApi: { xhr: false, fetch: false },
-      },
-    },
-  },
-} as const;
+  };
+}
 
 /** The parts of dash.js 5.2's CommonMediaResponse the interceptor reads and rewrites. */
 interface DashResponse {
