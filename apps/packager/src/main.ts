@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError, configOrExit, createLogger, env, installGracefulShutdown, loadConfig, secretOrFile } from '@livelab/service-kit';
 import { checkFfmpeg } from '@livelab/media-ffmpeg';
-import { DEFAULT_RTMP_LIMITS, Packager } from '@livelab/media-packaging';
+import { DEFAULT_DASH_TARGET_LATENCY_MS, DEFAULT_RTMP_LIMITS, Packager } from '@livelab/media-packaging';
 import { playerRouter } from '@livelab/media-player';
 
 const schema = z.object({
@@ -18,7 +18,7 @@ const schema = z.object({
   PUBLISH_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
   // A mounted Secret file holding the key instead (Kubernetes): either this or PUBLISH_KEY.
   PUBLISH_KEY_FILE: env.optionalString(),
-  DASH_TARGET_LATENCY_MS: env.int(800, { min: 200, max: 30_000 }),
+  DASH_TARGET_LATENCY_MS: env.int(DEFAULT_DASH_TARGET_LATENCY_MS, { min: 200, max: 30_000 }),
   PUBLIC_BASE_URL: z.url({ message: 'expected an absolute URL like http://10.0.0.50:8080' }).optional(),
   // What an RTMP peer may make the packager hold, and for how long (README: RTMP limits).
   RTMP_HANDSHAKE_TIMEOUT_MS: env.int(DEFAULT_RTMP_LIMITS.handshakeTimeoutMs, { min: 100, max: 60_000 }),

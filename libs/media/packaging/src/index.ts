@@ -5,6 +5,6 @@ export { RtmpIngest, RTMP_APP, type PublishInfo, type IngestStreamInfo } from '.
 export { StreamPackager, type StreamState } from './remux/stream-packager';
 export { CmafStore, type LiveTimeline } from './cmaf/cmaf-store';
 export { mediaPlaylist, multivariantPlaylist } from './manifests/hls-playlists';
-export { dashManifest } from './manifests/dash-manifest';
+export { dashManifest, DEFAULT_DASH_TARGET_LATENCY_MS } from './manifests/dash-manifest';
 export { contentType, cacheControl } from './http/media-files';
 export { DEFAULT_RTMP_LIMITS, type RtmpLimits } from './ingest/rtmp-guard';

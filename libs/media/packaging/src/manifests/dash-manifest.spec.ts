@@ -10,7 +10,7 @@ import {
   FIXTURE_ENCODE_TIMEOUT_MS,
 } from '../../test/cmaf-fixtures';
 import { peakBitrate, type Segment, type Track } from '../cmaf/cmaf-store';
-import { dashManifest, type MpdOptions } from './dash-manifest';
+import { dashManifest, DEFAULT_DASH_TARGET_LATENCY_MS, type MpdOptions } from './dash-manifest';
 import { initUri, parseMediaFile, segmentUri } from '@livelab/media-contract';
 import { allElements, durationSeconds, oneElement, parseMpd, type XmlElement } from '../testing';
 
@@ -176,9 +176,9 @@ describe.each(['standard', 'll'] as const)('%s MPD', (mode) => {
         const sd = one(root, 'ServiceDescription');
         expect(one(sd, 'Latency').attrs).toEqual({
           referenceId: '0',
-          target: '800',
-          min: '400',
-          max: '1600',
+          target: String(DEFAULT_DASH_TARGET_LATENCY_MS),
+          min: String(DEFAULT_DASH_TARGET_LATENCY_MS / 2),
+          max: String(DEFAULT_DASH_TARGET_LATENCY_MS * 2),
         });
         expect(one(sd, 'PlaybackRate').attrs).toEqual({ min: '0.96', max: '1.04' });
         expect(seconds(root.attrs['minBufferTime'])).toBeLessThan(live.tl.segmentSeconds);

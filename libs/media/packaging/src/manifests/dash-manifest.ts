@@ -73,12 +73,19 @@ function segmentTimeline(t: Track, count: number, asOf = Infinity): { startNumbe
   return { startNumber: segs[0]?.number ?? 0, lines, longestS: Math.max(0, ...segs.map((s) => s.durationS)) };
 }
 
+/**
+ * The low-latency MPD's ServiceDescription latency target, ms, unless configured (DASH_TARGET_LATENCY_MS) or set per
+ * URL (the fault lab's `target=` shape). Chunks reach a reader as they are made, so 0.5 s is ~0.55 s glass-to-glass
+ * in dash.js (was 800 → 0.83 s; docs/benchmarks.md).
+ */
+export const DEFAULT_DASH_TARGET_LATENCY_MS = 500;
+
 export function dashManifest(tracks: Track[], tl: LiveTimeline, opts: MpdOptions): string {
   const ll = opts.mode === 'll';
   const chunk = opts.chunkSeconds ?? 0.2;
   const seg = tl.segmentSeconds;
   const ato = opts.availabilityTimeOffsetS ?? Math.max(0, seg - chunk);
-  const target = opts.targetLatencyMs ?? 800;
+  const target = opts.targetLatencyMs ?? DEFAULT_DASH_TARGET_LATENCY_MS;
   const timelines = new Map(opts.template === 'timeline' ? tracks.map((t) => [t, segmentTimeline(t, opts.timeShiftSegments ?? 6, opts.asOfMs)]) : []);
   // A timeline lists the real durations (audio segments are whole AAC frames, a little over or under a second).
   const longest = Math.max(seg, ...[...timelines.values()].map((x) => x.longestS));

@@ -25,6 +25,7 @@ export const HLS_CONFIG = {
   // Start from the live edge even when the first playlist is short.
   initialLiveManifestSize: 1,
   enableWorker: true,
+  startFragPrefetch: true,
   // Retry quickly: segments are small and local.
   fragLoadPolicy: {
     default: {
@@ -41,16 +42,21 @@ export const DASH_SETTINGS = {
   streaming: {
     // Target distance from the live edge, seconds (same reasoning as hls.js liveSyncDuration).
     // dash.js asks for a segment the moment the clock says it is complete (not when a playlist says so), so it
-    // needs more margin than hls.js: at 1.4 s it stalled ~5 times a minute on a loaded 2-core machine; 1.7 gives
-    // 1.2–1.3 s glass-to-glass (its clock runs from the publish time the packager puts in the MPD).
-    delay: { liveDelay: 1.7 },
+    // needs more margin than hls.js: a 1 s segment is complete ~1.1 s after its first frame was captured. 1.7
+    // measured 1.73 s glass-to-glass on a quiet box (docs/benchmarks.md), over issue 15's 1.5 s goal; 1.5 leaves
+    // ~0.3 s for the fetch (at 1.4 it stalled ~5 times a minute on a box at load 10+).
+    delay: { liveDelay: 1.5 },
     liveCatchup: {
       enabled: true,
       // Seek instead of speeding up when further than this from the target.
       maxDrift: 2.5,
       playbackRate: { min: -0.08, max: 0.08 },
     },
-    buffer: { stableBufferTime: 4, bufferTimeAtTopQuality: 4, fastSwitchEnabled: true },
+    // (dash.js 5 renamed stableBufferTime to bufferTimeDefault and logs the old name as unsupported.)
+    // stallThreshold: dash.js stops playback itself (playbackRate 0) when less than this is buffered (default
+    // 0.3 s). Right before the next 1 s segment completes ~0.35 s is buffered at this delay, so the default made it
+    // stall on itself; 0.1 s leaves stalling to a buffer that is really empty.
+    buffer: { bufferTimeDefault: 4, bufferTimeAtTopQuality: 4, fastSwitchEnabled: true, stallThreshold: 0.1 },
     // Sync with the packager's /time (also announced as UTCTiming in the MPD).
     utcSynchronization: { enabled: true },
     retryAttempts: { MPD: 5, MediaSegment: 5, InitializationSegment: 5 },
@@ -62,9 +68,19 @@ export const DASH_SETTINGS = {
 // and LL-DASH MPD (chunked CMAF, availabilityTimeOffset, ServiceDescription latency target). Figures and how
 // these were chosen: docs/benchmarks.md ("Low latency").
 
-/** hls.js for LL-HLS: the target latency comes from the playlist's PART-HOLD-BACK (no liveSyncDuration here). */
+/**
+ * hls.js for LL-HLS. The playlist's PART-HOLD-BACK stays at the RFC's recommended three part targets (0.6 s) for
+ * every other player; this page sits closer, 0.45 s behind the edge (2.25 part targets — the RFC's floor is two): with
+ * blocking reload and preload hints a part is here ~10–20 ms after it is made, and the page's catch-up (catch-up.ts)
+ * slows playback a little instead of stalling when a part is late. Glass-to-glass ≈ this + ~0.1 s of encode, RTMP
+ * and remux (docs/benchmarks.md). hls.js needs liveMaxLatencyDuration with liveSyncDuration.
+ */
 export const HLS_LL_CONFIG = {
   lowLatencyMode: true,
+  liveSyncDuration: 0.45,
+  liveMaxLatencyDuration: 3,
+  // Load the start part while the MediaSource is still opening (time to first frame).
+  startFragPrefetch: true,
   // hls.js's own catch-up needs > 1 s buffered, never true here: the page's catch-up.ts does it instead.
   maxLiveSyncPlaybackRate: 1,
   liveSyncOnStallIncrease: 0.1,
@@ -77,7 +93,8 @@ export const HLS_LL_CONFIG = {
 
 /**
  * dash.js for LL-DASH: low-latency mode (chunked fetch with moof parsing) switches on from the MPD's
- * availabilityTimeComplete="false"; the live delay comes from its ServiceDescription latency target.
+ * availabilityTimeComplete="false"; the live delay comes from its ServiceDescription latency target (the packager's
+ * DASH_TARGET_LATENCY_MS, 500 ms: chunks arrive as they are made, so it can sit closer than hls.js's part cadence).
  */
 export const DASH_LL_SETTINGS = {
   streaming: {
@@ -88,7 +105,9 @@ export const DASH_LL_SETTINGS = {
       playbackRate: { min: -0.1, max: 0.1 },
       playbackBufferMin: 0.3,
     },
-    buffer: { stableBufferTime: 2, bufferTimeAtTopQuality: 2, fastSwitchEnabled: true, lowLatencyStallThreshold: 0.3 },
+    // lowLatencyStallThreshold: the same self-stall in low-latency mode (default 0.3 s, which is most of what a 0.5 s
+    // target has buffered between two 200 ms chunks).
+    buffer: { bufferTimeDefault: 2, bufferTimeAtTopQuality: 2, fastSwitchEnabled: true, lowLatencyStallThreshold: 0.08 },
     utcSynchronization: { enabled: true },
     retryAttempts: DASH_SETTINGS.streaming.retryAttempts,
     retryIntervals: DASH_SETTINGS.streaming.retryIntervals,
