@@ -53,9 +53,10 @@ export const DASH_SETTINGS = {
       playbackRate: { min: -0.08, max: 0.08 },
     },
     // (dash.js 5 renamed stableBufferTime to bufferTimeDefault and logs the old name as unsupported.)
-    // stallThreshold: dash.js stops playback itself (playbackRate 0) when less than this is buffered (default
-    // 0.3 s). Right before the next 1 s segment completes ~0.35 s is buffered at this delay, so the default made it
-    // stall on itself; 0.1 s leaves stalling to a buffer that is really empty.
+    // stallThreshold: under this much buffered dash.js declares BUFFER_EMPTY (default 0.3 s) — its ABR's
+    // insufficient-buffer rule drops quality and its catch-up treats playback as stalled. Right before the next 1 s
+    // segment completes only ~0.35 s is buffered at this delay, so it would do that every second; 0.1 s keeps
+    // BUFFER_EMPTY for a buffer that is really running out.
     buffer: { bufferTimeDefault: 4, bufferTimeAtTopQuality: 4, fastSwitchEnabled: true, stallThreshold: 0.1 },
     // Sync with the packager's /time (also announced as UTCTiming in the MPD).
     utcSynchronization: { enabled: true },
@@ -105,8 +106,8 @@ export const DASH_LL_SETTINGS = {
       playbackRate: { min: -0.1, max: 0.1 },
       playbackBufferMin: 0.3,
     },
-    // lowLatencyStallThreshold: the same self-stall in low-latency mode (default 0.3 s, which is most of what a 0.5 s
-    // target has buffered between two 200 ms chunks).
+    // lowLatencyStallThreshold: the same in low-latency mode (default 0.3 s, about all a 0.5 s target has buffered
+    // between two 200 ms chunks).
     buffer: { bufferTimeDefault: 2, bufferTimeAtTopQuality: 2, fastSwitchEnabled: true, lowLatencyStallThreshold: 0.08 },
     utcSynchronization: { enabled: true },
     retryAttempts: DASH_SETTINGS.streaming.retryAttempts,
