@@ -162,6 +162,9 @@ async function main() {
         medians,
         ttff: stats.map((s) => (s.firstFrameMs ?? NaN) / 1000),
         stalls: stats.map((s) => s.stalls),
+        // Where each stall happened, in the stream's media time (s since the publish): start-up, the other viewer
+        // joining, or spread out (the page's recovery lane: "buffer empty at 12.3 s").
+        stallsAt: stats.map((s) => (s.recovery ?? []).filter((e) => e.kind === 'stall').map((e) => Number(/at ([\d.]+) s/.exec(e.detail)?.[1] ?? NaN))),
         avMedian: pct(av, 50),
         avMaxAbs: av.length ? Math.max(...av.map(Math.abs)) : NaN,
         avSamples: av.length,
@@ -171,7 +174,7 @@ async function main() {
       };
       summary[`${fmt} ${mode} ${who}`] = row;
       rows.push(
-        `| ${fmt === 'hls' ? 'hls.js' : 'dash.js'} | ${mode === 'll' ? '**low latency**' : 'standard'} | ${who} | ${row.median.toFixed(2)} s | ${row.p95.toFixed(2)} s | ${medians.length ? `${Math.min(...medians).toFixed(2)}–${Math.max(...medians).toFixed(2)} s` : '–'}${medians.length < per.length ? ` (${per.length - medians.length} rep without samples)` : ''} | ${row.stalls.join(', ')} | ${fmtMs(row.avMedian)} (max ${Number.isFinite(row.avMaxAbs) ? Math.round(row.avMaxAbs) : '–'}, n ${row.avSamples}) | ${row.ttff.map((t) => t.toFixed(2)).join(', ')} s | ${row.dropped.join(', ')} | ${row.n} |`,
+        `| ${fmt === 'hls' ? 'hls.js' : 'dash.js'} | ${mode === 'll' ? '**low latency**' : 'standard'} | ${who} | ${row.median.toFixed(2)} s | ${row.p95.toFixed(2)} s | ${medians.length ? `${Math.min(...medians).toFixed(2)}–${Math.max(...medians).toFixed(2)} s` : '–'}${medians.length < per.length ? ` (${per.length - medians.length} rep without samples)` : ''} | ${row.stalls.map((n, i) => (n ? `${n} (at ${row.stallsAt[i].map((t) => t.toFixed(1)).join(', ')} s)` : '0')).join('; ')} | ${fmtMs(row.avMedian)} (max ${Number.isFinite(row.avMaxAbs) ? Math.round(row.avMaxAbs) : '–'}, n ${row.avSamples}) | ${row.ttff.map((t) => t.toFixed(2)).join(', ')} s | ${row.dropped.join(', ')} | ${row.n} |`,
       );
     }
   }
@@ -185,8 +188,8 @@ async function main() {
     `settings (libs/media/player/src/browser/player-settings.ts); ${REPS} repetitions of the four combinations one after another, each on a`,
     `fresh stream: a first viewer who opens the page before the publish and one who joins ${LATE_S} s after it, ${SECONDS} s each.`,
     'Glass-to-glass is decoded from the timecode strip of each displayed frame (first 5 s of playback excluded); median and',
-    'p95 over all repetitions, then the spread of the per-repetition medians. Stalls, first frame and dropped frames are per',
-    'repetition. A/V: beep heard − flash shown per beep (positive: sound late), measured by the page (av-sync-meter.ts).',
+    'p95 over all repetitions, then the spread of the per-repetition medians. Stalls (with the media time of each: s since the',
+    'publish), first frame and dropped frames are per repetition. A/V: beep heard − flash shown per beep (positive: sound late), measured by the page (av-sync-meter.ts).',
     '',
     '| player | mode | viewer | g2g median | g2g p95 | medians per rep | stalls per rep | A/V median (max abs, n) | first frame | dropped | samples |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
@@ -195,7 +198,7 @@ async function main() {
     NOTES,
     '',
     `Packager CPU for this stream (node + its remux ffmpeg): ${cpuPct.toFixed(1)} % of one core. Memory the in-memory store held`,
-    `for the stream (init + 8 complete segments + the one in progress, both tracks): at most ${(memory / 1e6).toFixed(1)} MB.`,
+    `for the stream (init, its live window and the segment in progress, both tracks): at most ${(memory / 1e6).toFixed(1)} MB.`,
     '',
     'Reproduce: `npx nx run packager:bench` (env BENCH_STREAM, BENCH_SECONDS, BENCH_LATE_JOIN_S, BENCH_REPS). The generator and up to',
     'two chromium players (while both viewers watch) run on the same 2 cores, so absolute figures carry that load.',
