@@ -19,6 +19,7 @@ jest.setTimeout(120_000);
 const KEY = 'faults-key-123456';
 const STREAM = 'faulty';
 const MAX_FAULTED = 6;
+const MAX_PER_CLIENT = 4;
 let packager: Packager;
 let httpPort: number;
 let publisher: FfmpegRun;
@@ -36,7 +37,7 @@ interface Got {
   aborted: boolean;
 }
 
-function get(path: string, port = httpPort): Promise<Got> {
+function get(path: string, port = httpPort, headers: Record<string, string> = {}): Promise<Got> {
   return new Promise((resolve) => {
     const t0 = performance.now();
     const got: Got = { body: Buffer.alloc(0), endMs: 0, chunks: [], aborted: false };
@@ -47,7 +48,7 @@ function get(path: string, port = httpPort): Promise<Got> {
       got.body = Buffer.concat(parts);
       resolve(got);
     };
-    const req = httpRequest({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, agent: false, headers }, (res) => {
       got.status = res.statusCode;
       got.headers = res.headers;
       got.firstByteMs = performance.now() - t0;
@@ -85,7 +86,7 @@ async function inProgressSegment(): Promise<{ uri: string; hint: string }> {
 }
 
 beforeAll(async () => {
-  packager = new Packager({ publishKey: KEY, logger: silentLogger(), faults: { enabled: true, maxInFlight: MAX_FAULTED } });
+  packager = new Packager({ publishKey: KEY, logger: silentLogger(), faults: { enabled: true, maxInFlight: MAX_FAULTED, maxPerClient: MAX_PER_CLIENT } });
   let rtmpPort: number;
   ({ rtmpPort, httpPort } = await packager.start({ rtmpPort: 0, httpPort: 0, host: '127.0.0.1' }));
   publisher = new FfmpegRun(
@@ -182,13 +183,21 @@ describe('fault URLs', () => {
     expect((await get(F('on=reload,status=500', `media_0-ll.m3u8?_HLS_msn=${hint.number}`))).status).toBe(500);
   });
 
-  it('hang on the hinted part: no answer, the socket closed after the hang; held requests are capped and counted', async () => {
+  it('hang on the hinted part: no answer, the socket closed after the hang; held requests are capped per client and in all, and counted', async () => {
     const { hint } = await inProgressSegment();
-    const hung = Array.from({ length: MAX_FAULTED }, () => get(F('on=part,hang=1500', hint)));
+    const as = (client: string) => get(F('on=part,hang=1500', hint), httpPort, { 'user-agent': client });
+    // One client takes its share (MAX_PER_CLIENT) and no more; others get theirs until the cap (MAX_FAULTED).
+    const hung = Array.from({ length: MAX_PER_CLIENT }, () => as('player-a'));
+    await pollUntil('one client at its share', async () => faultedInFlight().then((n) => n === MAX_PER_CLIENT), 5000);
+    const greedy = await as('player-a');
+    expect(greedy.status).toBe(503);
+    expect(greedy.headers?.['retry-after']).toBe('2');
+    expect(JSON.parse(greedy.body.toString()).error).toMatch(/too many faulted requests open from this client \(4, at most 4 each\)/);
+    hung.push(...Array.from({ length: MAX_FAULTED - MAX_PER_CLIENT }, () => as('player-b')));
     await pollUntil('faulted requests open', async () => faultedInFlight().then((n) => n === MAX_FAULTED), 5000);
-    const over = await get(F('on=part,hang=1500', hint));
+    const over = await as('player-c');
     expect(over.status).toBe(503);
-    expect(JSON.parse(over.body.toString()).error).toMatch(/too many faulted requests open/);
+    expect(JSON.parse(over.body.toString()).error).toMatch(/too many faulted requests open \(6\)/);
     const done = await Promise.all(hung);
     for (const r of done) {
       expect(r.status).toBeUndefined();

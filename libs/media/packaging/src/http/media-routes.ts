@@ -32,7 +32,7 @@ import { ADVANCE_PART_LIMIT, blockingReload, isRefusal } from './blocking-reload
 import { clientKey, requestBaseUrl } from './client';
 import { answerPreflight, CORS_HEADERS } from './cors';
 import { StreamFanOut } from './fan-out';
-import { DEFAULT_MAX_FAULTED, isDeliveryEffect, MAX_FAULTED_MS, shapeResponse } from './fault-effects';
+import { DEFAULT_MAX_FAULTED, DEFAULT_MAX_FAULTED_PER_CLIENT, isDeliveryEffect, MAX_FAULTED_MS, shapeResponse } from './fault-effects';
 import { cacheControl, contentType } from './media-files';
 import type { ViewerTracker } from './viewers';
 
@@ -49,6 +49,8 @@ export interface MediaRoutesOptions {
   limits?: Partial<AdmissionLimits>;
   /** Faulted requests (/faults/…) open at once; past it they get 503 (DEFAULT_MAX_FAULTED). */
   maxFaulted?: number;
+  /** Faulted requests one client (clientKey: address + user agent) may have open at once; past it 503 (DEFAULT_MAX_FAULTED_PER_CLIENT). */
+  maxFaultedPerClient?: number;
 }
 
 /** One media request as the routes answer it (issue 16: one object instead of nine parameters). */
@@ -133,6 +135,8 @@ export class MediaRoutes {
     return this.faulted;
   }
   private faulted = 0;
+  /** Faulted requests open per client; an entry goes when its count does, so it holds at most maxFaulted keys. */
+  private readonly faultedBy = new Map<string, number>();
 
   /**
    * A request under /faults/<rules>/live/…: the rules are parsed (a bad one is a 400 naming it), then it is answered
@@ -147,13 +151,25 @@ export class MediaRoutes {
     if (!split) return this.error(res, 'invalid', 404, 'not found: fault URLs are /faults/<rules>/live/<stream>/<file>');
     const parsed = parseFaultRules(split.rulesText);
     if (!parsed.ok) return this.error(res, 'invalid', 400, parsed.error);
+    const retry = ['Retry-After', String(RETRY_AFTER_S)];
     if (this.faulted >= (this.opts.maxFaulted ?? DEFAULT_MAX_FAULTED)) {
-      return this.error(res, 'invalid', 503, `too many faulted requests open (${this.faulted}); retry in ${RETRY_AFTER_S} s`, ['Retry-After', String(RETRY_AFTER_S)]);
+      return this.error(res, 'invalid', 503, `too many faulted requests open (${this.faulted}); retry in ${RETRY_AFTER_S} s`, retry);
+    }
+    // One client cannot take every faulted slot: each has a share (a player has a few requests open; a flood has many).
+    const client = clientKey(req);
+    const mine = this.faultedBy.get(client) ?? 0;
+    const share = this.opts.maxFaultedPerClient ?? DEFAULT_MAX_FAULTED_PER_CLIENT;
+    if (mine >= share) {
+      return this.error(res, 'invalid', 503, `too many faulted requests open from this client (${mine}, at most ${share} each); retry in ${RETRY_AFTER_S} s`, retry);
     }
     this.faulted++;
+    this.faultedBy.set(client, mine + 1);
     const cap = setTimeout(() => res.destroy(), MAX_FAULTED_MS);
     res.once('close', () => {
       this.faulted--;
+      const left = (this.faultedBy.get(client) ?? 1) - 1;
+      if (left > 0) this.faultedBy.set(client, left);
+      else this.faultedBy.delete(client);
       clearTimeout(cap);
     });
     this.route(req, res, split.livePath, q < 0 ? '' : url.slice(q + 1), { rules: parsed.rules, shape: 'shape' in parsed ? parsed.shape : undefined, startedAt });
