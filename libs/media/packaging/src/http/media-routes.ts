@@ -13,6 +13,7 @@ import {
   isStreamName,
   parseFaultRules,
   parseMediaFile,
+  shapeGrouping,
   splitFaultPath,
   splitMediaPath,
   type FaultRequest,
@@ -20,12 +21,14 @@ import {
   type FaultTarget,
   type StreamShape,
   type MediaFile,
+  type MediaGrouping,
   type MediaFileOf,
   type MediaKind,
 } from '@livelab/media-contract';
 import type { LiveTimeline, Segment, Track } from '../cmaf/cmaf-store';
+import { groupedSegment, groupTimeline, groupTrack } from '../cmaf/grouped-track';
 import { dashManifest, type MpdOptions } from '../manifests/dash-manifest';
-import { lastListedPart, mediaPlaylist, multivariantPlaylist, type PlaylistView } from '../manifests/hls-playlists';
+import { lastListedPart, mediaPlaylist, multivariantPlaylist, PLAYLIST_SEGMENTS, type PlaylistView } from '../manifests/hls-playlists';
 import type { LiveStream, MediaStore } from './live-stream';
 import { Admission, type AdmissionLimits, type Shed } from './admission';
 import { ADVANCE_PART_LIMIT, blockingReload, isRefusal } from './blocking-reload';
@@ -82,10 +85,19 @@ interface Faults {
   startedAt: number;
 }
 
+/** Segments listed (HLS) / the time-shift depth (DASH) of a grouped shape without window=: the stored window's seconds. */
+const groupedWindow = (g: MediaGrouping) => Math.max(1, Math.floor(PLAYLIST_SEGMENTS / g.segments));
+/** Keeps a grouped view's waits (blocking reloads, parts) apart from the stored numbering's. */
+const groupKey = (g: MediaGrouping) => `g${g.segments}c${g.chunks}-`;
+
 /** A stream shape's MPD options (the fields it leaves out stay as /live/ serves them). */
-function mpdShape(shape: StreamShape): Partial<MpdOptions> {
+function mpdShape(shape: StreamShape, chunkSeconds: number): Partial<MpdOptions> {
+  const group = shapeGrouping(shape);
+  const window = shape.window ?? (group ? groupedWindow(group) : undefined);
   return {
-    ...(shape.window !== undefined ? { timeShiftSegments: shape.window } : {}),
+    ...(window !== undefined ? { timeShiftSegments: window } : {}),
+    // LL-DASH with longer parts: a segment is announced P chunks after it starts (availabilityTimeOffset follows).
+    ...(group ? { group, chunkSeconds: chunkSeconds * group.chunks } : {}),
     ...(shape.utc !== undefined ? { utcScheme: shape.utc } : {}),
     ...(shape.template !== undefined ? { template: shape.template } : {}),
     ...(shape.atoMs !== undefined ? { availabilityTimeOffsetS: shape.atoMs / 1000 } : {}),
@@ -201,14 +213,19 @@ export class MediaRoutes {
     const head = req.method === 'HEAD';
     const send = (body: Buffer) => this.send(res, f.kind, body, head);
     const ctx: MediaRequest = { req, res, head, s, f, track, query, send, fail, shape: faults?.shape };
+    const group = 'group' in f ? f.group : undefined;
+    // A stream shape's grouped names (…-s2, …-c2): only behind a /faults/ prefix (/live/ serves the stored names alone).
+    if (group && !faults) return fail(404, 'grouped segment and part names are served under /faults/shape,seg=…,chunks=…/live/… only');
     if (faults && this.applyFault(ctx, faults)) return;
     if (f.kind === 'init' || f.kind === 'segment' || f.kind === 'part') this.opts.viewers.note(stream, client);
     switch (f.kind) {
       case 'init':
         return send(track?.init as Buffer);
       case 'part':
+        if (group) return this.serveGroupedPart(s, track as Track, f, group, send, fail);
         return this.servePart(s, track as Track, f, send, fail);
       case 'segment':
+        if (group) return this.serveGroupedSegment(res, head, s, track as Track, f, group, fail);
         return this.serveSegment(res, head, s, track as Track, f, fail);
     }
     const manifest = (tl: LiveTimeline) => this.serveManifest(ctx as MediaRequest & { f: ManifestFile }, tl);
@@ -281,7 +298,11 @@ export class MediaRoutes {
   /** A multivariant or media playlist (maybe a blocking reload) or an MPD, rendered once per store version. */
   private serveManifest(ctx: MediaRequest & { f: ManifestFile }, tl: LiveTimeline): void {
     const { req, res, s, f, send, fail, query, shape } = ctx;
-    const view = shape ? { ...ctx.view, window: shape.window, pdt: shape.pdt } : ctx.view;
+    // A shape with seg=/chunks=: manifests are written from the grouped view of the store (cmaf/grouped-track.ts).
+    const group = shapeGrouping(shape);
+    const grouped = (t: Track) => (group ? groupTrack(t, group) : t);
+    const gtl = group ? groupTimeline(tl, group) : tl;
+    const view = shape ? { ...ctx.view, window: shape.window ?? (group ? groupedWindow(group) : undefined), pdt: shape.pdt, group } : ctx.view;
     const stream = s.name;
     const mode = f.mode;
     const fan = this.fanOut(s);
@@ -290,25 +311,27 @@ export class MediaRoutes {
       if (view?.asOfMs !== undefined && shape?.template !== 'timeline') {
         return fail(400, 'fault rules: stale on an MPD needs a SegmentTimeline (add the rule shape,tmpl=timeline): a number-based MPD lists no segments');
       }
-      if (shape?.nowMs !== undefined && shape.nowMs < tl.availabilityStart.getTime()) {
-        return fail(400, `fault rules: shape now=${shape.nowMs} is before this stream's availabilityStartTime (${tl.availabilityStart.toISOString()}, ${tl.availabilityStart.getTime()})`);
+      if (shape?.nowMs !== undefined && shape.nowMs < gtl.availabilityStart.getTime()) {
+        return fail(400, `fault rules: shape now=${shape.nowMs} is before this stream's availabilityStartTime (${gtl.availabilityStart.toISOString()}, ${gtl.availabilityStart.getTime()})`);
       }
       const base = this.opts.publicBaseUrl ?? requestBaseUrl(req);
       const opts = { mode, utcTimingUrl: `${base}${CLOCK_PATH}`, chunkSeconds: s.chunkSeconds, targetLatencyMs: this.opts.dashTargetLatencyMs, ladder: s.ladder };
       const stale = view?.asOfMs !== undefined ? { asOfMs: view.asOfMs, now: new Date(Math.max(view.asOfMs, tl.availabilityStart.getTime())) } : {};
-      const render = () => dashManifest(s.store.readyTracks(), tl, shape ? { ...opts, ...mpdShape(shape), ...stale } : opts);
+      const tracks = () => (group ? s.store.readyTracks().map(grouped) : s.store.readyTracks());
+      const render = () => dashManifest(tracks(), gtl, shape ? { ...opts, ...mpdShape(shape, s.chunkSeconds), ...stale } : opts);
       return send(shape ? Buffer.from(render()) : fan.manifest(`mpd:${mode}:${base}`, render));
     }
     // An HLS media playlist, maybe a blocking reload; a faulted one (view) is rendered for its request alone.
     const t = ctx.track as Track;
     // An ABR ladder's low-latency playlists report the other renditions (EXT-X-RENDITION-REPORT).
-    const reports: PlaylistView = s.ladder ? { renditionReports: s.store.readyTracks().filter((o) => o !== t) } : {};
+    const others = () => s.store.readyTracks().filter((o) => o !== t);
+    const reports = (): PlaylistView => (s.ladder ? { renditionReports: group ? others().map(grouped) : others() } : {});
     const playlist = () =>
-      view ? Buffer.from(mediaPlaylist(t, tl, mode, { ...reports, ...view })) : fan.manifest(`media:${t.id}:${mode}`, () => mediaPlaylist(t, tl, mode, reports));
-    const wait = query ? blockingReload(new URLSearchParams(query), t, mode) : undefined;
+      view ? Buffer.from(mediaPlaylist(grouped(t), gtl, mode, { ...reports(), ...view })) : fan.manifest(`media:${t.id}:${mode}`, () => mediaPlaylist(t, tl, mode, reports()));
+    const wait = query ? (group ? blockingReload(new URLSearchParams(query), grouped(t), mode, () => grouped(t), groupKey(group)) : blockingReload(new URLSearchParams(query), t, mode)) : undefined;
     if (!wait) return send(playlist());
     if (isRefusal(wait)) return fail(wait.status, wait.error);
-    fan.wait(wait.key, wait.ready, 3 * tl.targetDuration * 1000, (ok) => {
+    fan.wait(wait.key, wait.ready, 3 * gtl.targetDuration * 1000, (ok) => {
       if (res.destroyed) return;
       if (ok) return this.send(res, 'hls-media', playlist(), ctx.head, BLOCKING_RELOAD_HEADERS);
       if (s.store.isClosed) fail(404, `stream "${stream}" ended`);
@@ -358,6 +381,87 @@ export class MediaRoutes {
     if (t.segments.has(n)) return answer();
     const newest = t.inProgress()?.number ?? t.lastComplete()?.number ?? -Infinity;
     if (n > newest && n <= newest + 2) return this.fanOut(s).wait(`s:${t.id}:${n}`, () => t.segments.has(n), 3000, () => !res.destroyed && answer());
+    fail(404, 'no such segment');
+  }
+
+  /** A stream shape's grouped part (chunks stored chunks in a row): served when whole; the hinted one is waited for. */
+  private serveGroupedPart(s: LiveStream, t: Track, f: MediaFileOf<'part'>, g: MediaGrouping, send: (b: Buffer) => void, fail: (status: number, error: string) => void) {
+    const n = f.number;
+    const p = f.part;
+    const seg = () => groupedSegment(t, g, n, t);
+    const settled = () => {
+      const x = seg();
+      return !!x && (x.parts.length > p || x.complete);
+    };
+    const answer = () => {
+      const part = seg()?.parts[p];
+      if (part) send(part.data);
+      else fail(404, 'no such part');
+    };
+    if (settled()) return answer();
+    const last = lastListedPart(groupTrack(t, g));
+    const ahead = n === last.msn ? p - last.part : n === last.msn + 1 ? p + 1 : Infinity;
+    if (ahead > ADVANCE_PART_LIMIT) return fail(404, 'no such part');
+    this.fanOut(s).wait(`${groupKey(g)}p:${t.id}:${n}:${p}`, settled, 3000 * g.chunks, answer);
+  }
+
+  /**
+   * A stream shape's grouped segment k (stored segments k·N … k·N+N−1): complete, their bytes one after another with
+   * a Content-Length (no copy); in progress, sent with chunked transfer as the stored segments' parts arrive, one
+   * stored segment after the other (an LL-DASH player asks for it early).
+   */
+  private serveGroupedSegment(res: ServerResponse, head: boolean, s: LiveStream, t: Track, f: MediaFileOf<'segment'>, g: MediaGrouping, fail: (status: number, error: string) => void) {
+    const first = f.number * g.segments;
+    const stored = (i: number) => t.segments.get(first + i);
+    const fan = this.fanOut(s);
+    const answer = () => {
+      if (res.destroyed) return;
+      const members = Array.from({ length: g.segments }, (_, i) => stored(i));
+      if (!members[0]) return fail(404, 'no such segment');
+      if (members.every((m) => m?.complete)) {
+        const bodies = (members as Segment[]).map((m) => this.whole(m));
+        const length = bodies.reduce((n, b) => n + b.length, 0);
+        if (res.headersSent) return;
+        res.writeHead(200, [...(OK_HEADERS.get('segment') as string[]), 'Content-Length', String(length)]);
+        if (head) return void res.end();
+        for (const b of bodies.slice(0, -1)) res.write(b);
+        res.end(bodies.at(-1));
+        return this.count('segment', length);
+      }
+      res.writeHead(200, OK_HEADERS.get('segment') as string[]);
+      if (head) return void res.end();
+      let bytes = 0;
+      const finish = () => {
+        res.end();
+        this.count('segment', bytes);
+      };
+      const from = (i: number): void => {
+        if (res.destroyed) return;
+        if (i === g.segments) return finish();
+        const m = stored(i);
+        // The next stored segment is opened by its first chunk: wait for it as for the next segment.
+        if (!m) return fan.wait(`s:${t.id}:${first + i}`, () => t.segments.has(first + i), 3000, (ok) => (ok ? from(i) : finish()));
+        if (m.complete) {
+          const b = this.whole(m);
+          bytes += b.length;
+          res.write(b);
+          return from(i + 1);
+        }
+        for (const p of m.parts) {
+          bytes += p.data.length;
+          res.write(p.data);
+        }
+        const then = (b: number) => {
+          bytes = b;
+          from(i + 1);
+        };
+        fan.read(m, { res, sent: m.parts.length, bytes, lastAt: Date.now(), done: (b) => this.count('segment', b), then });
+      };
+      from(0);
+    };
+    if (stored(0)) return answer();
+    const newest = t.inProgress()?.number ?? t.lastComplete()?.number ?? -Infinity;
+    if (first > newest && first <= newest + 2) return fan.wait(`s:${t.id}:${first}`, () => t.segments.has(first), 3000, () => answer());
     fail(404, 'no such segment');
   }
 
