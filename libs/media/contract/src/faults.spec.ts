@@ -182,6 +182,11 @@ describe('stream shapes', () => {
     expect(shapeGrouping({ segments: 2 })).toEqual({ segments: 2, chunks: 1 });
     expect(shapeGrouping({ chunks: 3 })).toEqual({ segments: 1, chunks: 3 });
   });
+
+  it('take skip on an MPD (its segments are answered 404) as on a playlist', () => {
+    expect(parseFaultRules('on=playlist+reload+mpd,every=10,skip')).toEqual({ ok: true, rules: [{ on: ['playlist', 'mpd', 'reload'], every: 10, effect: { kind: 'skip' } }] });
+    expect((parseFaultRules('on=segment,skip') as { error: string }).error).toMatch(/skip changes a manifest: it needs on=playlist or on=reload or on=mpd/);
+  });
 });
 
 describe('fault matching', () => {

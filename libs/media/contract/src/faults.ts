@@ -103,7 +103,8 @@ export interface FaultRule {
 const MANIFEST_EFFECTS: Partial<Record<FaultEffectKind, readonly FaultTarget[]>> = {
   // An MPD only with a SegmentTimeline (shape,tmpl=timeline): a number-based MPD lists no segments to hold back.
   stale: ['playlist', 'reload', 'mpd'],
-  skip: ['playlist', 'reload'],
+  // An MPD: the segments the pattern selects stay in its addressing and are answered 404 (media-routes.ts applyFault).
+  skip: ['playlist', 'reload', 'mpd'],
 };
 
 /** UTCTiming schemes a shape may ask for (ISO/IEC 23009-1 5.8.5.7); none: no UTCTiming element. */

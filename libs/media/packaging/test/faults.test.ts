@@ -457,6 +457,21 @@ describe('stream shapes', () => {
     expect(r.chunks.length).toBeGreaterThan(1);
   });
 
+  it('skip on an MPD: the segments its pattern selects are answered 404, the MPD and the others as usual', async () => {
+    const uri = await completeSegment();
+    const n = (parseMediaFile(uri) as { number: number }).number;
+    const rules = `on=mpd,n=${n},skip`;
+    const { root } = parseMpd((await get(F(rules, 'manifest.mpd'))).body.toString());
+    expect(allElements(root, 'SegmentTemplate').length).toBeGreaterThan(0);
+    const hit = await get(F(rules, uri));
+    expect(hit.status).toBe(404);
+    expect(JSON.parse(hit.body.toString()).error).toBe(`fault injected: on=mpd,n=${n},skip (segment ${n} skipped: the MPD lists it, the server has none)`);
+    expect((await get(F(rules, segmentUri(1, n)))).status).toBe(404);
+    expect((await get(F(rules, segmentUri(0, n - 1)))).status).toBe(200);
+    // A playlist-only skip leaves segment requests alone.
+    expect((await get(F(`on=playlist,n=${n},skip`, uri))).status).toBe(200);
+  });
+
   it('DASH: no UTCTiming (utc=none, a standard MPD)', async () => {
     const { root } = parseMpd((await get(F('shape,utc=none', 'manifest.mpd'))).body.toString());
     expect(allElements(root, 'UTCTiming')).toHaveLength(0);

@@ -265,11 +265,18 @@ export class MediaRoutes {
         if (f.kind !== 'init') number = f.number;
     }
     const q: FaultRequest = { target, track: 'track' in f ? f.track : undefined, number, part: f.kind === 'part' ? f.part : undefined, nowMs };
-    // A skip rule's number pattern picks the segments it skips, not the requests it applies to.
-    const rule = faults.rules.find((r) => faultMatches(r, r.effect.kind === 'skip' ? { ...q, number: undefined } : q));
+    // A skip rule's number pattern picks the segments it skips, not the requests it applies to. On an MPD (DASH has no
+    // EXT-X-GAP: a SegmentTimeline gap renumbers $Number$ after it — S@n is not read by dash.js 5.2) the segments it
+    // picks stay in the MPD's addressing and their requests are answered 404: what a player meets when one is lost.
+    const skipsSegment = (r: FaultRule) => target === 'segment' && r.on.includes('mpd') && faultMatches(r, { ...q, target: 'mpd' });
+    const rule = faults.rules.find((r) => (r.effect.kind === 'skip' ? skipsSegment(r) || faultMatches(r, { ...q, number: undefined }) : faultMatches(r, q)));
     if (!rule) return false;
     const e = rule.effect;
     this.opts.metrics.faults?.inc({ effect: e.kind });
+    if (e.kind === 'skip' && target === 'segment') {
+      ctx.fail(404, `fault injected: ${faultRuleText(rule)} (segment ${number} skipped: the MPD lists it, the server has none)`);
+      return true;
+    }
     switch (e.kind) {
       case 'status':
         ctx.fail(e.status, `fault injected: ${faultRuleText(rule)}`);
