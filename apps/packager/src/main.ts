@@ -33,6 +33,7 @@ const schema = z.object({
   // Fault injection for player testing (/faults/<rules>/live/…, docs/faults.md): off unless set; never in production.
   FAULTS_ENABLED: env.bool(false),
   FAULTS_MAX_IN_FLIGHT: env.int(256, { min: 1, max: 100_000 }),
+  FAULTS_MAX_PER_CLIENT: env.int(32, { min: 1, max: 100_000 }),
   LOG_LEVEL: env.logLevel(),
 });
 
@@ -60,7 +61,7 @@ async function main() {
     pageRouter: playerRouter(),
     publicBaseUrl: config.PUBLIC_BASE_URL?.replace(/\/$/, ''),
     dashTargetLatencyMs: config.DASH_TARGET_LATENCY_MS,
-    faults: { enabled: config.FAULTS_ENABLED, maxInFlight: config.FAULTS_MAX_IN_FLIGHT },
+    faults: { enabled: config.FAULTS_ENABLED, maxInFlight: config.FAULTS_MAX_IN_FLIGHT, maxPerClient: config.FAULTS_MAX_PER_CLIENT },
     limits: { maxViewers: config.MAX_VIEWERS || Infinity, maxInFlight: config.MAX_IN_FLIGHT || Infinity },
     rtmpLimits: {
       handshakeTimeoutMs: config.RTMP_HANDSHAKE_TIMEOUT_MS,

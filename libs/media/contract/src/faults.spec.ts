@@ -12,6 +12,7 @@ import {
   matchFault,
   parseFaultRules,
   SHAPE_LIMITS,
+  shapeGrouping,
   splitFaultPath,
   UTC_TIMING_CHOICES,
   type FaultEffect,
@@ -144,9 +145,11 @@ const shape: fc.Arbitrary<StreamShape> = fc.record(
     atoMs: fc.integer({ min: 1, max: SHAPE_LIMITS.atoMs }),
     targetMs: fc.integer({ min: SHAPE_LIMITS.minTargetMs, max: SHAPE_LIMITS.maxTargetMs }),
     nowMs: fc.nat(4e12),
+    segments: fc.integer({ min: 1, max: SHAPE_LIMITS.segments }),
+    chunks: fc.integer({ min: 1, max: SHAPE_LIMITS.chunks }),
   },
   { requiredKeys: [] },
-);
+).map((sh) => (sh.window !== undefined && sh.segments !== undefined ? { ...sh, window: Math.max(1, Math.min(sh.window, Math.floor(SHAPE_LIMITS.window / sh.segments))) } : sh));
 
 describe('stream shapes', () => {
   it('read back what the builder writes, with or without fault rules', () => {
@@ -164,9 +167,25 @@ describe('stream shapes', () => {
     expect(err('shape,window=9')).toBe('fault rule 1 ("shape,window=9"): window=9 is out of range 1-8');
     expect(err('on=any,drop;shape,utc=ntp')).toMatch(/^fault rule 2 .*utc=ntp: expected one of http-iso, http-xsdate, head, direct, none$/);
     expect(err('shape,pdt=yes')).toMatch(/pdt=yes: expected 0 or 1/);
-    expect(err('shape,status=404')).toMatch(/a shape takes window, pdt, tmpl, utc, ato, target, now; not status/);
+    expect(err('shape,status=404')).toMatch(/a shape takes window, pdt, tmpl, utc, ato, target, now, seg, chunks; not status/);
     expect(err('shape;shape,pdt=0')).toMatch(/^fault rule 2 .*a second shape/);
     expect(err('shape,ato=1000')).toMatch(/ato=1000 is out of range 1-999/);
+    expect(err('shape,seg=5')).toBe('fault rule 1 ("shape,seg=5"): seg=5 is out of range 1-4');
+    expect(err('shape,chunks=0')).toMatch(/chunks=0 is out of range 1-4$/);
+    expect(err('shape,window=5,seg=2')).toBe('fault rule 1 ("shape,window=5,seg=2"): window=5 with seg=2 is 10 stored segments; the store keeps 8');
+  });
+
+  it('give the grouping of a shape (none for the stored one)', () => {
+    expect(shapeGrouping(undefined)).toBeUndefined();
+    expect(shapeGrouping({ window: 3 })).toBeUndefined();
+    expect(shapeGrouping({ segments: 1, chunks: 1 })).toBeUndefined();
+    expect(shapeGrouping({ segments: 2 })).toEqual({ segments: 2, chunks: 1 });
+    expect(shapeGrouping({ chunks: 3 })).toEqual({ segments: 1, chunks: 3 });
+  });
+
+  it('take skip on an MPD (its segments are answered 404) as on a playlist', () => {
+    expect(parseFaultRules('on=playlist+reload+mpd,every=10,skip')).toEqual({ ok: true, rules: [{ on: ['playlist', 'mpd', 'reload'], every: 10, effect: { kind: 'skip' } }] });
+    expect((parseFaultRules('on=segment,skip') as { error: string }).error).toMatch(/skip changes a manifest: it needs on=playlist or on=reload or on=mpd/);
   });
 });
 

@@ -20,15 +20,17 @@
 //
 // A stream shape (livesim2-style, at most one per URL, applies to every manifest the player reads through the prefix):
 //   shape,window=<1-8>,pdt=<0|1>,tmpl=<number|timeline>,utc=<http-iso|http-xsdate|head|direct|none>,ato=<ms>,
-//         target=<ms>,now=<epoch ms>
+//         target=<ms>,now=<epoch ms>,seg=<1-4>,chunks=<1-4>
 // (window: segments an HLS playlist lists and the MPD's time-shift depth; pdt: HLS PROGRAM-DATE-TIME; utc: the MPD's
 // UTCTiming scheme; tmpl: the MPD's SegmentTemplate with @duration ($Number$) or a SegmentTimeline; ato: the LL MPD's availabilityTimeOffset; target: the LL MPD's service-description latency;
-// now: a fixed MPD publishTime, for deterministic tests).
+// now: a fixed MPD publishTime, for deterministic tests; seg: segments of that many stored (1 s) segments in a row,
+// window × seg at most 8; chunks: LL-HLS parts of that many stored (200 ms) chunks — media-files.ts MediaGrouping).
 //
 // An object's number is its segment number for segments and parts, _HLS_msn for a blocking reload, and the wall-clock
 // second for everything else (manifests and init segments have no number; every=10 on a playlist is one second in ten).
 // Browser-safe: no Node imports.
 import { LADDER_AUDIO_TRACK, MAX_RUNGS } from './ladder-names';
+import { MAX_GROUPED_CHUNKS, MAX_GROUPED_SEGMENTS, type MediaGrouping } from './media-files';
 import { LIVE_PATH } from './media-paths';
 
 export const FAULTS_PATH = '/faults';
@@ -101,7 +103,8 @@ export interface FaultRule {
 const MANIFEST_EFFECTS: Partial<Record<FaultEffectKind, readonly FaultTarget[]>> = {
   // An MPD only with a SegmentTimeline (shape,tmpl=timeline): a number-based MPD lists no segments to hold back.
   stale: ['playlist', 'reload', 'mpd'],
-  skip: ['playlist', 'reload'],
+  // An MPD: the segments the pattern selects stay in its addressing and are answered 404 (media-routes.ts applyFault).
+  skip: ['playlist', 'reload', 'mpd'],
 };
 
 /** UTCTiming schemes a shape may ask for (ISO/IEC 23009-1 5.8.5.7); none: no UTCTiming element. */
@@ -123,10 +126,21 @@ export interface StreamShape {
   targetMs?: number;
   /** A fixed MPD publishTime, epoch ms. */
   nowMs?: number;
+  /** Stored segments per segment (2: 2 s segments from the publish's 1 s ones); window × segments ≤ SHAPE_LIMITS.window. */
+  segments?: number;
+  /** Stored chunks per LL-HLS part (2: 400 ms parts from the 200 ms chunks); LL-DASH: availabilityTimeOffset follows. */
+  chunks?: number;
+}
+
+/** The grouping of a shape's segments and parts (media-files.ts), or undefined when it keeps the stored ones. */
+export function shapeGrouping(shape: StreamShape | undefined): MediaGrouping | undefined {
+  const segments = shape?.segments ?? 1;
+  const chunks = shape?.chunks ?? 1;
+  return segments > 1 || chunks > 1 ? { segments, chunks } : undefined;
 }
 
 /** Bounds of a shape: the store keeps 8 complete segments of 1 s. */
-export const SHAPE_LIMITS = { window: 8, atoMs: 999, minTargetMs: 200, maxTargetMs: 30_000 } as const;
+export const SHAPE_LIMITS = { window: 8, atoMs: 999, minTargetMs: 200, maxTargetMs: 30_000, segments: MAX_GROUPED_SEGMENTS, chunks: MAX_GROUPED_CHUNKS } as const;
 
 export type FaultParse = { ok: true; rules: FaultRule[]; shape?: StreamShape } | { ok: false; error: string };
 
@@ -142,7 +156,7 @@ function int(key: string, v: string | undefined, min: number, max: number): numb
 
 const EFFECT_KEYS = new Set(['status', 'delay', 'hang', 'kbps', 'truncate', 'stall', 'drop', 'stale', 'skip']);
 const FLAGS = new Set(['drop', 'skip', 'hang']);
-const SHAPE_KEYS = new Set(['shape', 'window', 'pdt', 'tmpl', 'utc', 'ato', 'target', 'now']);
+const SHAPE_KEYS = new Set(['shape', 'window', 'pdt', 'tmpl', 'utc', 'ato', 'target', 'now', 'seg', 'chunks']);
 const KEYS = new Set([...EFFECT_KEYS, 'on', 'track', 'rung', 'every', 'n', 'part', 'up', 'down', 'p', 'seed', 'after']);
 
 function parseShape(fields: Map<string, string | undefined>): StreamShape {
@@ -167,6 +181,11 @@ function parseShape(fields: Map<string, string | undefined>): StreamShape {
     } else if (key === 'ato') shape.atoMs = int('ato', v, 1, SHAPE_LIMITS.atoMs);
     else if (key === 'target') shape.targetMs = int('target', v, SHAPE_LIMITS.minTargetMs, SHAPE_LIMITS.maxTargetMs);
     else if (key === 'now') shape.nowMs = int('now', v, 0, 8.64e15);
+    else if (key === 'seg') shape.segments = int('seg', v, 1, SHAPE_LIMITS.segments);
+    else if (key === 'chunks') shape.chunks = int('chunks', v, 1, SHAPE_LIMITS.chunks);
+  }
+  if (shape.window !== undefined && shape.segments !== undefined && shape.window * shape.segments > SHAPE_LIMITS.window) {
+    throw new Bad(`window=${shape.window} with seg=${shape.segments} is ${shape.window * shape.segments} stored segments; the store keeps ${SHAPE_LIMITS.window}`);
   }
   return shape;
 }
@@ -352,6 +371,8 @@ export function shapeText(shape: StreamShape): string {
   if (shape.atoMs !== undefined) out.push(`ato=${shape.atoMs}`);
   if (shape.targetMs !== undefined) out.push(`target=${shape.targetMs}`);
   if (shape.nowMs !== undefined) out.push(`now=${shape.nowMs}`);
+  if (shape.segments !== undefined) out.push(`seg=${shape.segments}`);
+  if (shape.chunks !== undefined) out.push(`chunks=${shape.chunks}`);
   return out.join(',');
 }
 

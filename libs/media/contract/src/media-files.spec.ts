@@ -3,6 +3,10 @@ import {
   DASH_INIT_TEMPLATE,
   DASH_MEDIA_TEMPLATE,
   dashManifestUri,
+  dashMediaTemplate,
+  isGroupedMediaFile,
+  MAX_GROUPED_CHUNKS,
+  MAX_GROUPED_SEGMENTS,
   initUri,
   MEDIA_FILE_PATTERN,
   mediaPlaylistUri,
@@ -32,6 +36,11 @@ describe('parseMediaFile', () => {
     ['chunk-0-00001.0.m4s', { kind: 'part', track: 0, number: 1, part: 0 }],
     ['chunk-1-1764000123.4.m4s', { kind: 'part', track: 1, number: 1764000123, part: 4 }],
     ['chunk-2-00010.9999.m4s', { kind: 'part', track: 2, number: 10, part: 9999 }],
+    // a stream shape's grouping (MediaGrouping): -s<N> stored segments per segment, -c<P> stored chunks per part
+    ['chunk-0-00021-s2.m4s', { kind: 'segment', track: 0, number: 21, group: { segments: 2, chunks: 1 } }],
+    ['chunk-1-00021-s4.3.m4s', { kind: 'part', track: 1, number: 21, part: 3, group: { segments: 4, chunks: 1 } }],
+    ['chunk-0-00042.1-c3.m4s', { kind: 'part', track: 0, number: 42, part: 1, group: { segments: 1, chunks: 3 } }],
+    ['chunk-0-00021-s2.4-c4.m4s', { kind: 'part', track: 0, number: 21, part: 4, group: { segments: 2, chunks: 4 } }],
   ])('%s', (name, expected) => {
     expect(parseMediaFile(name)).toEqual(expected);
   });
@@ -74,6 +83,17 @@ describe('parseMediaFile', () => {
     'chunk-0-1..m4s',
     'chunk-0-1.0.0.m4s',
     'chunk-0-1.m4s.m4s',
+    // groupings out of range, on the wrong element, or spelt another way
+    'chunk-0-1-s1.m4s',
+    'chunk-0-1-s5.m4s',
+    'chunk-0-1-s10.m4s',
+    'chunk-0-1-c2.m4s',
+    'chunk-0-1.0-c1.m4s',
+    'chunk-0-1.0-c5.m4s',
+    'chunk-0-1.0-s2.m4s',
+    'chunk-0-1-s2-s2.m4s',
+    'chunk-0-1-S2.m4s',
+    'chunk-0-1-2s.m4s',
     'chunk-0-1.0.m4s.tmp',
     'chunk-0-.m4s',
     'chunk--1.m4s',
@@ -144,6 +164,11 @@ describe('the builders', () => {
     expect(segmentUri(0, 42)).toBe('chunk-0-00042.m4s');
     expect(segmentUri(1, 1_764_000_123)).toBe('chunk-1-1764000123.m4s');
     expect(partUri(0, 42, 3)).toBe('chunk-0-00042.3.m4s');
+    // a grouping of 1 and 1 is the stored names; a segment's name never carries the part grouping
+    expect(segmentUri(0, 42, { segments: 1, chunks: 1 })).toBe('chunk-0-00042.m4s');
+    expect(segmentUri(0, 21, { segments: 2, chunks: 3 })).toBe('chunk-0-00021-s2.m4s');
+    expect(partUri(0, 21, 4, { segments: 2, chunks: 3 })).toBe('chunk-0-00021-s2.4-c3.m4s');
+    expect(partUri(0, 42, 1, { segments: 1, chunks: 2 })).toBe('chunk-0-00042.1-c2.m4s');
   });
 
   it('DASH templates: $RepresentationID$ and $Number%05d$ expand to the init and segment names', () => {
@@ -153,6 +178,12 @@ describe('the builders', () => {
       fc.property(track, segmentNumber, (t, n) => {
         expect(expandDashTemplate(DASH_INIT_TEMPLATE, t, n)).toBe(initUri(t));
         expect(expandDashTemplate(DASH_MEDIA_TEMPLATE, t, n)).toBe(segmentUri(t, n));
+        expect(dashMediaTemplate()).toBe(DASH_MEDIA_TEMPLATE);
+      }),
+    );
+    fc.assert(
+      fc.property(track, segmentNumber, grouping, (t, n, g) => {
+        expect(expandDashTemplate(dashMediaTemplate(g), t, n)).toBe(segmentUri(t, n, g));
       }),
     );
   });
@@ -169,6 +200,7 @@ const track = fc.integer({ min: 0, max: 99 });
 const segmentNumber = fc.integer({ min: 0, max: 999_999_999_999 });
 const partIndex = fc.integer({ min: 0, max: 9999 });
 const mode = fc.constantFrom<Mode>('standard', 'll');
+const grouping = fc.record({ segments: fc.integer({ min: 1, max: MAX_GROUPED_SEGMENTS }), chunks: fc.integer({ min: 1, max: MAX_GROUPED_CHUNKS }) });
 
 /** The builder for what parseMediaFile read. */
 function rebuild(f: MediaFile): string {
@@ -182,9 +214,9 @@ function rebuild(f: MediaFile): string {
     case 'init':
       return initUri(f.track);
     case 'segment':
-      return segmentUri(f.track, f.number);
+      return segmentUri(f.track, f.number, f.group);
     case 'part':
-      return partUri(f.track, f.number, f.part);
+      return partUri(f.track, f.number, f.part, f.group);
   }
 }
 
@@ -198,6 +230,20 @@ describe('builders and parser (properties)', () => {
         expect(parseMediaFile(initUri(t))).toEqual({ kind: 'init', track: t });
         expect(parseMediaFile(segmentUri(t, n))).toEqual({ kind: 'segment', track: t, number: n });
         expect(parseMediaFile(partUri(t, n, p))).toEqual({ kind: 'part', track: t, number: n, part: p });
+      }),
+    );
+  });
+
+  it('read back grouped names: the grouping that names different bytes, and nothing for the stored grouping', () => {
+    fc.assert(
+      fc.property(track, segmentNumber, partIndex, grouping, (t, n, p, g) => {
+        const seg = parseMediaFile(segmentUri(t, n, g));
+        const part = parseMediaFile(partUri(t, n, p, g));
+        expect(seg).toEqual({ kind: 'segment', track: t, number: n, ...(g.segments > 1 ? { group: { segments: g.segments, chunks: 1 } } : {}) });
+        expect(part).toEqual({ kind: 'part', track: t, number: n, part: p, ...(g.segments > 1 || g.chunks > 1 ? { group: g } : {}) });
+        expect(isGroupedMediaFile(part as MediaFile)).toBe(g.segments > 1 || g.chunks > 1);
+        // A grouped name is never a stored one.
+        if (g.segments > 1) expect(segmentUri(t, n, g)).not.toBe(segmentUri(t, n));
       }),
     );
   });

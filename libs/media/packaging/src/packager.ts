@@ -38,7 +38,7 @@ export interface PackagerOptions {
   /** Capacity of the public port: past it new viewers get 503 + Retry-After (default: no limit). */
   limits?: Partial<AdmissionLimits>;
   /** Fault injection (/faults/<rules>/live/…, docs/faults.md); off by default: /faults/ is then a 404 naming FAULTS_ENABLED. */
-  faults?: { enabled: boolean; maxInFlight?: number };
+  faults?: { enabled: boolean; maxInFlight?: number; maxPerClient?: number };
 }
 
 export class Packager {
@@ -94,6 +94,7 @@ export class Packager {
       dashTargetLatencyMs: opts.dashTargetLatencyMs,
       limits: opts.limits,
       maxFaulted: opts.faults?.maxInFlight,
+      maxFaultedPerClient: opts.faults?.maxPerClient,
     }));
     this.opsApp = createOpsApp(this.health, this.registry);
     this.app = createHttpApp({ health: this.health, registry: this.registry, listStreams: () => this.listStreams(), media, pageRouter: opts.pageRouter, faultsEnabled: opts.faults?.enabled ?? false });

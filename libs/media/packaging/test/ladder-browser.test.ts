@@ -1,6 +1,7 @@
 // Browser smoke (issue 17): hls.js and dash.js in Debian's chromium play a real ladder's presentation (the
 // multivariant playlist, the MPD) and, pinned to another rung, switch to it: the decoded picture becomes that rung's
-// size and keeps playing. A test only; the page's rendition menu is the player page's (libs/media/player).
+// size and keeps playing. The standard-mode cases go through stream shapes (issue 18): hls.js on 2 s segments made of
+// two stored ones, dash.js on a SegmentTimeline MPD. A test only; the page's rendition menu is the player page's (libs/media/player).
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { pollUntil, silentLogger } from '@livelab/service-kit';
@@ -19,7 +20,8 @@ let publisher: LadderPublisher;
 let browser: Browser;
 
 beforeAll(async () => {
-  packager = new Packager({ publishKey: KEY, logger: silentLogger(), stallTimeoutMs: 3000 });
+  // Fault URLs on: the stream shapes' MPDs and playlists are played here too (issue 18).
+  packager = new Packager({ publishKey: KEY, logger: silentLogger(), stallTimeoutMs: 3000, faults: { enabled: true } });
   const ports = await packager.start({ rtmpPort: 0, httpPort: 0, host: '127.0.0.1' });
   httpPort = ports.httpPort;
   publisher = new LadderPublisher({ rtmpBase: `rtmp://127.0.0.1:${ports.rtmpPort}/live`, key: KEY, stream: STREAM, rungs: SMALL_LADDER, audio: true });
@@ -65,6 +67,9 @@ async function playsAt(page: Page, height: number): Promise<void> {
   await page.waitForFunction((t) => (document.getElementById('v') as HTMLVideoElement).currentTime > t + 2, t0, { timeout: 30_000 });
 }
 
+// The standard playlists are played through a stream shape (issue 18): 2 s segments made of two stored ones (seg=2).
+const HLS_SOURCES = { standard: `/faults/shape,seg=2/live/${STREAM}/master.m3u8`, ll: `/live/${STREAM}/master-ll.m3u8` };
+
 it.each(['standard', 'll'] as const)('hls.js plays the %s multivariant playlist and switches to a pinned rung', async (mode) => {
   const page = await playerPage('hls.js/dist/hls.min.js');
   try {
@@ -77,7 +82,7 @@ it.each(['standard', 'll'] as const)('hls.js plays the %s multivariant playlist 
       hls.loadSource(src);
       hls.attachMedia(document.getElementById('v'));
       return parsed;
-    }, `/live/${STREAM}/${mode === 'll' ? 'master-ll.m3u8' : 'master.m3u8'}`);
+    }, HLS_SOURCES[mode]);
     expect(levels).toEqual([90, 144, 180]);
     await playsAt(page, 180);
     await page.evaluate(() => ((window as unknown as { hls: { currentLevel: number } }).hls.currentLevel = 0));
@@ -87,6 +92,10 @@ it.each(['standard', 'll'] as const)('hls.js plays the %s multivariant playlist 
     await page.close();
   }
 });
+
+// The standard MPD is played through a stream shape (issue 18): a SegmentTimeline (tmpl=timeline); /live/'s
+// number-based standard MPD is played by the page tests (apps/packager-e2e).
+const DASH_SOURCES = { standard: `/faults/shape,tmpl=timeline/live/${STREAM}/manifest.mpd`, ll: `/live/${STREAM}/manifest-ll.mpd` };
 
 it.each(['standard', 'll'] as const)('dash.js plays the %s MPD and switches to a pinned Representation', async (mode) => {
   const page = await playerPage('dashjs/dist/modern/umd/dash.all.min.js');
@@ -98,7 +107,7 @@ it.each(['standard', 'll'] as const)('dash.js plays the %s MPD and switches to a
       player.updateSettings({ streaming: { abr: { autoSwitchBitrate: { video: false } } } });
       player.on('error', (e: { error?: { message?: string } }) => w.errors.push(String(e.error?.message ?? 'error')));
       player.initialize(document.getElementById('v'), src, true);
-    }, `/live/${STREAM}/${mode === 'll' ? 'manifest-ll.mpd' : 'manifest.mpd'}`);
+    }, DASH_SOURCES[mode]);
     await playsAt(page, 180);
     await page.evaluate(() => (window as unknown as { player: { setRepresentationForTypeById: (t: string, id: string) => void } }).player.setRepresentationForTypeById('video', '2'));
     await playsAt(page, 90);

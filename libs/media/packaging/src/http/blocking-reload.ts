@@ -27,9 +27,10 @@ const one = (q: URLSearchParams, name: string): string | string[] | undefined =>
 
 /**
  * Checks a media playlist request's _HLS_msn/_HLS_part: a refusal, undefined when the playlist is to be sent now,
- * or what to wait for (up to three target durations).
+ * or what to wait for (up to three target durations). A stream shape's grouped view (cmaf/grouped-track.ts) is a
+ * snapshot: `current` makes it anew for each check, and `keyPrefix` keeps its waits apart from the stored numbering's.
  */
-export function blockingReload(query: URLSearchParams, t: Track, mode: Mode): Refusal | BlockingWait | undefined {
+export function blockingReload(query: URLSearchParams, t: Track, mode: Mode, current: () => Track = () => t, keyPrefix = ''): Refusal | BlockingWait | undefined {
   const fail = (status: number, error: string): Refusal => ({ status, error });
   const msnQ = one(query, '_HLS_msn');
   const partQ = one(query, '_HLS_part');
@@ -45,11 +46,11 @@ export function blockingReload(query: URLSearchParams, t: Track, mode: Mode): Re
   if (part !== undefined && msn === last.msn && part > last.part + ADVANCE_PART_LIMIT) {
     return fail(400, `_HLS_part=${part} is too far in the future (the playlist ends at part ${last.part} of ${last.msn})`);
   }
-  if (part === undefined) return { key: `msn:${t.id}:${msn}`, ready: () => (t.lastComplete()?.number ?? -1) >= msn };
+  if (part === undefined) return { key: `${keyPrefix}msn:${t.id}:${msn}`, ready: () => (current().lastComplete()?.number ?? -1) >= msn };
   return {
-    key: `part:${t.id}:${msn}:${part}`,
+    key: `${keyPrefix}part:${t.id}:${msn}:${part}`,
     ready: () => {
-      const l = lastListedPart(t);
+      const l = lastListedPart(current());
       return l.msn > msn || (l.msn === msn && l.part >= part);
     },
   };

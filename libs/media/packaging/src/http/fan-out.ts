@@ -26,6 +26,11 @@ export interface SegmentReader {
   bytes: number;
   lastAt: number;
   done: (bytes: number) => void;
+  /**
+   * Called instead of ending the answer when the segment completes (a stream shape's grouped segment goes on with its
+   * next stored segment); `done` is then not called.
+   */
+  then?: (bytes: number) => void;
 }
 
 export class StreamFanOut {
@@ -106,6 +111,10 @@ export class StreamFanOut {
         for (const c of seg.tail) {
           r.bytes += c.length;
           r.res.write(c);
+        }
+        if (r.then) {
+          r.then(r.bytes);
+          continue;
         }
       }
       r.res.end();

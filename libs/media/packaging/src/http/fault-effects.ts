@@ -7,7 +7,7 @@
 //
 // What a client can make us hold is bounded: every effect ends by FAULT_LIMITS (hang ≤ 30 s, stall ≤ 30 s, delay
 // ≤ 10 s, throttle ≥ 64 kbit/s) and a faulted answer is closed after MAX_FAULTED_MS whatever it is; at most
-// `maxFaulted` faulted requests are open at once (then 503). A shaped answer's queue holds references to the store's
+// `maxFaulted` faulted requests are open at once, at most `maxFaultedPerClient` of them one client's (then 503). A shaped answer's queue holds references to the store's
 // Buffers (never copies), so it costs at most one segment's bytes, and only while that answer lives.
 // Hand-written: no library shapes a node:http ServerResponse in place (throttle streams wrap a Readable, and our
 // answers are not streams).
@@ -18,6 +18,8 @@ import type { FaultEffect } from '@livelab/media-contract';
 export const MAX_FAULTED_MS = 60_000;
 /** Faulted requests open at once, by default. */
 export const DEFAULT_MAX_FAULTED = 256;
+/** Faulted requests one client may have open at once, by default (a share of DEFAULT_MAX_FAULTED). */
+export const DEFAULT_MAX_FAULTED_PER_CLIENT = 32;
 
 type DeliveryEffect = Extract<FaultEffect, { kind: 'delay' | 'throttle' | 'truncate' | 'stall' }>;
 

@@ -13,6 +13,7 @@ import {
   isStreamName,
   parseFaultRules,
   parseMediaFile,
+  shapeGrouping,
   splitFaultPath,
   splitMediaPath,
   type FaultRequest,
@@ -20,19 +21,21 @@ import {
   type FaultTarget,
   type StreamShape,
   type MediaFile,
+  type MediaGrouping,
   type MediaFileOf,
   type MediaKind,
 } from '@livelab/media-contract';
 import type { LiveTimeline, Segment, Track } from '../cmaf/cmaf-store';
+import { groupedSegment, groupTimeline, groupTrack } from '../cmaf/grouped-track';
 import { dashManifest, type MpdOptions } from '../manifests/dash-manifest';
-import { lastListedPart, mediaPlaylist, multivariantPlaylist, type PlaylistView } from '../manifests/hls-playlists';
+import { lastListedPart, mediaPlaylist, multivariantPlaylist, PLAYLIST_SEGMENTS, type PlaylistView } from '../manifests/hls-playlists';
 import type { LiveStream, MediaStore } from './live-stream';
 import { Admission, type AdmissionLimits, type Shed } from './admission';
 import { ADVANCE_PART_LIMIT, blockingReload, isRefusal } from './blocking-reload';
 import { clientKey, requestBaseUrl } from './client';
 import { answerPreflight, CORS_HEADERS } from './cors';
 import { StreamFanOut } from './fan-out';
-import { DEFAULT_MAX_FAULTED, isDeliveryEffect, MAX_FAULTED_MS, shapeResponse } from './fault-effects';
+import { DEFAULT_MAX_FAULTED, DEFAULT_MAX_FAULTED_PER_CLIENT, isDeliveryEffect, MAX_FAULTED_MS, shapeResponse } from './fault-effects';
 import { cacheControl, contentType } from './media-files';
 import type { ViewerTracker } from './viewers';
 
@@ -49,6 +52,8 @@ export interface MediaRoutesOptions {
   limits?: Partial<AdmissionLimits>;
   /** Faulted requests (/faults/…) open at once; past it they get 503 (DEFAULT_MAX_FAULTED). */
   maxFaulted?: number;
+  /** Faulted requests one client (clientKey: address + user agent) may have open at once; past it 503 (DEFAULT_MAX_FAULTED_PER_CLIENT). */
+  maxFaultedPerClient?: number;
 }
 
 /** One media request as the routes answer it (issue 16: one object instead of nine parameters). */
@@ -80,10 +85,19 @@ interface Faults {
   startedAt: number;
 }
 
+/** Segments listed (HLS) / the time-shift depth (DASH) of a grouped shape without window=: the stored window's seconds. */
+const groupedWindow = (g: MediaGrouping) => Math.max(1, Math.floor(PLAYLIST_SEGMENTS / g.segments));
+/** Keeps a grouped view's waits (blocking reloads, parts) apart from the stored numbering's. */
+const groupKey = (g: MediaGrouping) => `g${g.segments}c${g.chunks}-`;
+
 /** A stream shape's MPD options (the fields it leaves out stay as /live/ serves them). */
-function mpdShape(shape: StreamShape): Partial<MpdOptions> {
+function mpdShape(shape: StreamShape, chunkSeconds: number): Partial<MpdOptions> {
+  const group = shapeGrouping(shape);
+  const window = shape.window ?? (group ? groupedWindow(group) : undefined);
   return {
-    ...(shape.window !== undefined ? { timeShiftSegments: shape.window } : {}),
+    ...(window !== undefined ? { timeShiftSegments: window } : {}),
+    // LL-DASH with longer parts: a segment is announced P chunks after it starts (availabilityTimeOffset follows).
+    ...(group ? { group, chunkSeconds: chunkSeconds * group.chunks } : {}),
     ...(shape.utc !== undefined ? { utcScheme: shape.utc } : {}),
     ...(shape.template !== undefined ? { template: shape.template } : {}),
     ...(shape.atoMs !== undefined ? { availabilityTimeOffsetS: shape.atoMs / 1000 } : {}),
@@ -133,6 +147,8 @@ export class MediaRoutes {
     return this.faulted;
   }
   private faulted = 0;
+  /** Faulted requests open per client; an entry goes when its count does, so it holds at most maxFaulted keys. */
+  private readonly faultedBy = new Map<string, number>();
 
   /**
    * A request under /faults/<rules>/live/…: the rules are parsed (a bad one is a 400 naming it), then it is answered
@@ -147,13 +163,25 @@ export class MediaRoutes {
     if (!split) return this.error(res, 'invalid', 404, 'not found: fault URLs are /faults/<rules>/live/<stream>/<file>');
     const parsed = parseFaultRules(split.rulesText);
     if (!parsed.ok) return this.error(res, 'invalid', 400, parsed.error);
+    const retry = ['Retry-After', String(RETRY_AFTER_S)];
     if (this.faulted >= (this.opts.maxFaulted ?? DEFAULT_MAX_FAULTED)) {
-      return this.error(res, 'invalid', 503, `too many faulted requests open (${this.faulted}); retry in ${RETRY_AFTER_S} s`, ['Retry-After', String(RETRY_AFTER_S)]);
+      return this.error(res, 'invalid', 503, `too many faulted requests open (${this.faulted}); retry in ${RETRY_AFTER_S} s`, retry);
+    }
+    // One client cannot take every faulted slot: each has a share (a player has a few requests open; a flood has many).
+    const client = clientKey(req);
+    const mine = this.faultedBy.get(client) ?? 0;
+    const share = this.opts.maxFaultedPerClient ?? DEFAULT_MAX_FAULTED_PER_CLIENT;
+    if (mine >= share) {
+      return this.error(res, 'invalid', 503, `too many faulted requests open from this client (${mine}, at most ${share} each); retry in ${RETRY_AFTER_S} s`, retry);
     }
     this.faulted++;
+    this.faultedBy.set(client, mine + 1);
     const cap = setTimeout(() => res.destroy(), MAX_FAULTED_MS);
     res.once('close', () => {
       this.faulted--;
+      const left = (this.faultedBy.get(client) ?? 1) - 1;
+      if (left > 0) this.faultedBy.set(client, left);
+      else this.faultedBy.delete(client);
       clearTimeout(cap);
     });
     this.route(req, res, split.livePath, q < 0 ? '' : url.slice(q + 1), { rules: parsed.rules, shape: 'shape' in parsed ? parsed.shape : undefined, startedAt });
@@ -185,14 +213,19 @@ export class MediaRoutes {
     const head = req.method === 'HEAD';
     const send = (body: Buffer) => this.send(res, f.kind, body, head);
     const ctx: MediaRequest = { req, res, head, s, f, track, query, send, fail, shape: faults?.shape };
+    const group = 'group' in f ? f.group : undefined;
+    // A stream shape's grouped names (…-s2, …-c2): only behind a /faults/ prefix (/live/ serves the stored names alone).
+    if (group && !faults) return fail(404, 'grouped segment and part names are served under /faults/shape,seg=…,chunks=…/live/… only');
     if (faults && this.applyFault(ctx, faults)) return;
     if (f.kind === 'init' || f.kind === 'segment' || f.kind === 'part') this.opts.viewers.note(stream, client);
     switch (f.kind) {
       case 'init':
         return send(track?.init as Buffer);
       case 'part':
+        if (group) return this.serveGroupedPart(s, track as Track, f, group, send, fail);
         return this.servePart(s, track as Track, f, send, fail);
       case 'segment':
+        if (group) return this.serveGroupedSegment(res, head, s, track as Track, f, group, fail);
         return this.serveSegment(res, head, s, track as Track, f, fail);
     }
     const manifest = (tl: LiveTimeline) => this.serveManifest(ctx as MediaRequest & { f: ManifestFile }, tl);
@@ -232,11 +265,18 @@ export class MediaRoutes {
         if (f.kind !== 'init') number = f.number;
     }
     const q: FaultRequest = { target, track: 'track' in f ? f.track : undefined, number, part: f.kind === 'part' ? f.part : undefined, nowMs };
-    // A skip rule's number pattern picks the segments it skips, not the requests it applies to.
-    const rule = faults.rules.find((r) => faultMatches(r, r.effect.kind === 'skip' ? { ...q, number: undefined } : q));
+    // A skip rule's number pattern picks the segments it skips, not the requests it applies to. On an MPD (DASH has no
+    // EXT-X-GAP: a SegmentTimeline gap renumbers $Number$ after it — S@n is not read by dash.js 5.2) the segments it
+    // picks stay in the MPD's addressing and their requests are answered 404: what a player meets when one is lost.
+    const skipsSegment = (r: FaultRule) => target === 'segment' && r.on.includes('mpd') && faultMatches(r, { ...q, target: 'mpd' });
+    const rule = faults.rules.find((r) => (r.effect.kind === 'skip' ? skipsSegment(r) || faultMatches(r, { ...q, number: undefined }) : faultMatches(r, q)));
     if (!rule) return false;
     const e = rule.effect;
     this.opts.metrics.faults?.inc({ effect: e.kind });
+    if (e.kind === 'skip' && target === 'segment') {
+      ctx.fail(404, `fault injected: ${faultRuleText(rule)} (segment ${number} skipped: the MPD lists it, the server has none)`);
+      return true;
+    }
     switch (e.kind) {
       case 'status':
         ctx.fail(e.status, `fault injected: ${faultRuleText(rule)}`);
@@ -265,7 +305,11 @@ export class MediaRoutes {
   /** A multivariant or media playlist (maybe a blocking reload) or an MPD, rendered once per store version. */
   private serveManifest(ctx: MediaRequest & { f: ManifestFile }, tl: LiveTimeline): void {
     const { req, res, s, f, send, fail, query, shape } = ctx;
-    const view = shape ? { ...ctx.view, window: shape.window, pdt: shape.pdt } : ctx.view;
+    // A shape with seg=/chunks=: manifests are written from the grouped view of the store (cmaf/grouped-track.ts).
+    const group = shapeGrouping(shape);
+    const grouped = (t: Track) => (group ? groupTrack(t, group) : t);
+    const gtl = group ? groupTimeline(tl, group) : tl;
+    const view = shape ? { ...ctx.view, window: shape.window ?? (group ? groupedWindow(group) : undefined), pdt: shape.pdt, group } : ctx.view;
     const stream = s.name;
     const mode = f.mode;
     const fan = this.fanOut(s);
@@ -274,25 +318,27 @@ export class MediaRoutes {
       if (view?.asOfMs !== undefined && shape?.template !== 'timeline') {
         return fail(400, 'fault rules: stale on an MPD needs a SegmentTimeline (add the rule shape,tmpl=timeline): a number-based MPD lists no segments');
       }
-      if (shape?.nowMs !== undefined && shape.nowMs < tl.availabilityStart.getTime()) {
-        return fail(400, `fault rules: shape now=${shape.nowMs} is before this stream's availabilityStartTime (${tl.availabilityStart.toISOString()}, ${tl.availabilityStart.getTime()})`);
+      if (shape?.nowMs !== undefined && shape.nowMs < gtl.availabilityStart.getTime()) {
+        return fail(400, `fault rules: shape now=${shape.nowMs} is before this stream's availabilityStartTime (${gtl.availabilityStart.toISOString()}, ${gtl.availabilityStart.getTime()})`);
       }
       const base = this.opts.publicBaseUrl ?? requestBaseUrl(req);
       const opts = { mode, utcTimingUrl: `${base}${CLOCK_PATH}`, chunkSeconds: s.chunkSeconds, targetLatencyMs: this.opts.dashTargetLatencyMs, ladder: s.ladder };
       const stale = view?.asOfMs !== undefined ? { asOfMs: view.asOfMs, now: new Date(Math.max(view.asOfMs, tl.availabilityStart.getTime())) } : {};
-      const render = () => dashManifest(s.store.readyTracks(), tl, shape ? { ...opts, ...mpdShape(shape), ...stale } : opts);
+      const tracks = () => (group ? s.store.readyTracks().map(grouped) : s.store.readyTracks());
+      const render = () => dashManifest(tracks(), gtl, shape ? { ...opts, ...mpdShape(shape, s.chunkSeconds), ...stale } : opts);
       return send(shape ? Buffer.from(render()) : fan.manifest(`mpd:${mode}:${base}`, render));
     }
     // An HLS media playlist, maybe a blocking reload; a faulted one (view) is rendered for its request alone.
     const t = ctx.track as Track;
     // An ABR ladder's low-latency playlists report the other renditions (EXT-X-RENDITION-REPORT).
-    const reports: PlaylistView = s.ladder ? { renditionReports: s.store.readyTracks().filter((o) => o !== t) } : {};
+    const others = () => s.store.readyTracks().filter((o) => o !== t);
+    const reports = (): PlaylistView => (s.ladder ? { renditionReports: group ? others().map(grouped) : others() } : {});
     const playlist = () =>
-      view ? Buffer.from(mediaPlaylist(t, tl, mode, { ...reports, ...view })) : fan.manifest(`media:${t.id}:${mode}`, () => mediaPlaylist(t, tl, mode, reports));
-    const wait = query ? blockingReload(new URLSearchParams(query), t, mode) : undefined;
+      view ? Buffer.from(mediaPlaylist(grouped(t), gtl, mode, { ...reports(), ...view })) : fan.manifest(`media:${t.id}:${mode}`, () => mediaPlaylist(t, tl, mode, reports()));
+    const wait = query ? (group ? blockingReload(new URLSearchParams(query), grouped(t), mode, () => grouped(t), groupKey(group)) : blockingReload(new URLSearchParams(query), t, mode)) : undefined;
     if (!wait) return send(playlist());
     if (isRefusal(wait)) return fail(wait.status, wait.error);
-    fan.wait(wait.key, wait.ready, 3 * tl.targetDuration * 1000, (ok) => {
+    fan.wait(wait.key, wait.ready, 3 * gtl.targetDuration * 1000, (ok) => {
       if (res.destroyed) return;
       if (ok) return this.send(res, 'hls-media', playlist(), ctx.head, BLOCKING_RELOAD_HEADERS);
       if (s.store.isClosed) fail(404, `stream "${stream}" ended`);
@@ -342,6 +388,87 @@ export class MediaRoutes {
     if (t.segments.has(n)) return answer();
     const newest = t.inProgress()?.number ?? t.lastComplete()?.number ?? -Infinity;
     if (n > newest && n <= newest + 2) return this.fanOut(s).wait(`s:${t.id}:${n}`, () => t.segments.has(n), 3000, () => !res.destroyed && answer());
+    fail(404, 'no such segment');
+  }
+
+  /** A stream shape's grouped part (chunks stored chunks in a row): served when whole; the hinted one is waited for. */
+  private serveGroupedPart(s: LiveStream, t: Track, f: MediaFileOf<'part'>, g: MediaGrouping, send: (b: Buffer) => void, fail: (status: number, error: string) => void) {
+    const n = f.number;
+    const p = f.part;
+    const seg = () => groupedSegment(t, g, n, t);
+    const settled = () => {
+      const x = seg();
+      return !!x && (x.parts.length > p || x.complete);
+    };
+    const answer = () => {
+      const part = seg()?.parts[p];
+      if (part) send(part.data);
+      else fail(404, 'no such part');
+    };
+    if (settled()) return answer();
+    const last = lastListedPart(groupTrack(t, g));
+    const ahead = n === last.msn ? p - last.part : n === last.msn + 1 ? p + 1 : Infinity;
+    if (ahead > ADVANCE_PART_LIMIT) return fail(404, 'no such part');
+    this.fanOut(s).wait(`${groupKey(g)}p:${t.id}:${n}:${p}`, settled, 3000 * g.chunks, answer);
+  }
+
+  /**
+   * A stream shape's grouped segment k (stored segments k·N … k·N+N−1): complete, their bytes one after another with
+   * a Content-Length (no copy); in progress, sent with chunked transfer as the stored segments' parts arrive, one
+   * stored segment after the other (an LL-DASH player asks for it early).
+   */
+  private serveGroupedSegment(res: ServerResponse, head: boolean, s: LiveStream, t: Track, f: MediaFileOf<'segment'>, g: MediaGrouping, fail: (status: number, error: string) => void) {
+    const first = f.number * g.segments;
+    const stored = (i: number) => t.segments.get(first + i);
+    const fan = this.fanOut(s);
+    const answer = () => {
+      if (res.destroyed) return;
+      const members = Array.from({ length: g.segments }, (_, i) => stored(i));
+      if (!members[0]) return fail(404, 'no such segment');
+      if (members.every((m) => m?.complete)) {
+        const bodies = (members as Segment[]).map((m) => this.whole(m));
+        const length = bodies.reduce((n, b) => n + b.length, 0);
+        if (res.headersSent) return;
+        res.writeHead(200, [...(OK_HEADERS.get('segment') as string[]), 'Content-Length', String(length)]);
+        if (head) return void res.end();
+        for (const b of bodies.slice(0, -1)) res.write(b);
+        res.end(bodies.at(-1));
+        return this.count('segment', length);
+      }
+      res.writeHead(200, OK_HEADERS.get('segment') as string[]);
+      if (head) return void res.end();
+      let bytes = 0;
+      const finish = () => {
+        res.end();
+        this.count('segment', bytes);
+      };
+      const from = (i: number): void => {
+        if (res.destroyed) return;
+        if (i === g.segments) return finish();
+        const m = stored(i);
+        // The next stored segment is opened by its first chunk: wait for it as for the next segment.
+        if (!m) return fan.wait(`s:${t.id}:${first + i}`, () => t.segments.has(first + i), 3000, (ok) => (ok ? from(i) : finish()));
+        if (m.complete) {
+          const b = this.whole(m);
+          bytes += b.length;
+          res.write(b);
+          return from(i + 1);
+        }
+        for (const p of m.parts) {
+          bytes += p.data.length;
+          res.write(p.data);
+        }
+        const then = (b: number) => {
+          bytes = b;
+          from(i + 1);
+        };
+        fan.read(m, { res, sent: m.parts.length, bytes, lastAt: Date.now(), done: (b) => this.count('segment', b), then });
+      };
+      from(0);
+    };
+    if (stored(0)) return answer();
+    const newest = t.inProgress()?.number ?? t.lastComplete()?.number ?? -Infinity;
+    if (first > newest && first <= newest + 2) return fan.wait(`s:${t.id}:${first}`, () => t.segments.has(first), 3000, () => answer());
     fail(404, 'no such segment');
   }
 

@@ -2,7 +2,7 @@
 // SegmentTemplate. The low-latency variant follows the DASH-IF low-latency guideline (CMAF chunks over chunked
 // transfer): availabilityTimeOffset = segment − chunk duration, availabilityTimeComplete="false" (a segment may be
 // fetched while it is still being written), a ServiceDescription latency target and UTCTiming.
-import { DASH_INIT_TEMPLATE, DASH_MEDIA_TEMPLATE, type Mode, type UtcTimingChoice } from '@livelab/media-contract';
+import { DASH_INIT_TEMPLATE, dashMediaTemplate, type MediaGrouping, type Mode, type UtcTimingChoice } from '@livelab/media-contract';
 import { peakBitrate, zeroTime, type LiveTimeline, type Segment, type Track } from '../cmaf/cmaf-store';
 import type { TrackInfo } from '../cmaf/fmp4';
 import { frameRate } from './hls-playlists';
@@ -36,6 +36,11 @@ export interface MpdOptions {
    * $RepresentationID$ is the track; the audio keeps its own AdaptationSet.
    */
   ladder?: boolean;
+  /**
+   * A stream shape's longer segments: the tracks and timeline given are the grouped view (cmaf/grouped-track.ts) and
+   * the media template names the grouped segments.
+   */
+  group?: MediaGrouping;
 }
 
 const UTC_SCHEMES: Record<Exclude<UtcTimingChoice, 'none'>, string> = {
@@ -131,7 +136,7 @@ export function dashManifest(tracks: Track[], tl: LiveTimeline, opts: MpdOptions
         `presentationTimeOffset="${zeroTime(tl, t)}"`,
         `startNumber="${timeline?.startNumber ?? tl.firstNumber}"`,
         `initialization="${DASH_INIT_TEMPLATE}"`,
-        `media="${DASH_MEDIA_TEMPLATE}"`,
+        `media="${dashMediaTemplate(opts.group)}"`,
         ...(ll ? [`availabilityTimeOffset="${Number(ato.toFixed(3))}"`, 'availabilityTimeComplete="false"'] : []),
       ];
       if (!timeline) return [`${indent}<SegmentTemplate ${tmpl.join(' ')}/>`];

@@ -2,7 +2,7 @@
 // a multivariant playlist (video + an audio rendition group) and one media playlist per track. Standard playlists
 // list complete segments; low-latency ones add EXT-X-PART for the newest segments (one per ~200 ms fragment),
 // EXT-X-PART-INF, PART-HOLD-BACK and an EXT-X-PRELOAD-HINT for the part being made.
-import { initUri, mediaPlaylistUri, partUri, segmentUri, type Mode } from '@livelab/media-contract';
+import { initUri, mediaPlaylistUri, partUri, segmentUri, type MediaGrouping, type Mode } from '@livelab/media-contract';
 import { averageBitrate, peakBitrate, wallClockMs, type LiveTimeline, type Part, type Segment, type Track } from '../cmaf/cmaf-store';
 
 /** Segments listed in a media playlist. */
@@ -80,6 +80,11 @@ export interface PlaylistView {
   /** EXT-X-PROGRAM-DATE-TIME (a stream shape; default on). */
   pdt?: boolean;
   /**
+   * A stream shape's longer segments / parts: the track and timeline given are the grouped view
+   * (cmaf/grouped-track.ts) and the URIs are the grouped names.
+   */
+  group?: MediaGrouping;
+  /**
    * The presentation's other renditions (an ABR ladder's other rungs and its audio): a low-latency playlist reports
    * each one's newest segment and part (EXT-X-RENDITION-REPORT, rfc8216bis §4.4.5.4) so a player switching to it
    * can make its first request a blocking one.
@@ -122,18 +127,18 @@ export function mediaPlaylist(track: Track, tl: LiveTimeline, mode: Mode, view: 
   let start = 0;
   for (const s of listed) {
     const gap = view.gap?.(s.number) ?? false;
-    if (ll && !gap && end - start < PART_LISTING_TARGET_DURATIONS * tl.targetDuration - 1e-6) pushParts(lines, track, s);
+    if (ll && !gap && end - start < PART_LISTING_TARGET_DURATIONS * tl.targetDuration - 1e-6) pushParts(lines, track, s, view.group);
     start += s.durationS;
     if (gap) lines.push('#EXT-X-GAP');
-    lines.push(`#EXTINF:${dec(s.durationS)},`, segmentUri(track.id, s.number));
+    lines.push(`#EXTINF:${dec(s.durationS)},`, segmentUri(track.id, s.number, view.group));
   }
   if (ll) {
     let hint = { n: (listed.at(-1)?.number ?? tl.firstNumber - 1) + 1, part: 0 };
     if (current) {
-      pushParts(lines, track, current);
+      pushParts(lines, track, current, view.group);
       hint = { n: current.number, part: current.parts.length };
     }
-    lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${partUri(track.id, hint.n, hint.part)}"`);
+    lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${partUri(track.id, hint.n, hint.part, view.group)}"`);
     for (const other of view.renditionReports ?? []) {
       const last = lastListedPart(other);
       if (last.msn < 0) continue;
@@ -143,10 +148,10 @@ export function mediaPlaylist(track: Track, tl: LiveTimeline, mode: Mode, view: 
   return lines.join('\n') + '\n';
 }
 
-function pushParts(lines: string[], track: Track, s: Listed): void {
+function pushParts(lines: string[], track: Track, s: Listed, group?: MediaGrouping): void {
   for (const p of s.parts) {
     lines.push(
-      `#EXT-X-PART:DURATION=${dec(p.duration / track.timescale)},URI="${partUri(track.id, s.number, p.index)}"${p.independent ? ',INDEPENDENT=YES' : ''}`,
+      `#EXT-X-PART:DURATION=${dec(p.duration / track.timescale)},URI="${partUri(track.id, s.number, p.index, group)}"${p.independent ? ',INDEPENDENT=YES' : ''}`,
     );
   }
 }

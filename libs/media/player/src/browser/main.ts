@@ -207,10 +207,14 @@ function play(name: string, format: Format, mode: Mode, src?: string) {
       const err = (e as { error?: { message?: string; code?: number } }).error;
       showError(`DASH error: ${err?.message ?? err?.code ?? 'unknown'}`);
     });
+    // dash.js starts playback itself (autoplay): it must see the element's 'play' event, which it listens for only
+    // once the stream is set up — its MPD refresh (ManifestUpdater) waits for that event. A play() called here
+    // fired it too early: the MPD was never reloaded, harmless for a number-based MPD, fatal for a SegmentTimeline
+    // (playback stopped at the end of the first MPD's timeline, issue 18).
     player.initialize(video, url, true);
   }
   meter.start();
-  void video.play().catch(() => undefined);
+  if (format === 'hls') void video.play().catch(() => undefined);
 }
 
 function renderSelection() {
