@@ -161,7 +161,7 @@ describe('stream shapes', () => {
 
   it('name the bad part', () => {
     const err = (s: string) => (parseFaultRules(s) as { error: string }).error;
-    expect(err('shape,window=9')).toBe('fault rule 1 ("shape,window=9"): window=9 is out of range 1-8');
+    expect(err('shape,window=3601')).toBe('fault rule 1 ("shape,window=3601"): window=3601 is out of range 1-3600');
     expect(err('on=any,drop;shape,utc=ntp')).toMatch(/^fault rule 2 .*utc=ntp: expected one of http-iso, http-xsdate, head, direct, none$/);
     expect(err('shape,pdt=yes')).toMatch(/pdt=yes: expected 0 or 1/);
     expect(err('shape,status=404')).toMatch(/a shape takes window, pdt, tmpl, utc, ato, target, now; not status/);

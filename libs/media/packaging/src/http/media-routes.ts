@@ -83,7 +83,7 @@ interface Faults {
 /** A stream shape's MPD options (the fields it leaves out stay as /live/ serves them). */
 function mpdShape(shape: StreamShape): Partial<MpdOptions> {
   return {
-    ...(shape.window !== undefined ? { timeShiftSegments: shape.window } : {}),
+    ...(shape.window !== undefined ? { shapeWindow: shape.window } : {}),
     ...(shape.utc !== undefined ? { utcScheme: shape.utc } : {}),
     ...(shape.template !== undefined ? { template: shape.template } : {}),
     ...(shape.atoMs !== undefined ? { availabilityTimeOffsetS: shape.atoMs / 1000 } : {}),
@@ -105,7 +105,6 @@ const ERROR_HEADERS = [...CORS_HEADERS, 'Content-Type', 'application/json; chars
 export class MediaRoutes {
   readonly admission: Admission;
   private readonly fanOuts = new WeakMap<MediaStore, StreamFanOut>();
-  private readonly wholeSegments = new WeakMap<Segment, Buffer>();
 
   constructor(private readonly opts: MediaRoutesOptions) {
     this.admission = new Admission({ maxViewers: opts.limits?.maxViewers ?? Infinity, maxInFlight: opts.limits?.maxInFlight ?? Infinity });
@@ -345,11 +344,9 @@ export class MediaRoutes {
     fail(404, 'no such segment');
   }
 
-  /** A complete segment's bytes as one Buffer, concatenated once for every viewer. */
+  /** A complete segment's bytes as one Buffer: the store joined them once when it completed (Segment.seal). */
   private whole(seg: Segment): Buffer {
-    let b = this.wholeSegments.get(seg);
-    if (!b) this.wholeSegments.set(seg, (b = Buffer.concat(seg.chunks())));
-    return b;
+    return seg.data ?? Buffer.concat(seg.chunks());
   }
 
   private send(res: ServerResponse, kind: MediaKind, body: Buffer, head: boolean, headers = OK_HEADERS.get(kind) as string[]): void {
