@@ -231,7 +231,11 @@ export class Packager {
       }));
       l.on('live', () => this.updateLiveGauge());
       l.on('change', () => this.m.ladderRungs.set({ stream }, l.members().filter((m) => m.rung.kind === 'video').length));
-      l.on('refused', () => this.m.ladderRefused.inc({ stream }));
+      l.on('refused', (publishName: string, reason: string) => {
+        this.m.ladderRefused.inc({ stream });
+        // Its publisher would go on sending into nothing: cut it, with the reason (its restart is judged afresh).
+        this.ingest.dropPublish(publishName, `rung refused from the ladder: ${reason}`);
+      });
       this.ladders.set(stream, l);
     }
     this.m.publishes.inc();
