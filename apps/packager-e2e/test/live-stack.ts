@@ -30,8 +30,9 @@ export async function startLiveStack(
 export async function startLadderStack(
   stream: string,
   publishKey: string,
+  opts: { faults?: boolean } = {},
 ): Promise<{ packager: Packager; publisher: TestSignalPublisher; httpPort: number; base: string }> {
-  const packager = new Packager({ publishKey, logger: silentLogger(), pageRouter: playerRouter() });
+  const packager = new Packager({ publishKey, logger: silentLogger(), pageRouter: playerRouter(), faults: { enabled: opts.faults ?? false } });
   const ports = await packager.start({ rtmpPort: 0, httpPort: 0, host: '127.0.0.1' });
   const publisher = new TestSignalPublisher({
     streams: [

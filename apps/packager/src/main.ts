@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError, configOrExit, createLogger, env, installGracefulShutdown, loadConfig, secretOrFile } from '@livelab/service-kit';
 import { checkFfmpeg } from '@livelab/media-ffmpeg';
-import { DEFAULT_DASH_TARGET_LATENCY_MS, DEFAULT_RTMP_LIMITS, Packager } from '@livelab/media-packaging';
+import { DVR_WINDOW_S } from '@livelab/media-contract';
+import { DEFAULT_DASH_TARGET_LATENCY_MS, DEFAULT_RTMP_LIMITS, DEFAULT_STORE_MAX_BYTES, Packager } from '@livelab/media-packaging';
 import { playerRouter } from '@livelab/media-player';
 
 const schema = z.object({
@@ -19,6 +20,10 @@ const schema = z.object({
   // A mounted Secret file holding the key instead (Kubernetes): either this or PUBLISH_KEY.
   PUBLISH_KEY_FILE: env.optionalString(),
   DASH_TARGET_LATENCY_MS: env.int(DEFAULT_DASH_TARGET_LATENCY_MS, { min: 200, max: 30_000 }),
+  // The time-shift (DVR) window: seconds of each stream kept and listed (README: DVR window).
+  DVR_WINDOW_S: env.int(DVR_WINDOW_S.default, { min: DVR_WINDOW_S.min, max: DVR_WINDOW_S.max }),
+  // Byte budget of each publish's store (a stream, or one rung of a ladder): past it the window shortens.
+  DVR_MAX_BYTES: env.int(DEFAULT_STORE_MAX_BYTES, { min: 4 * 1024 * 1024, max: 4 * 1024 * 1024 * 1024 }),
   PUBLIC_BASE_URL: z.url({ message: 'expected an absolute URL like http://10.0.0.50:8080' }).optional(),
   // What an RTMP peer may make the packager hold, and for how long (README: RTMP limits).
   RTMP_HANDSHAKE_TIMEOUT_MS: env.int(DEFAULT_RTMP_LIMITS.handshakeTimeoutMs, { min: 100, max: 60_000 }),
@@ -62,6 +67,7 @@ async function main() {
     publicBaseUrl: config.PUBLIC_BASE_URL?.replace(/\/$/, ''),
     dashTargetLatencyMs: config.DASH_TARGET_LATENCY_MS,
     faults: { enabled: config.FAULTS_ENABLED, maxInFlight: config.FAULTS_MAX_IN_FLIGHT, maxPerClient: config.FAULTS_MAX_PER_CLIENT },
+    dvr: { windowSeconds: config.DVR_WINDOW_S, maxBytes: config.DVR_MAX_BYTES },
     limits: { maxViewers: config.MAX_VIEWERS || Infinity, maxInFlight: config.MAX_IN_FLIGHT || Infinity },
     rtmpLimits: {
       handshakeTimeoutMs: config.RTMP_HANDSHAKE_TIMEOUT_MS,

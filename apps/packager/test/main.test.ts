@@ -19,6 +19,7 @@ describe('packager configuration', () => {
     [{ RTMP_MAX_MEDIA_BYTES: '99999999' }, /^packager: invalid RTMP_MAX_MEDIA_BYTES="99999999": must be <= 16777215$/],
     [{ HTTP_PORT: '8090', PROBE_PORT: '8090' }, /^packager: invalid PROBE_PORT=8090: must differ from HTTP_PORT$/],
     [{ MAX_VIEWERS: 'lots' }, /^packager: invalid MAX_VIEWERS="lots": expected an integer$/],
+    [{ DVR_WINDOW_S: '5' }, /^packager: invalid DVR_WINDOW_S="5": must be >= 6$/],
   ])('%j stops the start with one clear line', (env, message) => {
     const r = run(env);
     expect(r.status).toBe(2);

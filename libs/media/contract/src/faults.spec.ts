@@ -164,7 +164,7 @@ describe('stream shapes', () => {
 
   it('name the bad part', () => {
     const err = (s: string) => (parseFaultRules(s) as { error: string }).error;
-    expect(err('shape,window=9')).toBe('fault rule 1 ("shape,window=9"): window=9 is out of range 1-8');
+    expect(err('shape,window=3601')).toBe('fault rule 1 ("shape,window=3601"): window=3601 is out of range 1-3600');
     expect(err('on=any,drop;shape,utc=ntp')).toMatch(/^fault rule 2 .*utc=ntp: expected one of http-iso, http-xsdate, head, direct, none$/);
     expect(err('shape,pdt=yes')).toMatch(/pdt=yes: expected 0 or 1/);
     expect(err('shape,status=404')).toMatch(/a shape takes window, pdt, tmpl, utc, ato, target, now, seg, chunks; not status/);
@@ -172,7 +172,7 @@ describe('stream shapes', () => {
     expect(err('shape,ato=1000')).toMatch(/ato=1000 is out of range 1-999/);
     expect(err('shape,seg=5')).toBe('fault rule 1 ("shape,seg=5"): seg=5 is out of range 1-4');
     expect(err('shape,chunks=0')).toMatch(/chunks=0 is out of range 1-4$/);
-    expect(err('shape,window=5,seg=2')).toBe('fault rule 1 ("shape,window=5,seg=2"): window=5 with seg=2 is 10 stored segments; the store keeps 8');
+    expect(err('shape,window=2000,seg=2')).toBe('fault rule 1 ("shape,window=2000,seg=2"): window=2000 with seg=2 is 4000 stored segments; the longest DVR window is 3600');
   });
 
   it('give the grouping of a shape (none for the stored one)', () => {

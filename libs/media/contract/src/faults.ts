@@ -19,18 +19,20 @@
 //           stall=<ms>[,after=<bytes>] | drop | stale=<s> | skip
 //
 // A stream shape (livesim2-style, at most one per URL, applies to every manifest the player reads through the prefix):
-//   shape,window=<1-8>,pdt=<0|1>,tmpl=<number|timeline>,utc=<http-iso|http-xsdate|head|direct|none>,ato=<ms>,
+//   shape,window=<1-3600>,pdt=<0|1>,tmpl=<number|timeline>,utc=<http-iso|http-xsdate|head|direct|none>,ato=<ms>,
 //         target=<ms>,now=<epoch ms>,seg=<1-4>,chunks=<1-4>
-// (window: segments an HLS playlist lists and the MPD's time-shift depth; pdt: HLS PROGRAM-DATE-TIME; utc: the MPD's
+// (window: at most this many of the segments the stream's DVR window offers (live-window.ts shapedWindow), in the HLS
+// playlist and the MPD's time-shift depth; pdt: HLS PROGRAM-DATE-TIME; utc: the MPD's
 // UTCTiming scheme; tmpl: the MPD's SegmentTemplate with @duration ($Number$) or a SegmentTimeline; ato: the LL MPD's availabilityTimeOffset; target: the LL MPD's service-description latency;
 // now: a fixed MPD publishTime, for deterministic tests; seg: segments of that many stored (1 s) segments in a row,
-// window × seg at most 8; chunks: LL-HLS parts of that many stored (200 ms) chunks — media-files.ts MediaGrouping).
+// window × seg at most the longest DVR window; chunks: LL-HLS parts of that many stored (200 ms) chunks — media-files.ts MediaGrouping).
 //
 // An object's number is its segment number for segments and parts, _HLS_msn for a blocking reload, and the wall-clock
 // second for everything else (manifests and init segments have no number; every=10 on a playlist is one second in ten).
 // Browser-safe: no Node imports.
 import { LADDER_AUDIO_TRACK, MAX_RUNGS } from './ladder-names';
 import { MAX_GROUPED_CHUNKS, MAX_GROUPED_SEGMENTS, type MediaGrouping } from './media-files';
+import { MAX_WINDOW_SEGMENTS } from './live-window';
 import { LIVE_PATH } from './media-paths';
 
 export const FAULTS_PATH = '/faults';
@@ -113,7 +115,10 @@ export type UtcTimingChoice = (typeof UTC_TIMING_CHOICES)[number];
 
 /** How the manifests read through a fault URL are shaped (each field absent: as /live/ serves it). */
 export interface StreamShape {
-  /** Segments an HLS media playlist lists; the MPD's timeShiftBufferDepth in segments. */
+  /**
+   * At most this many of the segments the stream offers (its DVR window, live-window.ts `shapedWindow`): what an HLS
+   * media playlist lists, the MPD's timeShiftBufferDepth in segments.
+   */
   window?: number;
   /** HLS EXT-X-PROGRAM-DATE-TIME. */
   pdt?: boolean;
@@ -139,8 +144,8 @@ export function shapeGrouping(shape: StreamShape | undefined): MediaGrouping | u
   return segments > 1 || chunks > 1 ? { segments, chunks } : undefined;
 }
 
-/** Bounds of a shape: the store keeps 8 complete segments of 1 s. */
-export const SHAPE_LIMITS = { window: 8, atoMs: 999, minTargetMs: 200, maxTargetMs: 30_000, segments: MAX_GROUPED_SEGMENTS, chunks: MAX_GROUPED_CHUNKS } as const;
+/** Bounds of a shape: `window` up to the longest DVR window (a shorter one caps it: live-window.ts). */
+export const SHAPE_LIMITS = { window: MAX_WINDOW_SEGMENTS, atoMs: 999, minTargetMs: 200, maxTargetMs: 30_000, segments: MAX_GROUPED_SEGMENTS, chunks: MAX_GROUPED_CHUNKS } as const;
 
 export type FaultParse = { ok: true; rules: FaultRule[]; shape?: StreamShape } | { ok: false; error: string };
 
@@ -185,7 +190,7 @@ function parseShape(fields: Map<string, string | undefined>): StreamShape {
     else if (key === 'chunks') shape.chunks = int('chunks', v, 1, SHAPE_LIMITS.chunks);
   }
   if (shape.window !== undefined && shape.segments !== undefined && shape.window * shape.segments > SHAPE_LIMITS.window) {
-    throw new Bad(`window=${shape.window} with seg=${shape.segments} is ${shape.window * shape.segments} stored segments; the store keeps ${SHAPE_LIMITS.window}`);
+    throw new Bad(`window=${shape.window} with seg=${shape.segments} is ${shape.window * shape.segments} stored segments; the longest DVR window is ${SHAPE_LIMITS.window}`);
   }
   return shape;
 }

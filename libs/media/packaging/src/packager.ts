@@ -6,12 +6,12 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type express from 'express';
 import { closeServer, createMetricsRegistry, HealthState, listen, type Logger, type Registry } from '@livelab/service-kit';
-import { parsePublishName, streamUrls, type Rung, type RungSummary, type StreamSummary } from '@livelab/media-contract';
+import { DVR_WINDOW_S, dvrWindowSegments, parsePublishName, streamUrls, type Rung, type RungSummary, type StreamSummary } from '@livelab/media-contract';
 import { warmUpFfmpeg } from '@livelab/media-ffmpeg';
 import { RtmpIngest, type PublishInfo } from './ingest/rtmp-ingest';
 import type { RtmpLimits } from './ingest/rtmp-guard';
 import { StreamPackager } from './remux/stream-packager';
-import { CmafStore } from './cmaf/cmaf-store';
+import { CmafStore, DEFAULT_STORE_MAX_BYTES, type CmafStoreOptions } from './cmaf/cmaf-store';
 import { firstSegmentNumber } from './cmaf/segment-numbers';
 import { CmafUploadServer } from './cmaf/cmaf-upload-server';
 import { MediaRoutes } from './http/media-routes';
@@ -39,7 +39,16 @@ export interface PackagerOptions {
   limits?: Partial<AdmissionLimits>;
   /** Fault injection (/faults/<rules>/live/…, docs/faults.md); off by default: /faults/ is then a 404 naming FAULTS_ENABLED. */
   faults?: { enabled: boolean; maxInFlight?: number; maxPerClient?: number };
+  /**
+   * The time-shift (DVR) window: seconds each stream keeps and lists (DVR_WINDOW_S in @livelab/media-contract,
+   * default 30), and the byte budget of each publish's store (a single stream, or one rung of a ladder;
+   * DEFAULT_STORE_MAX_BYTES) that shortens the window before memory grows.
+   */
+  dvr?: { windowSeconds?: number; maxBytes?: number };
 }
+
+/** Nominal segment duration of the remux, s (cmafPackagingJob's default). */
+const SEGMENT_SECONDS = 1;
 
 export class Packager {
   readonly health = new HealthState();
@@ -63,8 +72,14 @@ export class Packager {
   private stopping = false;
   private readonly m: PackagerMetrics;
   private readonly media: MediaRoutes;
+  /** Every publish's store: the DVR window and the byte budget. */
+  private readonly storeOptions: Pick<CmafStoreOptions, 'windowSegments' | 'maxBytes'>;
 
   constructor(private readonly opts: PackagerOptions) {
+    this.storeOptions = {
+      windowSegments: dvrWindowSegments(opts.dvr?.windowSeconds ?? DVR_WINDOW_S.default, SEGMENT_SECONDS),
+      maxBytes: opts.dvr?.maxBytes ?? DEFAULT_STORE_MAX_BYTES,
+    };
     this.registry = opts.registry ?? createMetricsRegistry('packager');
     this.m = createPackagerMetrics(this.registry, {
       ingestBytes: () => this.ingest?.bytesIn() ?? 0,
@@ -187,7 +202,7 @@ export class Packager {
     await this.endStream(p.name); // a leftover from an earlier publish of the same name
     this.m.publishes.inc();
     // Segment numbers count from the publish time so a republished name never reuses a cached URL (segment-numbers.ts).
-    const store = new CmafStore({ firstNumber: firstSegmentNumber(p.since.getTime(), this.usedNumbers.get(p.name)) });
+    const store = new CmafStore({ ...this.storeOptions, firstNumber: firstSegmentNumber(p.since.getTime(), this.usedNumbers.get(p.name)) });
     const stream = this.newRemux(p.name, store);
     stream.on('live', () => this.updateLiveGauge());
     this.streams.set(p.name, stream);
@@ -210,13 +225,18 @@ export class Packager {
       const l = (ladder = new Ladder({
         name: stream,
         firstNumber: firstSegmentNumber(p.since.getTime(), this.usedNumbers.get(stream)),
+        storeOptions: this.storeOptions,
         logger: this.opts.logger.child({ stream }),
         startRemux: (publishName, r, store) => this.newRemux(publishName, store, r.kind),
         stopRemux: (publishName, remux) => this.stopRemux(publishName, remux),
       }));
       l.on('live', () => this.updateLiveGauge());
       l.on('change', () => this.m.ladderRungs.set({ stream }, l.members().filter((m) => m.rung.kind === 'video').length));
-      l.on('refused', () => this.m.ladderRefused.inc({ stream }));
+      l.on('refused', (publishName: string, reason: string) => {
+        this.m.ladderRefused.inc({ stream });
+        // Its publisher would go on sending into nothing: cut it, with the reason (its restart is judged afresh).
+        this.ingest.dropPublish(publishName, `rung refused from the ladder: ${reason}`);
+      });
       this.ladders.set(stream, l);
     }
     this.m.publishes.inc();

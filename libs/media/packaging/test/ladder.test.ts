@@ -21,6 +21,7 @@ const STREAM = 'ladder-test';
 let packager: Packager;
 let rtmpBase: string;
 const publishers: LadderPublisher[] = [];
+let offGrid: LadderPublisher;
 
 const get = (file: string) => request(packager.app).get(`/live/${STREAM}/${file}`).buffer(true);
 const listing = async () => ((await request(packager.app).get('/api/streams')).body.streams as StreamSummary[]).find((s) => s.name === STREAM);
@@ -56,7 +57,8 @@ beforeAll(async () => {
   // Then an off-grid rung 3 (keyframes at n + 0.5 s on the same clock), once the grid is anchored by the top rung.
   // Its clock starts at the ladder's newest media time (whole seconds): the encoder may run behind the wall clock here.
   const newest = await segmentStart(0, (await listedNumbers(0)).at(-1) as number);
-  publishers.push(new LadderPublisher({ rtmpBase, key: KEY, stream: STREAM, rungs: [{ index: 3, width: 160, height: 90, kbps: 100, offGrid: true }], tsOffsetS: Math.ceil(newest.seconds) + 1 }));
+  offGrid = new LadderPublisher({ rtmpBase, key: KEY, stream: STREAM, rungs: [{ index: 3, width: 160, height: 90, kbps: 100, offGrid: true }], tsOffsetS: Math.ceil(newest.seconds) + 1 });
+  publishers.push(offGrid);
   await pollUntil('rung 3 refused', async () => refusedMetric.test((await request(packager.app).get('/metrics')).text), 45_000);
   await pollUntil('the ladder listed with rungs 0, 1, 2 again', async () => (await rungsListed()).join() === '0,1,2', 10_000);
 });
@@ -157,6 +159,10 @@ describe('an ABR ladder published as one RTMP stream per rung', () => {
     const res = await get('media_3.m3u8').expect(404);
     expect(res.body.error).toMatch(/no track 3/);
     expect(await rungsListed()).not.toContain(3);
+    // Its publish is dropped (the RTMP connection cut, with the reason logged): the publisher sees it and ends —
+    // a restart of it puts it back on the grid.
+    await pollUntil('the off-grid publisher to see its connection dropped', async () => offGrid.proc.exitCode !== null || offGrid.proc.signalCode !== null, 10_000);
+    expect(offGrid.proc.signalCode).toBeNull(); // it ended by itself (stop() was not called)
   });
 
   it('drops a rung that unpublishes within a few seconds (its files 404) and takes it back, aligned, when it returns', async () => {

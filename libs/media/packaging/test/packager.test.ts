@@ -152,7 +152,12 @@ describe('packager with a live publisher', () => {
   });
 
   it('refuses a publisher with a wrong key: no stream, no files, the live stream plays on', async () => {
-    const seqBefore = Number(parseMediaPlaylist((await request(packager.app).get('/live/good-stream/media_0.m3u8')).text).playlist.mediaSequenceBase);
+    // The newest listed segment (the first listed stays put until the DVR window has filled).
+    const newest = async () => {
+      const pl = parseMediaPlaylist((await request(packager.app).get('/live/good-stream/media_0.m3u8')).text);
+      return Number(pl.playlist.mediaSequenceBase) + pl.segments.length - 1;
+    };
+    const seqBefore = await newest();
     const intruder = publish('intruder', 'wrong-key');
     const hijack = publish('good-stream', 'wrong-key');
     const [a, b] = await Promise.all([intruder.start(), hijack.start()]);
@@ -160,10 +165,7 @@ describe('packager with a live publisher', () => {
     expect(b.code).not.toBe(0);
     expect((await listed()).map((s) => s.name)).toEqual(['good-stream']);
     await request(packager.app).get('/live/intruder/master.m3u8').expect(404);
-    await pollUntil('the good stream to keep advancing', async () => {
-      const seq = Number(parseMediaPlaylist((await request(packager.app).get('/live/good-stream/media_0.m3u8')).text).playlist.mediaSequenceBase);
-      return seq >= seqBefore + 2;
-    });
+    await pollUntil('the good stream to keep advancing', async () => (await newest()) >= seqBefore + 2);
     const metrics = await request(packager.app).get('/metrics');
     expect(metrics.text).toMatch(/livelab_packager_refused_total\{kind="publish",service="packager"\} 2/);
     expect(metrics.text).toMatch(/livelab_packager_live_streams\{service="packager"\} 1/);

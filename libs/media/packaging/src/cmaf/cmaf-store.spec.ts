@@ -11,9 +11,11 @@ import {
   type CmafFiles,
   FIXTURE_ENCODE_TIMEOUT_MS,
 } from '../../test/cmaf-fixtures';
+import fc from 'fast-check';
 import {
   averageBitrate,
   CmafStore,
+  SPARE_SEGMENTS,
   peakBitrate,
   wallClockMs,
   zeroTime,
@@ -37,6 +39,9 @@ afterEach(() => jest.useRealTimers());
 const seg = (track: number, i: number) => files.segments.get(track)?.[i] as Buffer;
 const frags = (track: number, i: number) => fragmentsOf(seg(track, i), info.get(track) as TrackInfo);
 const joined = (s: Segment) => Buffer.concat(s.chunks());
+/** Bytes held, counted afresh (init + every segment): what CmafStore.bytes() keeps up to date. */
+const heldBytes = (store: CmafStore) =>
+  store.readyTracks().reduce((n, t) => n + (t.init?.length ?? 0) + [...t.segments.values()].reduce((m, s) => m + s.bytes, 0), 0);
 
 function newStore(opts?: ConstructorParameters<typeof CmafStore>[0]): CmafStore {
   const store = new CmafStore(opts);
@@ -149,20 +154,25 @@ describe('CmafStore: parts and segments', () => {
     expect(store.videoTrack()?.id).toBe(VIDEO);
   });
 
-  it('keeps windowSegments complete segments plus the one in progress', () => {
+  it('keeps the window (windowSegments) and SPARE_SEGMENTS complete segments, plus the one in progress', () => {
+    expect(SPARE_SEGMENTS).toBe(2);
     const store = newStore({ windowSegments: 2 });
-    for (let i = 0; i < 5; i++) upload(store, VIDEO, i + 1, seg(VIDEO, i));
+    for (let i = 0; i < 6; i++) upload(store, VIDEO, i + 1, seg(VIDEO, i));
     const track = store.track(VIDEO) as Track;
-    expect(track.ordered().map((s) => s.number)).toEqual([3, 4, 5]);
-    const sink = store.openSegment(VIDEO, 6);
-    sink.write(Buffer.from(seg(VIDEO, 5).subarray(0, frags(VIDEO, 5)[0].end)));
+    // Between two segments the slot of the one in progress still holds the oldest.
+    expect(track.ordered().map((s) => s.number)).toEqual([2, 3, 4, 5, 6]);
+    expect(track.window).toBe(2); // what the manifests offer: the newest 2
+    const sink = store.openSegment(VIDEO, 7);
+    sink.write(Buffer.from(seg(VIDEO, 0).subarray(0, frags(VIDEO, 0)[0].end)));
     expect(track.ordered().map((s) => [s.number, s.complete])).toEqual([
+      [3, true],
       [4, true],
       [5, true],
-      [6, false],
+      [6, true],
+      [7, false],
     ]);
     sink.end();
-    expect(track.ordered().map((s) => s.number)).toEqual([4, 5, 6]);
+    expect(track.ordered().map((s) => s.number)).toEqual([3, 4, 5, 6, 7]);
     // Each track has its own window.
     upload(store, AUDIO, 1, seg(AUDIO, 0));
     expect(
@@ -171,6 +181,82 @@ describe('CmafStore: parts and segments', () => {
         ?.ordered()
         .map((s) => s.number),
     ).toEqual([1]);
+    // The bytes held follow what is kept.
+    expect(store.bytes()).toBe(heldBytes(store));
+  });
+
+  it('joins a complete segment into one Buffer, its parts views of it', () => {
+    const store = newStore();
+    upload(store, VIDEO, 1, seg(VIDEO, 0));
+    const s = store.track(VIDEO)?.segments.get(1) as Segment;
+    expect(s.data?.equals(seg(VIDEO, 0))).toBe(true);
+    expect(s.chunks()).toEqual([s.data]);
+    for (const p of s.parts) expect(p.data.buffer).toBe(s.data?.buffer);
+    expect(Buffer.concat(s.parts.map((p) => p.data)).equals(seg(VIDEO, 0))).toBe(true);
+  });
+
+  describe('the byte budget (maxBytes)', () => {
+    const biggest = () => Math.max(...[0, 1, 2, 3, 4, 5].map((i) => seg(VIDEO, i).length));
+
+    it('trims the oldest segments first and shortens the window, and lengthens it again when the bitrate falls', () => {
+      const budget = 7 * biggest();
+      const store = newStore({ windowSegments: 12, maxBytes: budget });
+      expect(store.maxSegmentBytes).toBe(Math.floor(budget / 4));
+      for (let i = 0; i < 18; i++) upload(store, VIDEO, i + 1, seg(VIDEO, i % 6));
+      const track = store.track(VIDEO) as Track;
+      expect(store.bytes()).toBeLessThanOrEqual(budget);
+      const held = track.ordered().map((s) => s.number);
+      expect(held.at(-1)).toBe(18); // the newest stay
+      expect(held.length).toBeGreaterThanOrEqual(4);
+      expect(held.length).toBeLessThan(12);
+      expect(track.budgetTrimmed).toBe(true);
+      expect(track.window).toBe(held.length - SPARE_SEGMENTS);
+      // A lower bitrate (segments of one small fragment): the window grows back to the whole DVR window.
+      const small = Buffer.from(seg(VIDEO, 1).subarray(frags(VIDEO, 1).at(-1)?.start, frags(VIDEO, 1).at(-1)?.end));
+      expect(small.length * 15).toBeLessThan(budget);
+      for (let n = 19; n < 19 + 15; n++) upload(store, VIDEO, n, small);
+      expect(track.budgetTrimmed).toBe(false);
+      expect(track.window).toBe(12);
+      expect(track.completeCount()).toBe(12 + SPARE_SEGMENTS + 1); // between segments: the in-progress slot too
+      expect(store.bytes()).toBe(heldBytes(store));
+    });
+
+    it('a hostile bitrate: a segment over a quarter of the budget is cut off, and the store never holds more than its budget', () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 4 * biggest(), max: 20 * biggest() }),
+          fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 1, max: 6 })), { minLength: 1, maxLength: 25 }),
+          (budget, plan) => {
+            const store = newStore({ windowSegments: 8, maxBytes: budget });
+            let n = 0;
+            for (const [i, copies] of plan) {
+              // One segment of `copies` times the fixture segment's fragments (a bitrate up to 6x): its parts in order.
+              const sink = store.openSegment(VIDEO, ++n);
+              let cut = false;
+              try {
+                for (let c = 0; c < copies; c++) {
+                  sink.write(Buffer.from(seg(VIDEO, i)));
+                  expect(store.bytes()).toBeLessThanOrEqual(budget);
+                }
+              } catch (e) {
+                cut = true;
+                expect((e as Error).message).toMatch(/exceeds \d+ bytes \(a quarter of the store's byte budget\)/);
+              }
+              sink.end();
+              expect(cut).toBe(copies * seg(VIDEO, i).length > store.maxSegmentBytes);
+              expect(store.bytes()).toBeLessThanOrEqual(budget);
+              expect(store.bytes()).toBe(heldBytes(store));
+              const t = store.track(VIDEO) as Track;
+              const complete = t.completeCount();
+              expect(t.window).toBeGreaterThanOrEqual(1);
+              expect(t.window).toBeLessThanOrEqual(8);
+              if (t.budgetTrimmed) expect(t.window).toBe(Math.min(8, Math.max(1, complete - SPARE_SEGMENTS)));
+            }
+          },
+        ),
+        { seed: 1717, numRuns: 60 },
+      );
+    });
   });
 
   it('numbers segments from firstNumber', () => {

@@ -1,8 +1,11 @@
 // One live stream's media in memory: per track its init segment and a bounded window of CMAF segments, each
 // made of parts (one `moof`+`mdat` fragment each, ~200 ms) as the remux uploads them. Both low-latency and
-// standard HLS/DASH are served from here; nothing touches the disk. Readers wait on `waitFor` and are woken on
+// standard HLS/DASH are served from here; nothing touches the disk. The window is the packager's time-shift (DVR)
+// window (DVR_WINDOW_S, @livelab/media-contract live-window.ts) plus SPARE_SEGMENTS, under a byte budget per store
+// (`maxBytes`) that trims the oldest segments first: what a publisher can make us hold is bounded whatever its bitrate. Readers wait on `waitFor` and are woken on
 // every new part, so a blocked playlist request or an in-progress segment download moves the moment data lands.
 import { EventEmitter } from 'node:events';
+import { DVR_WINDOW_S, dvrWindowSegments } from '@livelab/media-contract';
 import { BoxSplitter, parseInitSegment, parseMoof, type TrackInfo } from './fmp4';
 import { highestSegmentNumber } from './segment-numbers';
 import { ReadyWaiters } from './ready-waiters';
@@ -31,6 +34,8 @@ export class Segment {
   bytes = 0;
   /** Boxes after the last mdat (rare): sent at the end of the segment. */
   tail: Buffer[] = [];
+  /** Once complete: the whole segment as one Buffer (its parts' `data` are views into it: no copy is held twice). */
+  data?: Buffer;
   readonly startedAt = Date.now();
   /** First segment after a remux restart (HLS: EXT-X-DISCONTINUITY is not needed: times are continued). */
   constructor(
@@ -40,7 +45,21 @@ export class Segment {
 
   /** Segment bytes, as far as they have arrived. */
   chunks(): Buffer[] {
-    return [...this.parts.map((p) => p.data), ...this.tail];
+    return this.data ? [this.data] : [...this.parts.map((p) => p.data), ...this.tail];
+  }
+
+  /** Once complete, join the parts into one Buffer and make each part a view of it (one copy per segment, ever). */
+  seal(): void {
+    if (this.data) return;
+    const data = Buffer.concat([...this.parts.map((p) => p.data), ...this.tail]);
+    let at = 0;
+    for (const p of this.parts) {
+      const n = p.data.length;
+      p.data = data.subarray(at, at + n);
+      at += n;
+    }
+    this.tail = at < data.length ? [data.subarray(at)] : []; // still sent last to readers of the segment in progress
+    this.data = data;
   }
 
   get durationS(): number {
@@ -58,8 +77,20 @@ export class Track {
   mediaEnd?: number;
   /** First decode time seen (after offset): the presentation time offset for DASH. */
   firstTime?: number;
+  /**
+   * Complete segments the manifests may offer (list, and a DASH player may seek back over): the store's
+   * `windowSegments`, fewer while the byte budget holds the track shorter (CmafStore `maxBytes`).
+   */
+  window: number;
+  /** The byte budget trimmed this track since it last held a full window. */
+  budgetTrimmed = false;
 
-  constructor(readonly id: number) {}
+  constructor(
+    readonly id: number,
+    window = DEFAULT_WINDOW_SEGMENTS,
+  ) {
+    this.window = window;
+  }
 
   get timescale(): number {
     return this.info?.timescale ?? 1;
@@ -77,6 +108,13 @@ export class Track {
     return best;
   }
 
+  /** Complete segments held. */
+  completeCount(): number {
+    let n = 0;
+    for (const s of this.segments.values()) if (s.complete) n++;
+    return n;
+  }
+
   /** The segment being made (newest, incomplete), if any. */
   inProgress(): Segment | undefined {
     let best: Segment | undefined;
@@ -85,10 +123,30 @@ export class Track {
   }
 }
 
+/** The default DVR window in (1 s) segments. */
+export const DEFAULT_WINDOW_SEGMENTS = dvrWindowSegments(DVR_WINDOW_S.default);
+/**
+ * Complete segments kept beyond the window: a segment that just left a playlist stays fetchable for a player that
+ * loaded the playlist a moment before (RFC 8216 §6.2.2; ffmpeg's `extra_window_size`).
+ */
+export const SPARE_SEGMENTS = 2;
+/**
+ * Default byte budget of one store (one publish: a single stream, or one rung of a ladder): 48 MiB holds the full
+ * default window (30 + 2 + 1 segments) up to ~12 Mbit/s; above that the window shortens instead of memory growing.
+ */
+export const DEFAULT_STORE_MAX_BYTES = 48 * 1024 * 1024;
+/** A segment may take at most this share of the budget (so the budget always holds a few). */
+const SEGMENT_SHARE_OF_BUDGET = 1 / 4;
+
 export interface CmafStoreOptions {
-  /** Complete segments kept per track (manifests list all of them). */
+  /** Complete segments manifests offer per track (the DVR window); SPARE_SEGMENTS more are kept. */
   windowSegments?: number;
-  /** Upper bound on one segment's bytes; an upload beyond it is cut off. */
+  /**
+   * Byte budget of the whole store (init segments and every segment held, in progress included): past it the
+   * oldest complete segments go first and the tracks' `window` shrinks until it fits (DEFAULT_STORE_MAX_BYTES).
+   */
+  maxBytes?: number;
+  /** Upper bound on one segment's bytes; an upload beyond it is cut off (default a quarter of `maxBytes`). */
   maxSegmentBytes?: number;
   /** Number given to the remux's first segment (later ones follow on, also across remux restarts): segment-numbers.ts. */
   firstNumber?: number;
@@ -122,14 +180,18 @@ export class CmafStore extends EventEmitter {
   private readonly remuxTracks = new Map<number, number>();
   private run = 0;
   readonly windowSegments: number;
+  readonly maxBytes: number;
   readonly maxSegmentBytes: number;
+  /** Bytes held (init + segments), kept up to date as bytes arrive and segments go. */
+  private held = 0;
   private readonly trackIdFor?: CmafStoreOptions['trackIdFor'];
   private readonly placeSegment?: CmafStoreOptions['placeSegment'];
 
   constructor(opts: CmafStoreOptions = {}) {
     super();
-    this.windowSegments = opts.windowSegments ?? 8;
-    this.maxSegmentBytes = opts.maxSegmentBytes ?? 64 * 1024 * 1024;
+    this.windowSegments = opts.windowSegments ?? DEFAULT_WINDOW_SEGMENTS;
+    this.maxBytes = opts.maxBytes ?? DEFAULT_STORE_MAX_BYTES;
+    this.maxSegmentBytes = Math.min(opts.maxSegmentBytes ?? Infinity, Math.floor(this.maxBytes * SEGMENT_SHARE_OF_BUDGET));
     this.firstNumber = opts.firstNumber ?? 1;
     this.trackIdFor = opts.trackIdFor;
     this.placeSegment = opts.placeSegment;
@@ -156,14 +218,9 @@ export class CmafStore extends EventEmitter {
     return this.readyTracks().find((t) => t.info?.kind === 'video');
   }
 
-  /** Bytes held (init + segments), for metrics and the benchmark. */
+  /** Bytes held (init + segments), for metrics and the benchmark; never above `maxBytes` once a part is stored. */
   bytes(): number {
-    let n = 0;
-    for (const t of this.tracks.values()) {
-      n += t.init?.length ?? 0;
-      for (const s of t.segments.values()) n += s.bytes;
-    }
-    return n;
+    return this.held;
   }
 
   /**
@@ -190,11 +247,12 @@ export class CmafStore extends EventEmitter {
     const trackId = this.trackIdFor ? this.trackIdFor(info) : remuxId;
     this.remuxTracks.set(remuxId, trackId);
     let t = this.tracks.get(trackId);
-    if (!t) this.tracks.set(trackId, (t = new Track(trackId)));
+    if (!t) this.tracks.set(trackId, (t = new Track(trackId, this.windowSegments)));
     // A restarted remux re-sends the same init; keep the first (URLs players hold stay valid).
     if (!t.init) {
       t.init = data;
       t.info = info;
+      this.held += data.length;
     }
     this.notify();
   }
@@ -211,6 +269,8 @@ export class CmafStore extends EventEmitter {
       const highest = highestSegmentNumber(Date.now(), this.firstNumber);
       if (n > highest) throw new Error(`segment ${n} is ahead of the wall clock (at most ${highest} now): the publisher sends faster than segment-numbers.ts allows`);
       this.highestNumber = Math.max(this.highestNumber, n);
+      const prev = t.segments.get(n);
+      if (prev) this.drop(t, prev);
       const opened = new Segment(n, t);
       t.segments.set(n, opened);
       this.trimWindow(t);
@@ -220,7 +280,8 @@ export class CmafStore extends EventEmitter {
     let seg: Segment | undefined = this.placeSegment ? undefined : open(number + this.numberOffset);
     let dropped = false;
     let bytes = 0;
-    const splitter = new BoxSplitter();
+    // No box larger than a segment may be: what one upload can make us buffer is bounded by the budget too.
+    const splitter = new BoxSplitter(this.maxSegmentBytes);
     let prefix: Buffer[] = [];
     let pendingTiming: ReturnType<typeof parseMoof> | undefined;
     return {
@@ -236,14 +297,17 @@ export class CmafStore extends EventEmitter {
                 return;
               }
               seg = open(n);
-              seg.bytes = bytes;
+              this.setBytes(seg, bytes);
             }
             this.continueTime(t, box.bytes, pendingTiming); // a ladder's rung: by the offset its placement set
           }
           prefix.push(box.bytes);
           bytes += box.bytes.length;
-          if (seg) seg.bytes = bytes;
-          if (bytes > this.maxSegmentBytes) throw new Error(`segment ${seg?.number ?? number} exceeds ${this.maxSegmentBytes} bytes`);
+          if (seg) {
+            this.setBytes(seg, bytes);
+            if (this.held > this.maxBytes) this.trimBudget();
+          }
+          if (bytes > this.maxSegmentBytes) throw new Error(`segment ${seg?.number ?? number} exceeds ${this.maxSegmentBytes} bytes (a quarter of the store's byte budget)`);
           if (box.type === 'mdat' && pendingTiming && seg) {
             const timing = pendingTiming;
             pendingTiming = undefined;
@@ -271,7 +335,7 @@ export class CmafStore extends EventEmitter {
         // A fragment cut off before its mdat (the remux died mid-upload) goes, with the boxes before its moof: a
         // moof without its data at the end of the segment would break players' parsers.
         if (pendingTiming) {
-          for (const b of prefix) seg.bytes -= b.length;
+          for (const b of prefix) this.setBytes(seg, seg.bytes - b.length);
           prefix = [];
         }
         seg.tail = prefix;
@@ -291,6 +355,7 @@ export class CmafStore extends EventEmitter {
     for (const t of this.tracks.values()) for (const s of t.segments.values()) s.complete = true;
     this.notify();
     this.tracks.clear();
+    this.held = 0;
   }
 
   get isClosed(): boolean {
@@ -299,6 +364,8 @@ export class CmafStore extends EventEmitter {
 
   private finishSegment(t: Track, seg: Segment): void {
     seg.complete = true;
+    seg.seal();
+    this.updateWindow(t);
     this.emit('segment', t, seg);
     this.notify();
   }
@@ -312,10 +379,51 @@ export class CmafStore extends EventEmitter {
     else moof.writeUInt32BE(timing.baseDecodeTime >>> 0, timing.tfdtAt);
   }
 
+  private setBytes(seg: Segment, n: number): void {
+    if (seg.track.segments.get(seg.number) === seg) this.held += n - seg.bytes; // a trimmed segment no longer counts
+    seg.bytes = n;
+  }
+
+  private drop(t: Track, s: Segment): void {
+    if (t.segments.get(s.number) !== s) return;
+    t.segments.delete(s.number);
+    this.held -= s.bytes;
+  }
+
+  /** The DVR window: windowSegments + SPARE_SEGMENTS complete segments and the one in progress. */
   private trimWindow(t: Track): void {
-    const keep = this.windowSegments + 1; // + the one in progress
+    const keep = this.windowSegments + SPARE_SEGMENTS + 1; // + the one in progress
     const all = t.ordered();
-    for (const s of all.slice(0, Math.max(0, all.length - keep))) t.segments.delete(s.number);
+    for (const s of all.slice(0, Math.max(0, all.length - keep))) this.drop(t, s);
+    this.updateWindow(t);
+  }
+
+  /**
+   * Over the byte budget: the oldest complete segments go (lowest number first, whichever track), until the store
+   * fits. Segments in progress stay (each is at most a quarter of the budget), so this always ends under `maxBytes`.
+   */
+  private trimBudget(): void {
+    while (this.held > this.maxBytes) {
+      let oldest: Segment | undefined;
+      for (const t of this.tracks.values()) {
+        for (const s of t.segments.values()) if (s.complete && (!oldest || s.number < oldest.number)) oldest = s;
+      }
+      if (!oldest) return;
+      this.drop(oldest.track, oldest);
+      oldest.track.budgetTrimmed = true;
+      this.updateWindow(oldest.track);
+    }
+  }
+
+  /**
+   * What the manifests offer of a track: the whole window, or — while the budget holds it shorter — the complete
+   * segments held less the spare ones (at least one), until it holds a full window again.
+   */
+  private updateWindow(t: Track): void {
+    if (!t.budgetTrimmed) return;
+    const complete = t.completeCount();
+    if (complete >= this.windowSegments + SPARE_SEGMENTS) t.budgetTrimmed = false;
+    t.window = t.budgetTrimmed ? Math.min(this.windowSegments, Math.max(1, complete - SPARE_SEGMENTS)) : this.windowSegments;
   }
 
   private notify(): void {

@@ -19,6 +19,9 @@ export class BoxSplitter {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
 
+  /** `maxBox`: the largest box accepted (at most MAX_BOX_BYTES); a header announcing more throws at once. */
+  constructor(private readonly maxBox = MAX_BOX_BYTES) {}
+
   push(piece: Buffer): Box[] {
     this.pending.push(piece);
     this.pendingBytes += piece.length;
@@ -34,7 +37,7 @@ export class BoxSplitter {
         size = Number(head.readBigUInt64BE(8));
       }
       if (size < 8) throw new Error(`malformed MP4: ${type} box of ${size} bytes`);
-      if (size > MAX_BOX_BYTES) throw new Error(`MP4 ${type} box of ${size} bytes is larger than ${MAX_BOX_BYTES}`);
+      if (size > Math.min(this.maxBox, MAX_BOX_BYTES)) throw new Error(`MP4 ${type} box of ${size} bytes is larger than ${Math.min(this.maxBox, MAX_BOX_BYTES)}`);
       if (this.pendingBytes < size) break;
       const all = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
       out.push({ type, bytes: all.subarray(0, size) });

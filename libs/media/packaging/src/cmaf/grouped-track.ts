@@ -59,7 +59,8 @@ export function groupedSegment(stored: Track, g: MediaGrouping, k: number, owner
 
 /** The grouped view of a stored track: the grouped segments whose first stored segment is held. */
 export function groupTrack(stored: Track, g: MediaGrouping): Track {
-  const view = new Track(stored.id);
+  // It offers the stored window in whole groups (30 stored 1 s segments are 15 of 2 s).
+  const view = new Track(stored.id, Math.max(1, Math.floor(stored.window / g.segments)));
   view.init = stored.init;
   view.info = stored.info;
   view.firstTime = stored.firstTime;

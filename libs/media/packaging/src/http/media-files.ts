@@ -18,7 +18,7 @@ export function contentType(kind: MediaKind): string {
  * Manifests change with every part: players and caches revalidate them (`no-cache`; the edge keeps such a response
  * 100 ms, docker/edge/default.vcl). A blocking playlist reload (`_HLS_msn`, `_HLS_part`) is different: any playlist
  * that lists the segment or part asked for is a right answer for that URL, so caches may keep it while that segment is
- * listed (6 target durations) and answer every viewer asking for it from one origin fetch. Segments and parts never
+ * listed (at least 6 target durations) and answer every viewer asking for it from one origin fetch. Segments and parts never
  * change once complete, and their numbers are unique across publishes of a stream name (they count from the publish
  * time), so they may be cached for good. The init segment's name is the same for every publish of the name: revalidate
  * it.
@@ -29,7 +29,10 @@ export function cacheControl(kind: MediaKind, opts: { blockingReload?: boolean }
   return 'no-cache';
 }
 
-/** How long a blocking playlist reload's answer stays a good one: the playlist's 6 segments of 1 s. */
+/**
+ * How long a blocking playlist reload's answer stays a good one: the shortest DVR window's 6 segments of 1 s
+ * (DVR_WINDOW_S.min in @livelab/media-contract: a segment stays listed at least that long).
+ */
 export const BLOCKING_RELOAD_MAX_AGE_S = 6;
 
 /**

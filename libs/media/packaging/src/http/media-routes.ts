@@ -28,7 +28,7 @@ import {
 import type { LiveTimeline, Segment, Track } from '../cmaf/cmaf-store';
 import { groupedSegment, groupTimeline, groupTrack } from '../cmaf/grouped-track';
 import { dashManifest, type MpdOptions } from '../manifests/dash-manifest';
-import { lastListedPart, mediaPlaylist, multivariantPlaylist, PLAYLIST_SEGMENTS, type PlaylistView } from '../manifests/hls-playlists';
+import { lastListedPart, mediaPlaylist, multivariantPlaylist, type PlaylistView } from '../manifests/hls-playlists';
 import type { LiveStream, MediaStore } from './live-stream';
 import { Admission, type AdmissionLimits, type Shed } from './admission';
 import { ADVANCE_PART_LIMIT, blockingReload, isRefusal } from './blocking-reload';
@@ -85,17 +85,15 @@ interface Faults {
   startedAt: number;
 }
 
-/** Segments listed (HLS) / the time-shift depth (DASH) of a grouped shape without window=: the stored window's seconds. */
-const groupedWindow = (g: MediaGrouping) => Math.max(1, Math.floor(PLAYLIST_SEGMENTS / g.segments));
 /** Keeps a grouped view's waits (blocking reloads, parts) apart from the stored numbering's. */
 const groupKey = (g: MediaGrouping) => `g${g.segments}c${g.chunks}-`;
 
 /** A stream shape's MPD options (the fields it leaves out stay as /live/ serves them). */
 function mpdShape(shape: StreamShape, chunkSeconds: number): Partial<MpdOptions> {
   const group = shapeGrouping(shape);
-  const window = shape.window ?? (group ? groupedWindow(group) : undefined);
   return {
-    ...(window !== undefined ? { timeShiftSegments: window } : {}),
+    // At most window= of what the tracks offer (a grouped view offers the stored window / N: grouped-track.ts).
+    ...(shape.window !== undefined ? { shapeWindow: shape.window } : {}),
     // LL-DASH with longer parts: a segment is announced P chunks after it starts (availabilityTimeOffset follows).
     ...(group ? { group, chunkSeconds: chunkSeconds * group.chunks } : {}),
     ...(shape.utc !== undefined ? { utcScheme: shape.utc } : {}),
@@ -119,7 +117,6 @@ const ERROR_HEADERS = [...CORS_HEADERS, 'Content-Type', 'application/json; chars
 export class MediaRoutes {
   readonly admission: Admission;
   private readonly fanOuts = new WeakMap<MediaStore, StreamFanOut>();
-  private readonly wholeSegments = new WeakMap<Segment, Buffer>();
 
   constructor(private readonly opts: MediaRoutesOptions) {
     this.admission = new Admission({ maxViewers: opts.limits?.maxViewers ?? Infinity, maxInFlight: opts.limits?.maxInFlight ?? Infinity });
@@ -309,7 +306,7 @@ export class MediaRoutes {
     const group = shapeGrouping(shape);
     const grouped = (t: Track) => (group ? groupTrack(t, group) : t);
     const gtl = group ? groupTimeline(tl, group) : tl;
-    const view = shape ? { ...ctx.view, window: shape.window ?? (group ? groupedWindow(group) : undefined), pdt: shape.pdt, group } : ctx.view;
+    const view = shape ? { ...ctx.view, window: shape.window, pdt: shape.pdt, group } : ctx.view;
     const stream = s.name;
     const mode = f.mode;
     const fan = this.fanOut(s);
@@ -472,11 +469,9 @@ export class MediaRoutes {
     fail(404, 'no such segment');
   }
 
-  /** A complete segment's bytes as one Buffer, concatenated once for every viewer. */
+  /** A complete segment's bytes as one Buffer: the store joined them once when it completed (Segment.seal). */
   private whole(seg: Segment): Buffer {
-    let b = this.wholeSegments.get(seg);
-    if (!b) this.wholeSegments.set(seg, (b = Buffer.concat(seg.chunks())));
-    return b;
+    return seg.data ?? Buffer.concat(seg.chunks());
   }
 
   private send(res: ServerResponse, kind: MediaKind, body: Buffer, head: boolean, headers = OK_HEADERS.get(kind) as string[]): void {

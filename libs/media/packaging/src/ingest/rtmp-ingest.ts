@@ -360,6 +360,20 @@ export class RtmpIngest extends EventEmitter {
     }
   }
 
+  /**
+   * End an accepted publish from outside, e.g. a ladder rung refused as off-grid: logged with the reason, the
+   * connection cut (the publisher sees it; its restart is judged afresh). False if `name` has no publisher.
+   */
+  dropPublish(name: string, reason: string): boolean {
+    const session = this.publishers.get(name);
+    if (!session) return false;
+    this.opts.logger.warn({ stream: name, ip: session.ip, reason }, 'publish dropped');
+    this.endPublish(name, reason);
+    session.close();
+    session.socket?.destroy();
+    return true;
+  }
+
   private endPublish(name: string, reason: string) {
     if (!this.publishers.delete(name)) return;
     this.lastBytes.delete(name);

@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '@livelab/service-kit';
 import { rungTrack, type Rung } from '@livelab/media-contract';
-import { CmafStore, type LiveTimeline, type Track } from '../cmaf/cmaf-store';
+import { CmafStore, type CmafStoreOptions, type LiveTimeline, type Track } from '../cmaf/cmaf-store';
 import type { LiveStream } from '../http/live-stream';
 import type { StreamPackager, StreamState } from '../remux/stream-packager';
 import { LadderAlignment } from './ladder-alignment';
@@ -18,6 +18,8 @@ export interface LadderOptions {
   name: string;
   /** The ladder's first segment number (segment-numbers.ts, from its first rung's publish). */
   firstNumber: number;
+  /** Each rung's store: the DVR window and the byte budget (per rung publish). */
+  storeOptions?: Pick<CmafStoreOptions, 'windowSegments' | 'maxBytes'>;
   /** Nominal segment duration, s: the grid's step (the publisher's GOP). */
   segmentSeconds?: number;
   chunkSeconds?: number;
@@ -82,6 +84,7 @@ export class Ladder extends EventEmitter implements LiveStream {
     if (this.ended) return;
     const track = rungTrack(rung);
     const store = new CmafStore({
+      ...this.opts.storeOptions,
       firstNumber: this.opts.firstNumber,
       trackIdFor: () => track,
       placeSegment: (t: Track, remuxNumber, decodeTime, run) => this.place(publishName, t, remuxNumber, decodeTime, run),

@@ -9,7 +9,7 @@ import {
   type LiveStream,
   FIXTURE_ENCODE_TIMEOUT_MS,
 } from '../../test/cmaf-fixtures';
-import { peakBitrate, type Segment, type Track } from '../cmaf/cmaf-store';
+import { DEFAULT_WINDOW_SEGMENTS, peakBitrate, type Segment, type Track } from '../cmaf/cmaf-store';
 import { dashManifest, DEFAULT_DASH_TARGET_LATENCY_MS, type MpdOptions } from './dash-manifest';
 import { initUri, parseMediaFile, segmentUri } from '@livelab/media-contract';
 import { allElements, durationSeconds, oneElement, parseMpd, type XmlElement } from '../testing';
@@ -290,6 +290,27 @@ describe('segment availability computed from the MPD matches when the media arri
       }
     } finally {
       jest.useRealTimers();
+    }
+  });
+});
+
+describe('the DVR window', () => {
+  it("timeShiftBufferDepth is the tracks' window (DVR_WINDOW_S), a shape's window= caps it, and a budget-shortened track shortens it", () => {
+    expect(seconds(mpd({ mode: 'll' }).attrs['timeShiftBufferDepth'])).toBe(DEFAULT_WINDOW_SEGMENTS * live.tl.segmentSeconds);
+    expect(seconds(mpd({ mode: 'standard', shapeWindow: 4 }).attrs['timeShiftBufferDepth'])).toBe(4);
+    expect(seconds(mpd({ mode: 'standard', shapeWindow: 4000 }).attrs['timeShiftBufferDepth'])).toBe(DEFAULT_WINDOW_SEGMENTS);
+    const video = live.store.track(VIDEO) as Track;
+    const saved = video.window;
+    try {
+      video.window = 3; // as CmafStore sets it while its byte budget holds the track short
+      expect(seconds(mpd({ mode: 'll' }).attrs['timeShiftBufferDepth'])).toBe(3);
+      // A SegmentTimeline lists the same window per track (the audio keeps its own).
+      const tl = mpd({ mode: 'standard', template: 'timeline' });
+      const sets = all(tl, 'AdaptationSet');
+      const count = (set: El) => all(set, 'S').reduce((n, s) => n + 1 + Number(s.attrs['r'] ?? 0), 0);
+      expect(sets.map(count)).toEqual([3, 7]);
+    } finally {
+      video.window = saved;
     }
   });
 });

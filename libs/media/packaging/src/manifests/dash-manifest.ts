@@ -2,7 +2,7 @@
 // SegmentTemplate. The low-latency variant follows the DASH-IF low-latency guideline (CMAF chunks over chunked
 // transfer): availabilityTimeOffset = segment − chunk duration, availabilityTimeComplete="false" (a segment may be
 // fetched while it is still being written), a ServiceDescription latency target and UTCTiming.
-import { DASH_INIT_TEMPLATE, dashMediaTemplate, type MediaGrouping, type Mode, type UtcTimingChoice } from '@livelab/media-contract';
+import { DASH_INIT_TEMPLATE, dashMediaTemplate, shapedWindow, type MediaGrouping, type Mode, type UtcTimingChoice } from '@livelab/media-contract';
 import { peakBitrate, zeroTime, type LiveTimeline, type Segment, type Track } from '../cmaf/cmaf-store';
 import type { TrackInfo } from '../cmaf/fmp4';
 import { frameRate } from './hls-playlists';
@@ -15,8 +15,11 @@ export interface MpdOptions {
   targetLatencyMs?: number;
   /** Chunk (fragment) duration, s: availabilityTimeOffset = segment − chunk. */
   chunkSeconds?: number;
-  /** Segments a player may seek back over. */
-  timeShiftSegments?: number;
+  /**
+   * A stream shape's window=: at most this many of the segments each track offers (its DVR window, Track.window) in
+   * timeShiftBufferDepth and a SegmentTimeline.
+   */
+  shapeWindow?: number;
   /** Now, for publishTime (tests and stream shapes pin it). */
   now?: Date;
   /** The UTCTiming scheme (default http-iso; a stream shape may pick another, or none). */
@@ -91,7 +94,10 @@ export function dashManifest(tracks: Track[], tl: LiveTimeline, opts: MpdOptions
   const seg = tl.segmentSeconds;
   const ato = opts.availabilityTimeOffsetS ?? Math.max(0, seg - chunk);
   const target = opts.targetLatencyMs ?? DEFAULT_DASH_TARGET_LATENCY_MS;
-  const timelines = new Map(opts.template === 'timeline' ? tracks.map((t) => [t, segmentTimeline(t, opts.timeShiftSegments ?? 6, opts.asOfMs)]) : []);
+  const windowOf = (t: Track) => shapedWindow(t.window, opts.shapeWindow);
+  const timelines = new Map(opts.template === 'timeline' ? tracks.map((t) => [t, segmentTimeline(t, windowOf(t), opts.asOfMs)]) : []);
+  // The time-shift depth: what every track offers (the DVR window; shorter while a store's byte budget holds it so).
+  const shiftSegments = Math.min(...tracks.filter((t) => t.info).map(windowOf));
   // A timeline lists the real durations (audio segments are whole AAC frames, a little over or under a second).
   const longest = Math.max(seg, ...[...timelines.values()].map((x) => x.longestS));
   const mpdAttrs = [
@@ -102,7 +108,7 @@ export function dashManifest(tracks: Track[], tl: LiveTimeline, opts: MpdOptions
     `publishTime="${dateTime(opts.now ?? new Date())}"`,
     // Segment URLs come from the template; the MPD itself changes only when the stream ends.
     `minimumUpdatePeriod="${duration(opts.template === 'timeline' ? seg : 2)}"`,
-    `timeShiftBufferDepth="${duration(seg * (opts.timeShiftSegments ?? 6))}"`,
+    `timeShiftBufferDepth="${duration(seg * (Number.isFinite(shiftSegments) ? shiftSegments : (opts.shapeWindow ?? 1)))}"`,
     `maxSegmentDuration="${duration(Math.ceil(longest * 1000) / 1000)}"`,
     `minBufferTime="${duration(ll ? chunk * 2 : seg)}"`,
     ...(ll ? [] : [`suggestedPresentationDelay="${duration(2 * seg)}"`]),

@@ -8,16 +8,16 @@ import {
   type LiveStream,
   FIXTURE_ENCODE_TIMEOUT_MS,
 } from '../../test/cmaf-fixtures';
-import { initUri, mediaPlaylistUri, multivariantUri, partUri, segmentUri, type Mode } from '@livelab/media-contract';
-import { averageBitrate, CmafStore, peakBitrate, wallClockMs, type Track } from '../cmaf/cmaf-store';
-import { lastListedPart, mediaPlaylist, multivariantPlaylist, partHoldBack, PLAYLIST_SEGMENTS } from './hls-playlists';
+import { DVR_WINDOW_S, dvrWindowSegments, initUri, mediaPlaylistUri, multivariantUri, partUri, segmentUri, type Mode } from '@livelab/media-contract';
+import { averageBitrate, CmafStore, DEFAULT_WINDOW_SEGMENTS, peakBitrate, wallClockMs, type Track } from '../cmaf/cmaf-store';
+import { lastListedPart, mediaPlaylist, multivariantPlaylist, partHoldBack } from './hls-playlists';
 import { parseMediaPlaylist, parseMultivariantPlaylist, type ParsedMediaPlaylist } from '../testing';
 
 // Playlists written from a store fed with real ffmpeg CMAF (8 s: 1 s segments, ~200 ms parts) at the live pace,
 // checked against the rules of RFC 8216 and draft-pantos-hls-rfc8216bis (low-latency HLS).
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 let files: CmafFiles;
-/** 7 segments complete, segment 8 in progress with 2 parts. */
+/** 7 segments complete, segment 8 in progress with 2 parts; a DVR window of 6 (so the oldest is held, not listed). */
 let inProgress: LiveStream;
 /** 7 segments complete, nothing in progress (between two segment uploads). */
 let between: LiveStream;
@@ -25,8 +25,8 @@ let between: LiveStream;
 beforeAll(async () => {
   files = await generateCmaf(8);
   jest.useFakeTimers();
-  inProgress = liveStream(files, { t0: T0, segments: 7, inProgressParts: 2 });
-  between = liveStream(files, { t0: T0, segments: 7 });
+  inProgress = liveStream(files, { t0: T0, segments: 7, inProgressParts: 2, windowSegments: 6 });
+  between = liveStream(files, { t0: T0, segments: 7, windowSegments: 6 });
   jest.useRealTimers();
 }, FIXTURE_ENCODE_TIMEOUT_MS);
 afterAll(() => removeCmaf(files));
@@ -76,7 +76,8 @@ describe.each(cases)('low-latency media playlist: %s', (_name, stream, track) =>
     expect(pl.playlist.version).toBeGreaterThanOrEqual(6); // EXT-X-MAP without I-frames only needs 6
     expect(pl.segments[0].map?.uri).toBe(initUri(track));
     for (const s of pl.segments) expect(s.map?.uri).toBe(initUri(track));
-    expect(pl.segments).toHaveLength(PLAYLIST_SEGMENTS);
+    expect(t.window).toBe(6);
+    expect(pl.segments).toHaveLength(6); // the window; segment 1 is held (a spare), not listed
     for (const s of pl.segments) {
       const seg = t.segments.get(segNumber(s.uri, track));
       expect(seg?.complete).toBe(true);
@@ -239,6 +240,33 @@ describe('media playlist edge cases', () => {
     expect(pl.allParts).toEqual([]);
     expect(text).toContain(`#EXT-X-MAP:URI="${initUri(VIDEO)}"`);
     expect(lastListedPart(t)).toEqual({ msn: -1, part: -1 });
+  });
+});
+
+describe('the DVR window', () => {
+  it('the default window lists every complete segment held (up to DVR_WINDOW_S), parts only for the last 3 target durations', () => {
+    jest.useFakeTimers();
+    try {
+      const s = liveStream(files, { t0: T0, segments: 7, inProgressParts: 2 });
+      const t = s.store.track(VIDEO) as Track;
+      expect(t.window).toBe(DEFAULT_WINDOW_SEGMENTS);
+      expect(DEFAULT_WINDOW_SEGMENTS).toBe(dvrWindowSegments(DVR_WINDOW_S.default));
+      const ll = parse(mediaPlaylist(t, s.tl, 'll'));
+      expect(ll.segments.map((x) => segNumber(x.uri, VIDEO))).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      // hls-parser (strict) refuses parts further back; these are the segments within 3 s of the end, and the parts of 8.
+      expect(ll.segments.filter((x) => x.parts.length).map((x) => segNumber(x.uri, VIDEO))).toEqual([6, 7]);
+      expect(parse(mediaPlaylist(t, s.tl, 'standard')).segments).toHaveLength(7);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it("a stream shape's window= lists at most that many of the window, never more than the store offers", () => {
+    const t = inProgress.store.track(VIDEO) as Track; // window 6
+    const listed = (window: number) => parse(mediaPlaylist(t, inProgress.tl, 'll', { window })).segments.map((x) => segNumber(x.uri, VIDEO));
+    expect(listed(3)).toEqual([5, 6, 7]);
+    expect(listed(1)).toEqual([7]);
+    expect(listed(20)).toEqual([2, 3, 4, 5, 6, 7]);
   });
 });
 

@@ -1,12 +1,10 @@
 // HLS playlists written from the CMAF store (RFC 8216 and its low-latency successor, draft-pantos-hls-rfc8216bis):
 // a multivariant playlist (video + an audio rendition group) and one media playlist per track. Standard playlists
-// list complete segments; low-latency ones add EXT-X-PART for the newest segments (one per ~200 ms fragment),
+// list the complete segments of the DVR window (Track.window: DVR_WINDOW_S, 30 by default); low-latency ones add EXT-X-PART for the newest segments (one per ~200 ms fragment),
 // EXT-X-PART-INF, PART-HOLD-BACK and an EXT-X-PRELOAD-HINT for the part being made.
-import { initUri, mediaPlaylistUri, partUri, segmentUri, type MediaGrouping, type Mode } from '@livelab/media-contract';
+import { initUri, mediaPlaylistUri, partUri, segmentUri, shapedWindow, type MediaGrouping, type Mode } from '@livelab/media-contract';
 import { averageBitrate, peakBitrate, wallClockMs, type LiveTimeline, type Part, type Segment, type Track } from '../cmaf/cmaf-store';
 
-/** Segments listed in a media playlist. */
-export const PLAYLIST_SEGMENTS = 6;
 /** Parts are listed for segments that start within this many target durations of the playlist's end (rfc8216bis). */
 const PART_LISTING_TARGET_DURATIONS = 3;
 
@@ -75,7 +73,7 @@ export function frameRate(track: Track): number | undefined {
 export interface PlaylistView {
   asOfMs?: number;
   gap?: (n: number) => boolean;
-  /** Segments listed (a stream shape; default PLAYLIST_SEGMENTS). */
+  /** At most this many of the segments the track offers (a stream shape's window=; default: the track's DVR window). */
   window?: number;
   /** EXT-X-PROGRAM-DATE-TIME (a stream shape; default on). */
   pdt?: boolean;
@@ -109,7 +107,8 @@ function visibleSegments(track: Track, asOf: number | undefined): { complete: Se
 export function mediaPlaylist(track: Track, tl: LiveTimeline, mode: Mode, view: PlaylistView = {}): string {
   const ll = mode === 'll';
   const { complete, current } = visibleSegments(track, view.asOfMs);
-  const listed = complete.slice(-(view.window ?? PLAYLIST_SEGMENTS));
+  // The DVR window (Track.window: the store's, shorter while its byte budget holds it so), capped by a stream shape.
+  const listed = complete.slice(-shapedWindow(track.window, view.window));
   const partTarget = tl.partTarget.get(track.id) ?? 0.2;
   // EXT-X-GAP needs version 8 (rfc8216bis §7).
   const lines = ['#EXTM3U', `#EXT-X-VERSION:${view.gap ? 8 : 6}`, `#EXT-X-TARGETDURATION:${tl.targetDuration}`];

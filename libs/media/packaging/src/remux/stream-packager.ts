@@ -86,7 +86,8 @@ export class StreamPackager extends EventEmitter {
     const timeline = playableTimeline(this.store.readyTracks(), this.opts.minSegments ?? 1, this.chunkSeconds);
     if (!timeline) return;
     this.timeline = timeline;
-    const video = this.store.videoTrack();
+    // The first part of the video track, or of the only track there is (a ladder's audio rung has no video).
+    const first = this.store.videoTrack() ?? this.store.readyTracks()[0];
     this.state = 'live';
     this.liveSince = new Date();
     this.opts.logger.info(
@@ -94,7 +95,7 @@ export class StreamPackager extends EventEmitter {
         stream: this.name,
         startupMs: Date.now() - this.since.getTime(),
         // Where the start-up went: the remux's first part (publisher start + remux spawn + probe), then the segment.
-        firstPartMs: Math.min(...(video?.ordered() ?? []).flatMap((s) => s.parts.map((p) => p.availableAt))) - this.since.getTime(),
+        firstPartMs: Math.min(...(first?.ordered() ?? []).flatMap((s) => s.parts.map((p) => p.availableAt))) - this.since.getTime(),
         segmentSeconds: this.timeline.segmentSeconds,
       },
       'stream playable',

@@ -136,8 +136,13 @@ export interface LadderFixture {
   throttle: ThrottleRates;
   /** The manifest URL of a format. */
   manifestUrl(format: Format): string;
-  /** The page's address playing the ladder in one format (standard-mode player settings; `delay`: ?delay=). */
-  pageUrl(format: Format, opts?: { delay?: number }): string;
+  /**
+   * The page's address playing the ladder in one format (standard-mode player settings; `delay`: ?delay=; `faults`:
+   * ?faults=, the packager's fault lab — a packager's ladder only).
+   */
+  pageUrl(format: Format, opts?: { delay?: number; faults?: string }): string;
+  /** Whether the source has the packager's fault lab (/faults/<rules>/live/…, FAULTS_ENABLED). */
+  faults: boolean;
   stop(): Promise<void>;
 }
 
@@ -203,8 +208,11 @@ export async function startLadderFixture(opts: { port?: number; fps?: number; la
     ladder,
     throttle: FIXTURE_THROTTLE_RATES,
     manifestUrl,
-    pageUrl: (format, o = {}) =>
-      `${base}/${pageQuery({ src: `${FIXTURE_PATH}/${format === 'hls' ? multivariantUri('standard') : dashManifestUri('standard')}`, format, mode: 'standard', delay: o.delay })}`,
+    pageUrl: (format, o = {}) => {
+      if (o.faults) throw new Error('the ffmpeg-made fixture has no fault lab: play a packager ladder for ?faults=');
+      return `${base}/${pageQuery({ src: `${FIXTURE_PATH}/${format === 'hls' ? multivariantUri('standard') : dashManifestUri('standard')}`, format, mode: 'standard', delay: o.delay })}`;
+    },
+    faults: false,
     stop,
   };
 }
@@ -214,7 +222,7 @@ export async function startLadderFixture(opts: { port?: number; fps?: number; la
  * bench then run against the real thing. `base` is the packager's page URL, `stream` the ladder's name; the rungs
  * come from /api/streams.
  */
-export async function packagerLadder(base: string, stream: string): Promise<LadderFixture> {
+export async function packagerLadder(base: string, stream: string, opts: { faults?: boolean } = {}): Promise<LadderFixture> {
   const res = await fetch(`${base}${STREAMS_API_PATH}`);
   const list = (await res.json()) as StreamList;
   const rungs = list.streams.find((s) => s.name === stream)?.rungs;
@@ -227,7 +235,8 @@ export async function packagerLadder(base: string, stream: string): Promise<Ladd
     ladder,
     throttle: throttleRatesFor(ladder[0].videoKbps),
     manifestUrl: (format) => `${base}${manifestPath(stream, format, 'standard')}`,
-    pageUrl: (format, o = {}) => `${base}/${pageQuery({ stream, format, mode: 'standard', delay: o.delay })}`,
+    pageUrl: (format, o = {}) => `${base}/${pageQuery({ stream, format, mode: 'standard', delay: o.delay, faults: o.faults })}`,
+    faults: opts.faults ?? false,
     stop: async () => undefined,
   };
 }
