@@ -1,17 +1,21 @@
-// Benchmark (not a test): how many simulated viewers one packager core serves with < 1 % misses, against nginx
-// serving ffmpeg's own HLS fMP4 files from tmpfs in the same run. The packager (with its remux) and nginx run on core
-// 0, this load generator and the publishers on core 1 (taskset). One 720p30 stream at ~2.5 Mbit/s, encoded once and
+// Benchmark (not a test): how many simulated viewers one packager core serves with < 1 % misses, against two anchors
+// in the same run: nginx serving ffmpeg's own HLS fMP4 files from tmpfs, and Node's own floor — a bare node:http
+// server answering the same viewers with the packager's own bytes from memory (tools/bench/node-floor.ts; arms
+// node-hls, node-ll-hls, node-ll-dash). The packager (with its remux), nginx and the floor run on core 0, this load
+// generator and the publishers on core 1 (taskset). One 720p30 stream at ~2.5 Mbit/s, encoded once and
 // published with -c copy so the publishers cost almost nothing. Viewers (libs/media/viewer-sim) ramp in steps; each
 // step: join, settle, measure (misses, p50/p99 delivery delay, server CPU), and the ramp stops past 1 % misses.
 // Run: `npx nx run packager:bench-viewers` (builds first). Prints markdown tables (docs/scaling.md).
 //
-// Env: BENCH_RUNS (3), BENCH_STEP_S (6 s measured per step), BENCH_SETTLE_S (3), BENCH_ARMS (nginx-hls,hls,ll-hls,ll-dash),
+// Env: BENCH_RUNS (3), BENCH_STEP_S (6 s measured per step), BENCH_SETTLE_S (3), BENCH_ARMS
+// (nginx-hls,node-hls,hls,node-ll-hls,ll-hls,node-ll-dash,ll-dash),
 // BENCH_STEPS_<ARM> (comma list, e.g. BENCH_STEPS_LL_HLS=250,500,1000), BENCH_KBPS (2500), BENCH_CPU_PROF=dir (the
 // packager runs under node --cpu-prof, profiles written there), BENCH_PACKAGER_ENV (extra env, k=v,k=v).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
 import { manifestPath } from '@livelab/media-contract';
 import { ViewerCrowd, ViewerStats, type StatsSummary, type ViewerKind } from '@livelab/media-viewer-sim';
 
@@ -20,11 +24,12 @@ const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const STEP_S = Number(process.env['BENCH_STEP_S'] ?? 6);
 const SETTLE_S = Number(process.env['BENCH_SETTLE_S'] ?? 3);
 const KBPS = Number(process.env['BENCH_KBPS'] ?? 2500);
-const ARMS = (process.env['BENCH_ARMS'] ?? 'nginx-hls,hls,ll-hls,ll-dash').split(',');
+const ARMS = (process.env['BENCH_ARMS'] ?? 'nginx-hls,node-hls,hls,node-ll-hls,ll-hls,node-ll-dash,ll-dash').split(',');
 const HTTP_PORT = 18590;
 const RTMP_PORT = 19545;
 const NGINX_PORT = 18591;
 const PROBE_PORT = 18592;
+const FLOOR_PORT = 18593;
 const KEY = 'bench-viewers-key';
 const STREAM = 'bench';
 const SERVER_CORE = '0';
@@ -35,6 +40,8 @@ const DEFAULT_STEPS: Record<string, number[]> = {
   'll-hls': [250, 500, 1000, 1500, 2000, 3000],
   'll-dash': [500, 1000, 2000, 3000, 4000, 6000],
 };
+/** The floor arms ramp like the packager's. */
+const kindOf = (arm: string) => (arm === 'nginx-hls' ? 'hls' : arm.replace(/^node-/, '')) as ViewerKind;
 const LOCAL_ADDRESSES = Array.from({ length: 40 }, (_, i) => `127.0.0.${2 + i}`);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -50,9 +57,12 @@ function cpuSeconds(pid: number): number {
   }
 }
 
+/** BENCH_STEPS_<ARM>; a floor arm (node-…) falls back to its packager arm's steps. */
 function steps(arm: string): number[] {
-  const v = process.env[`BENCH_STEPS_${arm.toUpperCase().replace(/-/g, '_')}`];
-  return v ? v.split(',').map(Number) : DEFAULT_STEPS[arm];
+  const env = (a: string) => process.env[`BENCH_STEPS_${a.toUpperCase().replace(/-/g, '_')}`];
+  const base = arm.replace(/^node-/, '');
+  const v = env(arm) ?? env(base);
+  return v ? v.split(',').map(Number) : DEFAULT_STEPS[base];
 }
 
 function ensureNginx(): string {
@@ -121,15 +131,22 @@ interface StepResult extends StatsSummary {
   arm: string;
   viewers: number;
   serverCpuPct: number;
+  /** Server CPU per request, µs. */
+  cpuUsPerRequest: number;
   loadCpuPct: number;
 }
 
 async function ramp(arm: string, serverPid: number): Promise<StepResult[]> {
-  const kind = (arm === 'nginx-hls' ? 'hls' : arm) as ViewerKind;
+  const kind = kindOf(arm);
   const target =
     arm === 'nginx-hls'
       ? { host: '127.0.0.1', port: NGINX_PORT, manifestPath: '/master.m3u8', localAddresses: LOCAL_ADDRESSES }
-      : { host: '127.0.0.1', port: HTTP_PORT, manifestPath: manifestPath(STREAM, kind === 'll-dash' ? 'dash' : 'hls', kind === 'hls' ? 'standard' : 'll'), localAddresses: LOCAL_ADDRESSES };
+      : {
+          host: '127.0.0.1',
+          port: arm.startsWith('node-') ? FLOOR_PORT : HTTP_PORT,
+          manifestPath: manifestPath(STREAM, kind === 'll-dash' ? 'dash' : 'hls', kind === 'hls' ? 'standard' : 'll'),
+          localAddresses: LOCAL_ADDRESSES,
+        };
   const stats = new ViewerStats();
   const crowd = new ViewerCrowd(kind, target, stats);
   const out: StepResult[] = [];
@@ -145,9 +162,10 @@ async function ramp(arm: string, serverPid: number): Promise<StepResult[]> {
       const s = stats.summary();
       const el = (Date.now() - t0) / 1000;
       const l1 = process.cpuUsage(l0);
-      const r: StepResult = { ...s, arm, viewers: n, serverCpuPct: ((cpuSeconds(serverPid) - c0) / el) * 100, loadCpuPct: ((l1.user + l1.system) / 1e6 / el) * 100 };
+      const cpu = cpuSeconds(serverPid) - c0;
+      const r: StepResult = { ...s, arm, viewers: n, serverCpuPct: (cpu / el) * 100, cpuUsPerRequest: (cpu * 1e6) / Math.max(1, s.requests), loadCpuPct: ((l1.user + l1.system) / 1e6 / el) * 100 };
       out.push(r);
-      log(`${arm} ${n}: misses ${(s.missRate * 100).toFixed(2)} % (late ${s.late}, lost ${s.lost} of ${s.delivered}), p50 ${s.p50Ms} ms p99 ${s.p99Ms} ms, shed ${s.shed}, errors ${s.errors}, req/s ${(s.requests / el).toFixed(0)}, server CPU ${r.serverCpuPct.toFixed(0)} %, load gen CPU ${r.loadCpuPct.toFixed(0)} %, load ${loadavg()[0].toFixed(2)}`);
+      log(`${arm} ${n}: misses ${(s.missRate * 100).toFixed(2)} % (late ${s.late}, lost ${s.lost} of ${s.delivered}), p50 ${s.p50Ms} ms p99 ${s.p99Ms} ms, shed ${s.shed}, errors ${s.errors}, req/s ${(s.requests / el).toFixed(0)}, server CPU ${r.serverCpuPct.toFixed(0)} % (${r.cpuUsPerRequest.toFixed(1)} µs/request), load gen CPU ${r.loadCpuPct.toFixed(0)} %, load ${loadavg()[0].toFixed(2)}`);
       if (s.missRate > 0.01) break;
     }
   } finally {
@@ -189,16 +207,22 @@ async function main() {
     );
     const nginx = startNginx(nginxBin, work, hlsDir);
     children.push(nginx);
+    // Node's floor: a bare node:http server with the packager's bytes (node-floor.ts), bundled and run like the packager.
+    const floorJs = join(root, 'dist/tools/bench/node-floor.js');
+    await build({ entryPoints: [join(__dirname, 'node-floor.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: floorJs, packages: 'external', logLevel: 'warning' });
+    const floor = spawn('taskset', ['-c', SERVER_CORE, process.execPath, floorJs, String(FLOOR_PORT), String(HTTP_PORT)], { stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(floor);
     await waitFor('the packager stream', () => ok(`http://127.0.0.1:${HTTP_PORT}${manifestPath(STREAM, 'hls', 'll')}`));
     await waitFor("ffmpeg's HLS on nginx", () => ok(`http://127.0.0.1:${NGINX_PORT}/video.m3u8`));
+    await waitFor('the node floor', () => ok(`http://127.0.0.1:${FLOOR_PORT}${manifestPath(STREAM, 'hls', 'll')}`));
     await sleep(3000);
-    const pids: Record<string, number> = { nginx: nginx.pid as number, packager: packager.pid as number };
-    log(`packager pid ${packager.pid}, nginx pid ${nginx.pid}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    const pids: Record<string, number> = { nginx: nginx.pid as number, packager: packager.pid as number, floor: floor.pid as number };
+    log(`packager pid ${packager.pid}, nginx pid ${nginx.pid}, node floor pid ${floor.pid}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     const all: StepResult[][] = [];
     for (let run = 0; run < RUNS; run++) {
       for (const arm of ARMS) {
         // The taskset wrapper execs: its pid is the server's.
-        all.push(await ramp(arm, arm === 'nginx-hls' ? pids['nginx'] : pids['packager']));
+        all.push(await ramp(arm, arm === 'nginx-hls' ? pids['nginx'] : arm.startsWith('node-') ? pids['floor'] : pids['packager']));
         await sleep(2000);
       }
     }
@@ -213,25 +237,25 @@ async function main() {
 function report(all: StepResult[][]) {
   const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '–');
   console.log(`\nload average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
-  console.log('| arm | most viewers < 1 % misses | misses there | p50 / p99 delay (ms) | server CPU (% of a core) | CPU per viewer (% of a core) | load gen CPU | next step |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| arm | most viewers < 1 % misses | misses there | p50 / p99 delay (ms) | server CPU (% of a core) | CPU per viewer (% of a core) | µs per request | load gen CPU | next step |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const steps of all) {
     const good = steps.filter((s) => s.missRate <= 0.01).at(-1);
     const bad = steps.find((s) => s.missRate > 0.01);
     const arm = steps[0]?.arm ?? '?';
     if (!good) {
-      console.log(`| ${arm} | < ${bad?.viewers ?? '?'} | | | | | | ${bad ? `${bad.viewers}: ${f(bad.missRate * 100, 1)} %` : ''} |`);
+      console.log(`| ${arm} | < ${bad?.viewers ?? '?'} | | | | | | | ${bad ? `${bad.viewers}: ${f(bad.missRate * 100, 1)} %` : ''} |`);
       continue;
     }
     console.log(
-      `| ${arm} | ${bad ? '' : '≥ '}${good.viewers} | ${f(good.missRate * 100, 2)} % | ${f(good.p50Ms)} / ${f(good.p99Ms)} | ${f(good.serverCpuPct)} | ${f(good.serverCpuPct / good.viewers, 4)} | ${f(good.loadCpuPct)} % | ${bad ? `${bad.viewers}: ${f(bad.missRate * 100, 1)} %, p99 ${f(bad.p99Ms)} ms` : 'none failed'} |`,
+      `| ${arm} | ${bad ? '' : '≥ '}${good.viewers} | ${f(good.missRate * 100, 2)} % | ${f(good.p50Ms)} / ${f(good.p99Ms)} | ${f(good.serverCpuPct)} | ${f(good.serverCpuPct / good.viewers, 4)} | ${f(good.cpuUsPerRequest, 1)} | ${f(good.loadCpuPct)} % | ${bad ? `${bad.viewers}: ${f(bad.missRate * 100, 1)} %, p99 ${f(bad.p99Ms)} ms` : 'none failed'} |`,
     );
   }
   console.log('\nevery step:\n');
-  console.log('| arm | viewers | misses | late | lost | delivered | p50 ms | p99 ms | shed 503 | errors | server CPU % | load gen CPU % |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| arm | viewers | misses | late | lost | delivered | p50 ms | p99 ms | shed 503 | errors | req/s | server CPU % | µs/request | load gen CPU % |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of all.flat()) {
-    console.log(`| ${s.arm} | ${s.viewers} | ${f(s.missRate * 100, 2)} % | ${s.late} | ${s.lost} | ${s.delivered} | ${f(s.p50Ms)} | ${f(s.p99Ms)} | ${s.shed} | ${s.errors} | ${f(s.serverCpuPct)} | ${f(s.loadCpuPct)} |`);
+    console.log(`| ${s.arm} | ${s.viewers} | ${f(s.missRate * 100, 2)} % | ${s.late} | ${s.lost} | ${s.delivered} | ${f(s.p50Ms)} | ${f(s.p99Ms)} | ${s.shed} | ${s.errors} | ${f(s.requests / STEP_S)} | ${f(s.serverCpuPct)} | ${f(s.cpuUsPerRequest, 1)} | ${f(s.loadCpuPct)} |`);
   }
 }
 
