@@ -6,10 +6,12 @@
 //   stays alive, a loop that is stuck (a busy loop, a deadlock in native code) gets the pod restarted;
 // - readiness: the main thread evaluates its HealthState every READINESS_MS and posts the verdict when it changes;
 //   a main loop past `stuckAfterMs` is also not ready;
-// - metrics: the worker asks the main thread for a snapshot (prom-client's text) when scraped and waits for it at most
-//   METRICS_WAIT_MS; a snapshot younger than METRICS_FRESH_MS is served as it is; past the wait the newest snapshot
-//   is served, however old — so a scrape is at most 1 s stale while the main loop keeps up, and as stale as the
-//   main loop is busy when it does not. Every scrape carries the snapshot's age and the heartbeat's age as gauges.
+// - metrics: the main thread posts a snapshot (prom-client's text) every METRICS_EVERY_MS while someone scrapes (a
+//   scrape within the last SCRAPED_RECENTLY_MS; nothing is made when nobody scrapes), and at once on a scrape when
+//   its newest is older than that. The worker serves the newest snapshot at once; only one older than
+//   METRICS_FRESH_MS makes it wait for a fresh one, at most METRICS_WAIT_MS (FIRST_METRICS_WAIT_MS when it has none
+//   yet). So a scrape is ≤ ~1 s stale plus the main loop's lag while the loop keeps up, and as stale as the loop is
+//   busy when it does not; every scrape carries the snapshot's age and the heartbeat's age as gauges.
 // The worker's code is a function serialized with toString() and run with `eval: true`: it reaches only Node's
 // builtins (through require) and what it is given in workerData, so it runs the same from the sources (jest, tsx)
 // and from an app's esbuild bundle, where no separate worker file exists.
@@ -22,8 +24,11 @@ import type { Logger } from './logger';
 export const DEFAULT_STUCK_AFTER_MS = 10_000;
 const HEARTBEAT_MS = 100;
 const READINESS_MS = 250;
-const METRICS_FRESH_MS = 1000;
+const METRICS_EVERY_MS = 1000;
+const SCRAPED_RECENTLY_MS = 60_000;
+const METRICS_FRESH_MS = 2000;
 const METRICS_WAIT_MS = 50;
+const FIRST_METRICS_WAIT_MS = 1000;
 /** Connections the probe listener holds at once (a scraper and the kubelet need a few). */
 const MAX_CONNECTIONS = 256;
 
@@ -47,6 +52,7 @@ interface ProbeWorkerData {
   stuckAfterMs: number;
   metricsFreshMs: number;
   metricsWaitMs: number;
+  firstMetricsWaitMs: number;
   metricsContentType: string;
   labels: string;
   maxConnections: number;
@@ -61,6 +67,9 @@ export class ProbeThread {
   private readonly heartbeat = new BigInt64Array(new SharedArrayBuffer(8));
   private readonly timers: NodeJS.Timeout[] = [];
   private readiness = '';
+  private scrapedAt = -Infinity;
+  private snapshotAt = -Infinity;
+  private makingSnapshot = false;
 
   constructor(private readonly opts: ProbeThreadOptions) {}
 
@@ -77,6 +86,7 @@ export class ProbeThread {
       stuckAfterMs: this.opts.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS,
       metricsFreshMs: METRICS_FRESH_MS,
       metricsWaitMs: METRICS_WAIT_MS,
+      firstMetricsWaitMs: FIRST_METRICS_WAIT_MS,
       metricsContentType: this.opts.registry.contentType,
       labels: labels ? `{${labels}}` : '',
       maxConnections: MAX_CONNECTIONS,
@@ -95,11 +105,18 @@ export class ProbeThread {
         else if (m.type === 'listen-error') {
           void worker.terminate();
           reject(Object.assign(new Error(m.message), { code: m.code, port: this.opts.port }));
-        } else if (m.type === 'metrics-wanted') void this.postMetrics();
+        } else if (m.type === 'metrics-wanted') {
+          this.scrapedAt = Date.now();
+          if (Date.now() - this.snapshotAt >= METRICS_EVERY_MS) void this.postMetrics();
+        }
       });
       worker.once('exit', () => reject(new Error('the probe thread exited before listening')));
     });
-    this.timers.push(setInterval(() => this.beat(), HEARTBEAT_MS), setInterval(() => void this.postReadiness(), READINESS_MS));
+    this.timers.push(
+      setInterval(() => this.beat(), HEARTBEAT_MS),
+      setInterval(() => void this.postReadiness(), READINESS_MS),
+      setInterval(() => Date.now() - this.scrapedAt < SCRAPED_RECENTLY_MS && void this.postMetrics(), METRICS_EVERY_MS),
+    );
     for (const t of this.timers) t.unref();
     await this.postReadiness();
     return port;
@@ -140,8 +157,15 @@ export class ProbeThread {
   }
 
   private async postMetrics(): Promise<void> {
-    const text = await this.opts.registry.metrics();
-    this.post(this.worker, { type: 'metrics', text, at: Date.now() });
+    if (this.makingSnapshot) return;
+    this.makingSnapshot = true;
+    try {
+      const text = await this.opts.registry.metrics();
+      this.snapshotAt = Date.now();
+      this.post(this.worker, { type: 'metrics', text, at: this.snapshotAt });
+    } finally {
+      this.makingSnapshot = false;
+    }
   }
 }
 
@@ -158,7 +182,6 @@ function probeWorkerMain(): void {
   const heartbeat = new BigInt64Array(d.heartbeat);
   let readiness = { ready: false, body: JSON.stringify({ status: 'not ready', checks: { main: 'starting' } }) };
   let metrics: { text: string; at: number } | undefined;
-  let asked = false;
   const waiting = new Set<() => void>();
 
   const heartbeatAgeMs = () => Date.now() - Number(Atomics.load(heartbeat, 0));
@@ -187,7 +210,6 @@ function probeWorkerMain(): void {
     if (m.type === 'readiness') readiness = { ready: m.ready, body: m.body };
     else if (m.type === 'metrics') {
       metrics = { text: m.text, at: m.at };
-      asked = false;
       for (const w of [...waiting]) w();
     } else if (m.type === 'close') {
       server.close(() => port.close());
@@ -209,6 +231,7 @@ function probeWorkerMain(): void {
       if (why) return answer(res, head, 503, json, JSON.stringify({ status: 'not ready', checks: { main: why } }));
       return answer(res, head, readiness.ready ? 200 : 503, json, readiness.body);
     }
+    port.postMessage({ type: 'metrics-wanted' } satisfies FromWorker); // the main thread coalesces these
     if (metrics && Date.now() - metrics.at < d.metricsFreshMs) return sendMetrics(res, head);
     // Wait briefly for a fresh snapshot; past that, the newest one (or a 503 if there is none yet).
     const done = () => {
@@ -216,16 +239,12 @@ function probeWorkerMain(): void {
       clearTimeout(timer);
       if (!res.destroyed) sendMetrics(res, head);
     };
-    const timer = setTimeout(done, d.metricsWaitMs);
+    const timer = setTimeout(done, metrics ? d.metricsWaitMs : d.firstMetricsWaitMs);
     waiting.add(done);
     res.once('close', () => {
       waiting.delete(done);
       clearTimeout(timer);
     });
-    if (!asked) {
-      asked = true;
-      port.postMessage({ type: 'metrics-wanted' } satisfies FromWorker);
-    }
   });
   server.maxConnections = d.maxConnections;
   server.keepAliveTimeout = 5000;
