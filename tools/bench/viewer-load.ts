@@ -10,7 +10,9 @@
 // Env: BENCH_RUNS (3), BENCH_STEP_S (6 s measured per step), BENCH_SETTLE_S (3), BENCH_ARMS
 // (nginx-hls,node-hls,hls,node-ll-hls,ll-hls,node-ll-dash,ll-dash),
 // BENCH_STEPS_<ARM> (comma list, e.g. BENCH_STEPS_LL_HLS=250,500,1000), BENCH_KBPS (2500), BENCH_CPU_PROF=dir (the
-// packager runs under node --cpu-prof, profiles written there), BENCH_PACKAGER_ENV (extra env, k=v,k=v).
+// packager runs under node --cpu-prof, profiles written there), BENCH_PACKAGER_ENV (extra env, k=v,k=v), BENCH_PACKAGER_JS
+// (the packager bundle to run; default dist/apps/packager/main.js), BENCH_PACKAGER_B_JS (a second packager bundle run
+// side by side, arms b-hls, b-ll-hls, b-ll-dash: before/after a change in one run).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -41,7 +43,9 @@ const DEFAULT_STEPS: Record<string, number[]> = {
   'll-dash': [500, 1000, 2000, 3000, 4000, 6000],
 };
 /** The floor arms ramp like the packager's. */
-const kindOf = (arm: string) => (arm === 'nginx-hls' ? 'hls' : arm.replace(/^node-/, '')) as ViewerKind;
+const kindOf = (arm: string) => (arm === 'nginx-hls' ? 'hls' : arm.replace(/^(node|b)-/, '')) as ViewerKind;
+/** BENCH_PACKAGER_B_JS: a second packager build in the same run (arms b-hls, b-ll-hls, b-ll-dash), on these ports. */
+const B_PORTS = { http: 18594, probe: 18595, rtmp: 19546 };
 const LOCAL_ADDRESSES = Array.from({ length: 40 }, (_, i) => `127.0.0.${2 + i}`);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -60,7 +64,7 @@ function cpuSeconds(pid: number): number {
 /** BENCH_STEPS_<ARM>; a floor arm (node-…) falls back to its packager arm's steps. */
 function steps(arm: string): number[] {
   const env = (a: string) => process.env[`BENCH_STEPS_${a.toUpperCase().replace(/-/g, '_')}`];
-  const base = arm.replace(/^node-/, '');
+  const base = arm.replace(/^(node|b)-/, '');
   const v = env(arm) ?? env(base);
   return v ? v.split(',').map(Number) : DEFAULT_STEPS[base];
 }
@@ -143,7 +147,7 @@ async function ramp(arm: string, serverPid: number): Promise<StepResult[]> {
       ? { host: '127.0.0.1', port: NGINX_PORT, manifestPath: '/master.m3u8', localAddresses: LOCAL_ADDRESSES }
       : {
           host: '127.0.0.1',
-          port: arm.startsWith('node-') ? FLOOR_PORT : HTTP_PORT,
+          port: arm.startsWith('node-') ? FLOOR_PORT : arm.startsWith('b-') ? B_PORTS.http : HTTP_PORT,
           manifestPath: manifestPath(STREAM, kind === 'll-dash' ? 'dash' : 'hls', kind === 'hls' ? 'standard' : 'll'),
           localAddresses: LOCAL_ADDRESSES,
         };
@@ -191,13 +195,24 @@ async function main() {
     const clip = makeClip(work);
     const extraEnv = Object.fromEntries((process.env['BENCH_PACKAGER_ENV'] ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]));
     const prof = process.env['BENCH_CPU_PROF'];
-    const packager = spawn('taskset', ['-c', SERVER_CORE, process.execPath, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), join(root, 'dist/apps/packager/main.js')], {
-      env: { ...process.env, LOG_LEVEL: 'error', HTTP_PORT: String(HTTP_PORT), PROBE_PORT: String(PROBE_PORT), RTMP_PORT: String(RTMP_PORT), PUBLISH_KEY: KEY, ...extraEnv },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    children.push(packager);
+    // BENCH_PACKAGER_JS: another build of the packager (e.g. a copy of dist/apps/packager made before a change), for A/B runs.
+    const packagerJs = resolve(root, process.env['BENCH_PACKAGER_JS'] ?? 'dist/apps/packager/main.js');
+    const startPackager = (js: string, ports: { http: number; probe: number; rtmp: number }) => {
+      const p = spawn('taskset', ['-c', SERVER_CORE, process.execPath, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), js], {
+        env: { ...process.env, LOG_LEVEL: 'error', HTTP_PORT: String(ports.http), PROBE_PORT: String(ports.probe), RTMP_PORT: String(ports.rtmp), PUBLISH_KEY: KEY, ...extraEnv },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      children.push(p);
+      return p;
+    };
+    const packager = startPackager(packagerJs, { http: HTTP_PORT, probe: PROBE_PORT, rtmp: RTMP_PORT });
+    const bJs = process.env['BENCH_PACKAGER_B_JS'];
+    const packagerB = bJs ? startPackager(resolve(root, bJs), B_PORTS) : undefined;
     await waitFor('the packager', () => ok(`http://127.0.0.1:${PROBE_PORT}/healthz`));
-    children.push(spawn('taskset', ['-c', LOAD_CORE, 'ffmpeg', ...loop(clip), '-f', 'flv', `rtmp://127.0.0.1:${RTMP_PORT}/live/${STREAM}?key=${KEY}`], { stdio: 'ignore' }));
+    if (packagerB) await waitFor('packager B', () => ok(`http://127.0.0.1:${B_PORTS.probe}/healthz`));
+    for (const rtmp of packagerB ? [RTMP_PORT, B_PORTS.rtmp] : [RTMP_PORT]) {
+      children.push(spawn('taskset', ['-c', LOAD_CORE, 'ffmpeg', ...loop(clip), '-f', 'flv', `rtmp://127.0.0.1:${rtmp}/live/${STREAM}?key=${KEY}`], { stdio: 'ignore' }));
+    }
     // The anchor: ffmpeg's own HLS muxer, fMP4, 1 s segments, video and an audio rendition like ours, on tmpfs.
     spawnSync('mkdir', ['-p', hlsDir]);
     children.push(
@@ -215,14 +230,15 @@ async function main() {
     await waitFor('the packager stream', () => ok(`http://127.0.0.1:${HTTP_PORT}${manifestPath(STREAM, 'hls', 'll')}`));
     await waitFor("ffmpeg's HLS on nginx", () => ok(`http://127.0.0.1:${NGINX_PORT}/video.m3u8`));
     await waitFor('the node floor', () => ok(`http://127.0.0.1:${FLOOR_PORT}${manifestPath(STREAM, 'hls', 'll')}`));
+    if (packagerB) await waitFor('the packager B stream', () => ok(`http://127.0.0.1:${B_PORTS.http}${manifestPath(STREAM, 'hls', 'll')}`));
     await sleep(3000);
-    const pids: Record<string, number> = { nginx: nginx.pid as number, packager: packager.pid as number, floor: floor.pid as number };
+    const pids: Record<string, number> = { nginx: nginx.pid as number, packager: packager.pid as number, floor: floor.pid as number, b: packagerB?.pid ?? NaN };
     log(`packager pid ${packager.pid}, nginx pid ${nginx.pid}, node floor pid ${floor.pid}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     const all: StepResult[][] = [];
     for (let run = 0; run < RUNS; run++) {
       for (const arm of ARMS) {
         // The taskset wrapper execs: its pid is the server's.
-        all.push(await ramp(arm, arm === 'nginx-hls' ? pids['nginx'] : arm.startsWith('node-') ? pids['floor'] : pids['packager']));
+        all.push(await ramp(arm, arm === 'nginx-hls' ? pids['nginx'] : arm.startsWith('node-') ? pids['floor'] : arm.startsWith('b-') ? pids['b'] : pids['packager']));
         await sleep(2000);
       }
     }
