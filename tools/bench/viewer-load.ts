@@ -12,9 +12,11 @@
 // BENCH_STEPS_<ARM> (comma list, e.g. BENCH_STEPS_LL_HLS=250,500,1000), BENCH_KBPS (2500), BENCH_CPU_PROF=dir (the
 // packager runs under node --cpu-prof, profiles written there), BENCH_PACKAGER_ENV (extra env, k=v,k=v), BENCH_PACKAGER_JS
 // (the packager bundle to run; default dist/apps/packager/main.js), BENCH_PACKAGER_B_JS (a second packager bundle run
-// side by side, arms b-hls, b-ll-hls, b-ll-dash: before/after a change in one run).
+// side by side, arms b-hls, b-ll-hls, b-ll-dash: before/after a change in one run). Edge arms edge-hls, edge-ll-hls,
+// edge-ll-dash: Debian's varnishd (apt-get install varnish) with docker/edge's VCL in front of the packager, core 0;
+// its CPU is varnishd's manager and cache worker together.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -43,13 +45,31 @@ const DEFAULT_STEPS: Record<string, number[]> = {
   'll-dash': [500, 1000, 2000, 3000, 4000, 6000],
 };
 /** The floor arms ramp like the packager's. */
-const kindOf = (arm: string) => (arm === 'nginx-hls' ? 'hls' : arm.replace(/^(node|b)-/, '')) as ViewerKind;
+const kindOf = (arm: string) => (arm === 'nginx-hls' ? 'hls' : arm.replace(/^(node|b|edge)-/, '')) as ViewerKind;
+/** The edge arms (edge-hls, edge-ll-hls, edge-ll-dash): Debian's varnishd with docker/edge's VCL in front of the packager. */
+const EDGE_PORT = 18596;
+const EDGE_DIR = resolve(__dirname, '../../docker/edge');
 /** BENCH_PACKAGER_B_JS: a second packager build in the same run (arms b-hls, b-ll-hls, b-ll-dash), on these ports. */
 const B_PORTS = { http: 18594, probe: 18595, rtmp: 19546 };
 const LOCAL_ADDRESSES = Array.from({ length: 40 }, (_, i) => `127.0.0.${2 + i}`);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (s: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
+
+/** utime + stime of a process and its children (varnishd's manager and its cache worker). */
+function treeCpuSeconds(pid: number): number {
+  let total = cpuSeconds(pid);
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) total += cpuSeconds(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return total;
+}
 
 function cpuSeconds(pid: number): number {
   try {
@@ -64,7 +84,7 @@ function cpuSeconds(pid: number): number {
 /** BENCH_STEPS_<ARM>; a floor arm (node-…) falls back to its packager arm's steps. */
 function steps(arm: string): number[] {
   const env = (a: string) => process.env[`BENCH_STEPS_${a.toUpperCase().replace(/-/g, '_')}`];
-  const base = arm.replace(/^(node|b)-/, '');
+  const base = arm.replace(/^(node|b|edge)-/, '');
   const v = env(arm) ?? env(base);
   return v ? v.split(',').map(Number) : DEFAULT_STEPS[base];
 }
@@ -140,14 +160,14 @@ interface StepResult extends StatsSummary {
   loadCpuPct: number;
 }
 
-async function ramp(arm: string, serverPid: number): Promise<StepResult[]> {
+async function ramp(arm: string, serverPid: number, cpu: (pid: number) => number = cpuSeconds): Promise<StepResult[]> {
   const kind = kindOf(arm);
   const target =
     arm === 'nginx-hls'
       ? { host: '127.0.0.1', port: NGINX_PORT, manifestPath: '/master.m3u8', localAddresses: LOCAL_ADDRESSES }
       : {
           host: '127.0.0.1',
-          port: arm.startsWith('node-') ? FLOOR_PORT : arm.startsWith('b-') ? B_PORTS.http : HTTP_PORT,
+          port: arm.startsWith('node-') ? FLOOR_PORT : arm.startsWith('b-') ? B_PORTS.http : arm.startsWith('edge-') ? EDGE_PORT : HTTP_PORT,
           manifestPath: manifestPath(STREAM, kind === 'll-dash' ? 'dash' : 'hls', kind === 'hls' ? 'standard' : 'll'),
           localAddresses: LOCAL_ADDRESSES,
         };
@@ -159,15 +179,15 @@ async function ramp(arm: string, serverPid: number): Promise<StepResult[]> {
       await crowd.grow(n, 1000);
       await sleep(SETTLE_S * 1000);
       stats.reset();
-      const c0 = cpuSeconds(serverPid);
+      const c0 = cpu(serverPid);
       const l0 = process.cpuUsage();
       const t0 = Date.now();
       await sleep(STEP_S * 1000);
       const s = stats.summary();
       const el = (Date.now() - t0) / 1000;
       const l1 = process.cpuUsage(l0);
-      const cpu = cpuSeconds(serverPid) - c0;
-      const r: StepResult = { ...s, arm, viewers: n, serverCpuPct: (cpu / el) * 100, cpuUsPerRequest: (cpu * 1e6) / Math.max(1, s.requests), loadCpuPct: ((l1.user + l1.system) / 1e6 / el) * 100 };
+      const used = cpu(serverPid) - c0;
+      const r: StepResult = { ...s, arm, viewers: n, serverCpuPct: (used / el) * 100, cpuUsPerRequest: (used * 1e6) / Math.max(1, s.requests), loadCpuPct: ((l1.user + l1.system) / 1e6 / el) * 100 };
       out.push(r);
       log(`${arm} ${n}: misses ${(s.missRate * 100).toFixed(2)} % (late ${s.late}, lost ${s.lost} of ${s.delivered}), p50 ${s.p50Ms} ms p99 ${s.p99Ms} ms, shed ${s.shed}, errors ${s.errors}, req/s ${(s.requests / el).toFixed(0)}, server CPU ${r.serverCpuPct.toFixed(0)} % (${r.cpuUsPerRequest.toFixed(1)} µs/request), load gen CPU ${r.loadCpuPct.toFixed(0)} %, load ${loadavg()[0].toFixed(2)}`);
       if (s.missRate > 0.01) break;
@@ -184,6 +204,7 @@ async function main() {
   const work = mkdtempSync('/dev/shm/livelab-bench-viewers-');
   const hlsDir = join(work, 'hls');
   const children: ChildProcess[] = [];
+  let edgeDir: string | undefined;
   const cleanup = () => {
     for (const c of children) c.kill('SIGTERM');
   };
@@ -231,14 +252,27 @@ async function main() {
     await waitFor("ffmpeg's HLS on nginx", () => ok(`http://127.0.0.1:${NGINX_PORT}/video.m3u8`));
     await waitFor('the node floor', () => ok(`http://127.0.0.1:${FLOOR_PORT}${manifestPath(STREAM, 'hls', 'll')}`));
     if (packagerB) await waitFor('the packager B stream', () => ok(`http://127.0.0.1:${B_PORTS.http}${manifestPath(STREAM, 'hls', 'll')}`));
+    // The edge, only when an edge arm is asked for: the repository's VCL, this run's origin (the packager), core 0.
+    let edge: ChildProcess | undefined;
+    if (ARMS.some((a) => a.startsWith('edge-'))) {
+      // Not on tmpfs: varnishd compiles the VCL into its working directory and loads it from there.
+      edgeDir = mkdtempSync('/tmp/livelab-bench-edge-');
+      const originVcl = readFileSync(join(EDGE_DIR, 'origin.vcl'), 'utf8').replace(/\.port = "[^"]*";/, `.port = "${HTTP_PORT}";`);
+      writeFileSync(join(work, 'origin.vcl'), originVcl);
+      edge = spawn('taskset', ['-c', SERVER_CORE, '/usr/sbin/varnishd', '-F', '-j', 'none', '-n', join(edgeDir, 'n'), '-a', `127.0.0.1:${EDGE_PORT}`, '-T', 'none',
+        '-f', join(EDGE_DIR, 'default.vcl'), '-p', `vcl_path=${work}:${EDGE_DIR}`, '-s', 'malloc,256m', '-p', 'thread_pool_min=200', '-p', 'thread_pool_max=3000'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      children.push(edge);
+      await waitFor('the edge', () => ok(`http://127.0.0.1:${EDGE_PORT}/readyz`));
+    }
     await sleep(3000);
-    const pids: Record<string, number> = { nginx: nginx.pid as number, packager: packager.pid as number, floor: floor.pid as number, b: packagerB?.pid ?? NaN };
+    const pids: Record<string, number> = { nginx: nginx.pid as number, packager: packager.pid as number, floor: floor.pid as number, b: packagerB?.pid ?? NaN, edge: edge?.pid ?? NaN };
     log(`packager pid ${packager.pid}, nginx pid ${nginx.pid}, node floor pid ${floor.pid}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     const all: StepResult[][] = [];
     for (let run = 0; run < RUNS; run++) {
       for (const arm of ARMS) {
         // The taskset wrapper execs: its pid is the server's.
-        all.push(await ramp(arm, arm === 'nginx-hls' ? pids['nginx'] : arm.startsWith('node-') ? pids['floor'] : arm.startsWith('b-') ? pids['b'] : pids['packager']));
+        if (arm.startsWith('edge-')) all.push(await ramp(arm, pids['edge'], treeCpuSeconds));
+        else all.push(await ramp(arm, arm === 'nginx-hls' ? pids['nginx'] : arm.startsWith('node-') ? pids['floor'] : arm.startsWith('b-') ? pids['b'] : pids['packager']));
         await sleep(2000);
       }
     }
@@ -247,6 +281,7 @@ async function main() {
     cleanup();
     await sleep(500);
     rmSync(work, { recursive: true, force: true });
+    if (edgeDir) rmSync(edgeDir, { recursive: true, force: true });
   }
 }
 
