@@ -2,7 +2,7 @@
 // Configuration: README.md.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { ConfigError, configOrExit, createLogger, env, installGracefulShutdown, loadConfig, secretOrFile } from '@livelab/service-kit';
+import { ConfigError, configOrExit, createLogger, DEFAULT_STUCK_AFTER_MS, env, installGracefulShutdown, loadConfig, secretOrFile } from '@livelab/service-kit';
 import { checkFfmpeg } from '@livelab/media-ffmpeg';
 import { DVR_WINDOW_S } from '@livelab/media-contract';
 import { DEFAULT_DASH_TARGET_LATENCY_MS, DEFAULT_RTMP_LIMITS, DEFAULT_STORE_MAX_BYTES, Packager } from '@livelab/media-packaging';
@@ -12,6 +12,8 @@ const schema = z.object({
   HTTP_PORT: env.port(8080),
   // Probes (/healthz, /readyz) and /metrics on their own listener, so they answer at any viewer load.
   PROBE_PORT: env.port(8088),
+  // The probe listener runs on its own thread; its liveness fails once the main event loop has not run for this long.
+  MAIN_LOOP_STUCK_MS: env.int(DEFAULT_STUCK_AFTER_MS, { min: 500, max: 600_000 }),
   // Capacity of the public port: past it new viewers get 503 + Retry-After (0 = no limit). README: Capacity.
   MAX_VIEWERS: env.int(0, { min: 0, max: 1_000_000 }),
   MAX_IN_FLIGHT: env.int(0, { min: 0, max: 1_000_000 }),
@@ -68,6 +70,7 @@ async function main() {
     dashTargetLatencyMs: config.DASH_TARGET_LATENCY_MS,
     faults: { enabled: config.FAULTS_ENABLED, maxInFlight: config.FAULTS_MAX_IN_FLIGHT, maxPerClient: config.FAULTS_MAX_PER_CLIENT },
     dvr: { windowSeconds: config.DVR_WINDOW_S, maxBytes: config.DVR_MAX_BYTES },
+    mainLoopStuckMs: config.MAIN_LOOP_STUCK_MS,
     limits: { maxViewers: config.MAX_VIEWERS || Infinity, maxInFlight: config.MAX_IN_FLIGHT || Infinity },
     rtmpLimits: {
       handshakeTimeoutMs: config.RTMP_HANDSHAKE_TIMEOUT_MS,

@@ -3,6 +3,7 @@ export { ConfigError, loadConfig, env, configOrExit, secretOrFile, readSecret } 
 export { createLogger, silentLogger, type Logger } from './logger';
 export { createMetricsRegistry, Registry, Counter, Gauge, Histogram } from './metrics';
 export { HealthState, opsRouter, type ReadinessCheck } from './health';
+export { ProbeThread, DEFAULT_STUCK_AFTER_MS, type ProbeThreadOptions } from './probe-thread';
 export { listen, closeServer } from './http';
 export { installGracefulShutdown, type ShutdownStep } from './shutdown';
 export { Backoff, sleep } from './backoff';

@@ -2,11 +2,31 @@
 // RTMP connection load. The gauges that read the ingest are collected at scrape time.
 import { Counter, Gauge, type Registry } from '@livelab/service-kit';
 
+/**
+ * Media requests by kind and status, and media bytes sent by kind: counted in plain numbers on the hot path and handed
+ * to their prom-client Counters when scraped (issue 16: `Counter.inc` with labels hashes and validates its labels on
+ * every call — two calls per media request, tens of thousands a second at load).
+ */
+export class MediaCounts {
+  /** kind → status → requests */
+  readonly requests = new Map<string, Map<number, number>>();
+  /** kind → bytes */
+  readonly bytes = new Map<string, number>();
+
+  /** One answered media request (bytes: of a 200's body). */
+  count(kind: string, status: number, bytes = 0): void {
+    let byStatus = this.requests.get(kind);
+    if (!byStatus) this.requests.set(kind, (byStatus = new Map()));
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+    if (status === 200) this.bytes.set(kind, (this.bytes.get(kind) ?? 0) + bytes);
+  }
+}
+
 export interface PackagerMetrics {
   live: Gauge;
   bytesIn: Gauge;
-  bytesOut: Counter;
-  requests: Counter;
+  /** Media requests and bytes (livelab_packager_media_requests_total, livelab_packager_http_bytes_out_total). */
+  media: MediaCounts;
   restarts: Counter;
   kills: Counter;
   refused: Counter;
@@ -34,6 +54,28 @@ export interface IngestLoad {
 export function createPackagerMetrics(registry: Registry, load: IngestLoad): PackagerMetrics {
   const r = [registry];
   const { ingestBytes, rtmpConnections, rtmpHeld, inFlight, admitted, faulted } = load;
+  const media = new MediaCounts();
+  // Set from the plain counts at scrape time (a Counter has no set(): reset, then the totals).
+  new Counter({
+    name: 'livelab_packager_http_bytes_out_total',
+    help: 'Media bytes sent to players',
+    labelNames: ['kind'],
+    registers: r,
+    collect() {
+      this.reset();
+      for (const [kind, n] of media.bytes) this.inc({ kind }, n);
+    },
+  });
+  new Counter({
+    name: 'livelab_packager_media_requests_total',
+    help: 'Media requests by kind and status',
+    labelNames: ['kind', 'status'],
+    registers: r,
+    collect() {
+      this.reset();
+      for (const [kind, byStatus] of media.requests) for (const [status, n] of byStatus) this.inc({ kind, status: String(status) }, n);
+    },
+  });
   const m: PackagerMetrics = {
     live: new Gauge({ name: 'livelab_packager_live_streams', help: 'Streams currently playable', registers: r }),
     bytesIn: new Gauge({
@@ -44,8 +86,7 @@ export function createPackagerMetrics(registry: Registry, load: IngestLoad): Pac
         this.set(ingestBytes());
       },
     }),
-    bytesOut: new Counter({ name: 'livelab_packager_http_bytes_out_total', help: 'Media bytes sent to players', labelNames: ['kind'], registers: r }),
-    requests: new Counter({ name: 'livelab_packager_media_requests_total', help: 'Media requests by kind and status', labelNames: ['kind', 'status'], registers: r }),
+    media,
     restarts: new Counter({ name: 'livelab_packager_ffmpeg_restarts_total', help: 'Remux ffmpeg restarts', labelNames: ['stream'], registers: r }),
     kills: new Counter({ name: 'livelab_packager_ffmpeg_kills_total', help: 'Remux ffmpegs that had to be SIGKILLed: q and SIGINT did not end them within the grace', registers: r }),
     refused: new Counter({

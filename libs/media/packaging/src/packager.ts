@@ -5,7 +5,7 @@
 // metrics.ts.
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type express from 'express';
-import { closeServer, createMetricsRegistry, HealthState, listen, type Logger, type Registry } from '@livelab/service-kit';
+import { closeServer, createMetricsRegistry, HealthState, listen, ProbeThread, type Logger, type Registry } from '@livelab/service-kit';
 import { DVR_WINDOW_S, dvrWindowSegments, parsePublishName, streamUrls, type Rung, type RungSummary, type StreamSummary } from '@livelab/media-contract';
 import { warmUpFfmpeg } from '@livelab/media-ffmpeg';
 import { RtmpIngest, type PublishInfo } from './ingest/rtmp-ingest';
@@ -15,7 +15,7 @@ import { CmafStore, DEFAULT_STORE_MAX_BYTES, type CmafStoreOptions } from './cma
 import { firstSegmentNumber } from './cmaf/segment-numbers';
 import { CmafUploadServer } from './cmaf/cmaf-upload-server';
 import { MediaRoutes } from './http/media-routes';
-import { createHttpApp, createOpsApp } from './http/server';
+import { createHttpApp } from './http/server';
 import type { AdmissionLimits } from './http/admission';
 import { ViewerTracker } from './http/viewers';
 import { createPackagerMetrics, type PackagerMetrics } from './metrics';
@@ -45,6 +45,8 @@ export interface PackagerOptions {
    * DEFAULT_STORE_MAX_BYTES) that shortens the window before memory grows.
    */
   dvr?: { windowSeconds?: number; maxBytes?: number };
+  /** The probe listener's liveness fails once the main event loop has not run for this long (ms; DEFAULT_STUCK_AFTER_MS). */
+  mainLoopStuckMs?: number;
 }
 
 /** Nominal segment duration of the remux, s (cmafPackagingJob's default). */
@@ -55,8 +57,6 @@ export class Packager {
   readonly registry: Registry;
   /** The public port's handler (media fast path, then express). */
   readonly app: RequestListener;
-  /** The probe port's app: /healthz, /readyz, /metrics. */
-  readonly opsApp: express.Express;
   private readonly ingest: RtmpIngest;
   private readonly uploads: CmafUploadServer;
   private readonly streams = new Map<string, StreamPackager>();
@@ -67,7 +67,8 @@ export class Packager {
   /** Highest segment number each recently ended stream name used (a republish in the same tick continues above). */
   private readonly usedNumbers = new Map<string, number>();
   private http?: Server;
-  private probe?: Server;
+  /** The probe port (/healthz, /readyz, /metrics) on its own thread: it answers however busy the main loop is. */
+  private probe?: ProbeThread;
   private rtmpPort?: number;
   private stopping = false;
   private readonly m: PackagerMetrics;
@@ -111,7 +112,6 @@ export class Packager {
       maxFaulted: opts.faults?.maxInFlight,
       maxFaultedPerClient: opts.faults?.maxPerClient,
     }));
-    this.opsApp = createOpsApp(this.health, this.registry);
     this.app = createHttpApp({ health: this.health, registry: this.registry, listStreams: () => this.listStreams(), media, pageRouter: opts.pageRouter, faultsEnabled: opts.faults?.enabled ?? false });
   }
 
@@ -127,9 +127,16 @@ export class Packager {
     const httpPort = await listen(this.http, ports.httpPort, ports.host);
     let probePort: number | undefined;
     if (ports.probePort !== undefined) {
-      this.probe = createServer(this.opsApp);
-      this.probe.keepAliveTimeout = 5000;
-      probePort = await listen(this.probe, ports.probePort, ports.host);
+      this.probe = new ProbeThread({
+        health: this.health,
+        registry: this.registry,
+        port: ports.probePort,
+        host: ports.host,
+        stuckAfterMs: this.opts.mainLoopStuckMs,
+        labels: { service: 'packager' },
+        logger: this.opts.logger,
+      });
+      probePort = await this.probe.start();
     }
     this.rtmpPort = await this.ingest.start(ports.rtmpPort, ports.host);
     this.opts.logger.info({ rtmpPort: this.rtmpPort, httpPort, probePort }, 'packager listening');
@@ -141,6 +148,7 @@ export class Packager {
     if (this.stopping) return;
     this.stopping = true;
     this.health.setDraining();
+    await this.probe?.refresh(); // readiness fails at once on the probe port too
     await this.ingest.stop();
     await Promise.all([...this.streams.keys()].map((n) => this.endStream(n)));
     await Promise.all([...this.ladders.keys()].map((n) => this.endLadder(n)));
@@ -148,7 +156,7 @@ export class Packager {
     await Promise.all([...this.ending]);
     await this.uploads.stop();
     if (this.http) await closeServer(this.http, 3000);
-    if (this.probe) await closeServer(this.probe, 1000);
+    await this.probe?.stop(1000);
   }
 
   /** The playable streams, as /api/streams lists them. */

@@ -13,6 +13,7 @@ import { createHttpApp } from '../src/http/server';
 import { allElements, parseMediaPlaylist, parseMpd, oneElement } from '../src/testing';
 import { ViewerTracker } from '../src/http/viewers';
 import { BoxSplitter, parseInitSegment, parseMoof } from '../src/cmaf/fmp4';
+import { MediaCounts } from '../src/metrics';
 import { createServer, type Server } from 'node:http';
 
 jest.setTimeout(120_000);
@@ -487,7 +488,7 @@ describe('fault URLs when FAULTS_ENABLED is off', () => {
   beforeAll(async () => {
     const registry = createMetricsRegistry('faults-off');
     const c = () => new Counter({ name: `x_${Math.random().toString(36).slice(2)}`, help: 'x', labelNames: ['kind', 'status', 'reason'], registers: [] });
-    const media = new MediaRoutes({ stream: () => undefined, viewers: new ViewerTracker(), metrics: { requests: c(), bytesOut: c(), shed: c() } });
+    const media = new MediaRoutes({ stream: () => undefined, viewers: new ViewerTracker(), metrics: { media: new MediaCounts(), shed: c() } });
     server = createServer(createHttpApp({ health: new HealthState(), registry, listStreams: () => [], media }));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as { port: number }).port;

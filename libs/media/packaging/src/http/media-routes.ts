@@ -27,6 +27,7 @@ import {
 } from '@livelab/media-contract';
 import type { LiveTimeline, Segment, Track } from '../cmaf/cmaf-store';
 import { groupedSegment, groupTimeline, groupTrack } from '../cmaf/grouped-track';
+import type { MediaCounts } from '../metrics';
 import { dashManifest, type MpdOptions } from '../manifests/dash-manifest';
 import { lastListedPart, mediaPlaylist, multivariantPlaylist, type PlaylistView } from '../manifests/hls-playlists';
 import type { LiveStream, MediaStore } from './live-stream';
@@ -43,7 +44,7 @@ export interface MediaRoutesOptions {
   /** The stream (or ABR ladder presentation) of that name, if it is starting or live. */
   stream: (name: string) => LiveStream | undefined;
   viewers: ViewerTracker;
-  metrics: { requests: Counter; bytesOut: Counter; shed: Counter; faults?: Counter };
+  metrics: { media: MediaCounts; shed: Counter; faults?: Counter };
   /** Base URL players use to reach us, for absolute URLs in manifests; default: from the request's Host. */
   publicBaseUrl?: string;
   /** Low-latency DASH target, ms (the MPD's ServiceDescription). */
@@ -104,6 +105,9 @@ function mpdShape(shape: StreamShape, chunkSeconds: number): Partial<MpdOptions>
   };
 }
 
+/** Valid media paths remembered with their parse (MediaRoutes.validPaths): ~ 2 × 200 bytes each at most. */
+const MAX_REMEMBERED_PATHS = 10_000;
+
 /** Seconds a shed viewer is told to wait. */
 export const RETRY_AFTER_S = 2;
 
@@ -117,6 +121,15 @@ const ERROR_HEADERS = [...CORS_HEADERS, 'Content-Type', 'application/json; chars
 export class MediaRoutes {
   readonly admission: Admission;
   private readonly fanOuts = new WeakMap<MediaStore, StreamFanOut>();
+
+  /**
+   * Valid media paths already parsed, with what they name (issue 16: splitting, decoding and matching the same few
+   * dozen paths thousands of times a second was ~3 % of the packager's CPU under LL-HLS viewers). Only valid paths
+   * are kept, at most MAX_REMEMBERED_PATHS (then it starts over): what a client can make it hold is bounded.
+   */
+  private readonly validPaths = new Map<string, { stream: string; f: MediaFile }>();
+  /** A media request's response closed (answered or abandoned): it is no longer in flight. */
+  private readonly answered = () => this.admission.done();
 
   constructor(private readonly opts: MediaRoutesOptions) {
     this.admission = new Admission({ maxViewers: opts.limits?.maxViewers ?? Infinity, maxInFlight: opts.limits?.maxInFlight ?? Infinity });
@@ -185,6 +198,17 @@ export class MediaRoutes {
   }
 
   private route(req: IncomingMessage, res: ServerResponse, path: string, query: string, faults?: Faults): void {
+    const known = this.validPaths.get(path);
+    if (known === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) return this.routeNew(req, res, path, query, faults);
+    const client = clientKey(req);
+    const shed = this.admission.admit(client);
+    if (shed) return this.shed(res, known.f.kind, shed);
+    res.on('close', this.answered); // one shared listener, no closure per request
+    this.serve(req, res, known.stream, known.f, client, query, faults);
+  }
+
+  /** A path not parsed before (or not a GET/HEAD): checked by the contract's rules, remembered when valid. */
+  private routeNew(req: IncomingMessage, res: ServerResponse, path: string, query: string, faults?: Faults): void {
     const parts = splitMediaPath(path);
     if (!parts) return this.error(res, 'invalid', 404, 'not found: media URLs are /live/<stream>/<file>');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -193,21 +217,27 @@ export class MediaRoutes {
     if (!isStreamName(parts.stream)) return this.error(res, 'invalid', 400, 'invalid stream name: lowercase letters, digits, ".", "_" and "-", at most 64');
     const f = parseMediaFile(parts.name);
     if (!f) return this.error(res, 'invalid', 400, 'not a media file name');
-    const client = clientKey(req);
-    const shed = this.admission.admit(client);
-    if (shed) return this.shed(res, f.kind, shed);
-    res.once('close', () => this.admission.done());
-    this.serve(req, res, parts.stream, f, client, query, faults);
+    if (this.validPaths.size >= MAX_REMEMBERED_PATHS) this.validPaths.clear();
+    this.validPaths.set(path, { stream: parts.stream, f });
+    this.route(req, res, path, query, faults);
   }
 
   private serve(req: IncomingMessage, res: ServerResponse, stream: string, f: MediaFile, client: string, query: string, faults?: Faults): void {
-    const fail = (status: number, error: string) => this.error(res, f.kind, status, error);
     const s = this.opts.stream(stream);
-    if (!s || s.state === 'ended') return fail(404, `stream "${stream}" is not live`);
+    if (!s || s.state === 'ended') return this.error(res, f.kind, 404, `stream "${stream}" is not live`);
     const trackId = 'track' in f ? f.track : undefined;
     const track = trackId === undefined ? undefined : s.store.track(trackId);
-    if (trackId !== undefined && !track?.info) return fail(404, `stream "${stream}" has no track ${trackId}`);
+    if (trackId !== undefined && !track?.info) return this.error(res, f.kind, 404, `stream "${stream}" has no track ${trackId}`);
     const head = req.method === 'HEAD';
+    // The hot path, half of all LL-HLS requests: a part the playlist already lists (what servePart would answer at once).
+    if (f.kind === 'part' && !faults) {
+      const listed = (track as Track).segments.get(f.number)?.parts[f.part];
+      if (listed) {
+        this.opts.viewers.note(stream, client);
+        return this.send(res, 'part', listed.data, head);
+      }
+    }
+    const fail = (status: number, error: string) => this.error(res, f.kind, status, error);
     const send = (body: Buffer) => this.send(res, f.kind, body, head);
     const ctx: MediaRequest = { req, res, head, s, f, track, query, send, fail, shape: faults?.shape };
     const group = 'group' in f ? f.group : undefined;
@@ -332,7 +362,7 @@ export class MediaRoutes {
     const reports = (): PlaylistView => (s.ladder ? { renditionReports: group ? others().map(grouped) : others() } : {});
     const playlist = () =>
       view ? Buffer.from(mediaPlaylist(grouped(t), gtl, mode, { ...reports(), ...view })) : fan.manifest(`media:${t.id}:${mode}`, () => mediaPlaylist(t, tl, mode, reports()));
-    const wait = query ? (group ? blockingReload(new URLSearchParams(query), grouped(t), mode, () => grouped(t), groupKey(group)) : blockingReload(new URLSearchParams(query), t, mode)) : undefined;
+    const wait = query ? (group ? blockingReload(query, grouped(t), mode, () => grouped(t), groupKey(group)) : blockingReload(query, t, mode)) : undefined;
     if (!wait) return send(playlist());
     if (isRefusal(wait)) return fail(wait.status, wait.error);
     fan.wait(wait.key, wait.ready, 3 * gtl.targetDuration * 1000, (ok) => {
@@ -482,7 +512,7 @@ export class MediaRoutes {
   }
 
   private error(res: ServerResponse, kind: MediaKind | 'invalid', status: number, error: string, extra: string[] = []): void {
-    this.opts.metrics.requests.inc({ kind, status: String(status) });
+    this.opts.metrics.media.count(kind, status);
     if (res.headersSent || res.destroyed) return;
     const body = Buffer.from(JSON.stringify({ error }));
     res.writeHead(status, [...ERROR_HEADERS, ...extra, 'Content-Length', String(body.length)]);
@@ -496,7 +526,6 @@ export class MediaRoutes {
   }
 
   private count(kind: string, bytes: number) {
-    this.opts.metrics.requests.inc({ kind, status: '200' });
-    this.opts.metrics.bytesOut.inc({ kind }, bytes);
+    this.opts.metrics.media.count(kind, 200, bytes);
   }
 }

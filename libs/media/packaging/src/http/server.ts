@@ -1,7 +1,7 @@
 // The packager's HTTP: media routes (/live/*) answered on the raw http.Server before express (media-routes.ts);
 // express for the rest — probes and metrics, the clock (UTCTiming), the stream catalogue API (with CORS), the
-// player page, and JSON 404s. Probes and metrics also have their own listener (opsApp). Listening and draining are
-// the Packager's (packager.ts).
+// player page, and JSON 404s. Probes and metrics also have their own listener on their own thread (service-kit's
+// ProbeThread). Listening and draining are the Packager's (packager.ts).
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express from 'express';
 import { opsRouter, type HealthState, type Registry } from '@livelab/service-kit';
@@ -63,16 +63,4 @@ export function createHttpApp(opts: HttpAppOptions): RequestListener {
     else if (faults && req.url?.startsWith(faults)) opts.media.handleFaulted(req, res);
     else app(req, res);
   };
-}
-
-/** The probe port: /healthz, /readyz and /metrics only. */
-export function createOpsApp(health: HealthState, registry: Registry): express.Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use(opsRouter(health, registry));
-  app.use((_req, res) => {
-    res.status(404).json({ error: 'not found: this port serves /healthz, /readyz and /metrics' });
-  });
-  return app;
 }

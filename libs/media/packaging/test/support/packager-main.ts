@@ -15,4 +15,13 @@ process.on('SIGUSR2', () => {
   const m = process.memoryUsage();
   logger.info({ rss: m.rss, heapUsed: m.heapUsed, external: m.external, gc: !!gc }, 'memory');
 });
+// Tests that need a stuck or overloaded main loop ask for a busy loop of `block` ms (IPC, when spawned with one).
+process.on('message', (m: { block?: number }) => {
+  if (!m.block) return;
+  const end = Date.now() + m.block;
+  while (Date.now() < end) {
+    /* deliberately busy */
+  }
+  process.send?.({ blocked: m.block });
+});
 process.on('SIGTERM', () => void packager.stop().then(() => process.exit(0)));

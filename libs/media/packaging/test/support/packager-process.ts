@@ -28,7 +28,7 @@ export class PackagerProcess {
     this.child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', resolve(__dirname, 'packager-main.ts')], {
       cwd: root,
       env: { ...process.env, ...env, PACKAGER_TEST_OPTIONS: JSON.stringify(options) },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     this.child.once('exit', (code, signal) => (this.exit = { code, signal }));
     createInterface({ input: this.child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
@@ -83,6 +83,19 @@ export class PackagerProcess {
     const { text } = await this.get('/metrics');
     const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
     return line ? Number(line.split(' ').pop()) : 0;
+  }
+
+  /** Makes the packager's main event loop busy for `ms` (a test hook in packager-main.ts); resolves once it is free. */
+  blockMainLoop(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const onMessage = (m: { blocked?: number }) => {
+        if (m.blocked !== ms) return;
+        this.child.off('message', onMessage);
+        resolve();
+      };
+      this.child.on('message', onMessage);
+      this.child.send({ block: ms });
+    });
   }
 
   publish(name: string, key = TEST_KEY): FfmpegRun {
