@@ -75,8 +75,9 @@ async function viewer(browser: import('playwright-core').Browser, format: Format
 
 const NOTES = `Reading the figures: in standard mode a segment is listed only once complete, so a player sits at least one
 1 s segment plus its delivery behind the live edge. In low-latency mode the same CMAF chunks (200 ms) are offered as
-they are made: LL-HLS parts with a 0.6 s PART-HOLD-BACK (hls.js, plus the page's playback-rate catch-up) and LL-DASH
-segments sent chunked while in progress with an 800 ms ServiceDescription target (dash.js). Glass-to-glass adds the
+they are made: LL-HLS parts with a 0.6 s PART-HOLD-BACK in the playlist, which the page's hls.js undercuts (0.45 s,
+plus the page's playback-rate catch-up both ways), and LL-DASH segments sent chunked while in progress with a 500 ms
+ServiceDescription target (dash.js). Glass-to-glass adds the
 x264 encode, RTMP and the remux to the player's own latency (~50–100 ms here). Since issue 7 the generator stamps
 frames with the real wall clock when made; earlier figures (and the issue's nginx-rtmp / MediaMTX references,
 measured the old way) read 0.1–1.5 s high from ffmpeg's start-up time. How it works: docs/low-latency.md.`;
