@@ -79,12 +79,22 @@ async function playlist(file = mediaPlaylistUri(0, 'standard')) {
 async function completeSegment(): Promise<string> {
   return (await playlist()).segments.at(-2)?.uri as string;
 }
-/** The segment of track 0 being made now (its number, from the LL playlist's preload hint). */
+/**
+ * The segment of track 0 being made now (its number, from the LL playlist's preload hint), taken while at most its
+ * second part is hinted: at least ~0.6 s of it is still to come, so a request made next finds it in progress (a
+ * hint on its last part could complete before the request arrives, and a complete segment is not sent chunked).
+ */
 async function inProgressSegment(): Promise<{ uri: string; hint: string }> {
-  const p = await playlist(mediaPlaylistUri(0, 'll'));
-  const hint = p.preloadHint?.uri as string;
-  const f = parseMediaFile(hint) as { number: number };
-  return { uri: segmentUri(0, f.number), hint };
+  let found: { uri: string; hint: string } | undefined;
+  await pollUntil('a segment with most of it still to come', async () => {
+    const p = await playlist(mediaPlaylistUri(0, 'll'));
+    const hint = p.preloadHint?.uri as string;
+    const f = parseMediaFile(hint) as { number: number; part?: number };
+    if ((f.part ?? 0) > 1) return false;
+    found = { uri: segmentUri(0, f.number), hint };
+    return true;
+  }, 5000, 20);
+  return found as { uri: string; hint: string };
 }
 
 beforeAll(async () => {

@@ -304,11 +304,11 @@ describe('the DVR window', () => {
     try {
       video.window = 3; // as CmafStore sets it while its byte budget holds the track short
       expect(seconds(mpd({ mode: 'll' }).attrs['timeShiftBufferDepth'])).toBe(3);
-      // A SegmentTimeline lists the same window per track (the audio keeps its own).
-      const tl = mpd({ mode: 'standard', template: 'timeline' });
-      const sets = all(tl, 'AdaptationSet');
+      // A SegmentTimeline lists the same window per track (the audio keeps its own), at most 6 segments unless the
+      // shape asks for more (dash-manifest.ts TIMELINE_WINDOW_SEGMENTS).
       const count = (set: El) => all(set, 'S').reduce((n, s) => n + 1 + Number(s.attrs['r'] ?? 0), 0);
-      expect(sets.map(count)).toEqual([3, 7]);
+      expect(all(mpd({ mode: 'standard', template: 'timeline' }), 'AdaptationSet').map(count)).toEqual([3, 6]);
+      expect(all(mpd({ mode: 'standard', template: 'timeline', shapeWindow: 100 }), 'AdaptationSet').map(count)).toEqual([3, 7]);
     } finally {
       video.window = saved;
     }

@@ -88,13 +88,21 @@ function segmentTimeline(t: Track, count: number, asOf = Infinity): { startNumbe
  */
 export const DEFAULT_DASH_TARGET_LATENCY_MS = 500;
 
+/** Segments a SegmentTimeline MPD lists when the URL's shape has no window= (see windowOf in dashManifest). */
+const TIMELINE_WINDOW_SEGMENTS = 6;
+
 export function dashManifest(tracks: Track[], tl: LiveTimeline, opts: MpdOptions): string {
   const ll = opts.mode === 'll';
   const chunk = opts.chunkSeconds ?? 0.2;
   const seg = tl.segmentSeconds;
   const ato = opts.availabilityTimeOffsetS ?? Math.max(0, seg - chunk);
-  const target = opts.targetLatencyMs ?? DEFAULT_DASH_TARGET_LATENCY_MS;
-  const windowOf = (t: Track) => shapedWindow(t.window, opts.shapeWindow);
+  // A SegmentTimeline lists complete segments only (the one in progress appears at the next MPD refresh, one
+  // segment later), so a player can be no closer than ~2 segments: its default target says so (dash.js at 0.5 s on a
+  // timeline starved at the last listed segment).
+  const target = opts.targetLatencyMs ?? (opts.template === 'timeline' ? Math.max(DEFAULT_DASH_TARGET_LATENCY_MS, Math.round((2 * seg + 0.5) * 1000)) : DEFAULT_DASH_TARGET_LATENCY_MS);
+  // A SegmentTimeline lists 6 segments unless the shape asks for more: dash.js 5.2 did not advance on a 30-segment
+  // LL timeline (the DVR window) in the fault-recovery browser test — it played with 6. Cause not found yet.
+  const windowOf = (t: Track) => shapedWindow(t.window, opts.shapeWindow ?? (opts.template === 'timeline' ? TIMELINE_WINDOW_SEGMENTS : undefined));
   const timelines = new Map(opts.template === 'timeline' ? tracks.map((t) => [t, segmentTimeline(t, windowOf(t), opts.asOfMs)]) : []);
   // The time-shift depth: what every track offers (the DVR window; shorter while a store's byte budget holds it so).
   const shiftSegments = Math.min(...tracks.filter((t) => t.info).map(windowOf));

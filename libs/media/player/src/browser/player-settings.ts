@@ -126,7 +126,10 @@ export function hlsWithLiveDelay<T extends object>(config: T, delayS: number | u
   return { ...config, liveSyncDuration: delayS, liveMaxLatencyDuration: delayS + 4, maxBufferLength: Math.max(6, delayS + 2) };
 }
 
-export function dashWithLiveDelay<T extends { streaming: object }>(settings: T, delayS: number | undefined): T {
+export function dashWithLiveDelay<T extends { streaming: { buffer?: object } }>(settings: T, delayS: number | undefined): T {
   if (delayS === undefined) return settings;
-  return { ...settings, streaming: { ...settings.streaming, delay: { liveDelay: delayS } } };
+  // Buffer what the delay allows (bufferTimeDefault 2–4 s above would leave a player 12 s back with 4 s to ride out
+  // a bandwidth drop).
+  const buffer = { ...settings.streaming.buffer, bufferTimeDefault: delayS, bufferTimeAtTopQuality: delayS };
+  return { ...settings, streaming: { ...settings.streaming, delay: { liveDelay: delayS }, buffer } };
 }
