@@ -5,13 +5,19 @@ import { Packager } from '@livelab/media-packaging';
 import { playerRouter } from '@livelab/media-player';
 import { silentLogger } from '@livelab/service-kit';
 
+/** A real packager with the player page on loopback ports (0: the OS picks), fault routes on when asked. */
+async function startPackager(publishKey: string, opts: { faults?: boolean }) {
+  const packager = new Packager({ publishKey, logger: silentLogger(), pageRouter: playerRouter(), faults: { enabled: opts.faults ?? false } });
+  const ports = await packager.start({ rtmpPort: 0, httpPort: 0, host: '127.0.0.1' });
+  return { packager, ports };
+}
+
 export async function startLiveStack(
   stream: string,
   publishKey: string,
   opts: { faults?: boolean } = {},
 ): Promise<{ packager: Packager; publisher: TestSignalPublisher; httpPort: number; rtmpPort: number }> {
-  const packager = new Packager({ publishKey, logger: silentLogger(), pageRouter: playerRouter(), faults: { enabled: opts.faults ?? false } });
-  const ports = await packager.start({ rtmpPort: 0, httpPort: 0, host: '127.0.0.1' });
+  const { packager, ports } = await startPackager(publishKey, opts);
   const publisher = new TestSignalPublisher({
     streams: [{ name: stream, pattern: 'smptehdbars', width: 640, height: 360, fps: 30, videoBitrateKbps: 800, audioBitrateKbps: 128 }],
     rtmpBaseUrl: `rtmp://127.0.0.1:${ports.rtmpPort}/live`,
@@ -32,8 +38,7 @@ export async function startLadderStack(
   publishKey: string,
   opts: { faults?: boolean } = {},
 ): Promise<{ packager: Packager; publisher: TestSignalPublisher; httpPort: number; base: string }> {
-  const packager = new Packager({ publishKey, logger: silentLogger(), pageRouter: playerRouter(), faults: { enabled: opts.faults ?? false } });
-  const ports = await packager.start({ rtmpPort: 0, httpPort: 0, host: '127.0.0.1' });
+  const { packager, ports } = await startPackager(publishKey, opts);
   const publisher = new TestSignalPublisher({
     streams: [
       {
