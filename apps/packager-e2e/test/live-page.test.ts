@@ -52,11 +52,19 @@ afterAll(async () => {
 
 async function expectPlayback(page: Page, format: Format) {
   await pollUntil(`${format} playback to start`, async () => (await stats(page)).playing, 30_000);
+  // It starts at the live edge (within a few seconds of the newest media), not somewhere back in the DVR window.
+  const behindEdgeS = await page.evaluate(() => {
+    const v = document.querySelector('video') as HTMLVideoElement;
+    return v.seekable.end(v.seekable.length - 1) - v.currentTime;
+  });
+  expect(behindEdgeS).toBeLessThan(4);
   const t0 = (await stats(page)).currentTime;
   // ≥ 5 s of video within 8 s of playing, polled (no fixed wait).
   await pollUntil(`${format} to play 5 s`, async () => (await stats(page)).currentTime - t0 >= 5, 8000, 250);
   const s = await stats(page);
   expect(s.errors).toEqual([]);
+  // The recovery lane shows no stall the page did not count (before the first frame the element waits by design).
+  expect((s.recovery ?? []).filter((e) => e.kind === 'stall').length).toBeLessThanOrEqual(s.stalls);
   expect(s.format).toBe(format);
   expect(s.stream).toBe(STREAM);
   expect(s.resolution).toBe('640x360');

@@ -15,15 +15,22 @@ export class EventLane {
   /** Media URLs whose last request failed: the next request for one is a retry. */
   private readonly failed = new Set<string>();
   private stalled = false;
+  /** Playback has started since the last reset (the first `playing`). */
+  private started = false;
   private observer?: PerformanceObserver;
 
   constructor(video: HTMLVideoElement) {
+    // A stall is a `waiting` after playback has started. Before the first `playing` the element waits by design: with a
+    // DVR window Chromium puts a live MediaSource at the seekable range's start (up to DVR_WINDOW_S back) when its
+    // metadata loads, fires `waiting` there, and the player seeks to its live start a few ms later — that was shown as
+    // "buffer empty at <window start>" then "resume at <edge>", a 30 s jump that never happened on screen.
     video.addEventListener('waiting', () => {
-      if (this.stalled || video.currentTime === 0) return;
+      if (this.stalled || !this.started) return;
       this.stalled = true;
       this.note('stall', `buffer empty at ${video.currentTime.toFixed(1)} s`);
     });
     video.addEventListener('playing', () => {
+      this.started = true;
       if (!this.stalled) return;
       this.stalled = false;
       this.note('resume', `playing at ${video.currentTime.toFixed(1)} s`);
@@ -41,6 +48,7 @@ export class EventLane {
     this.events.length = 0;
     this.failed.clear();
     this.stalled = false;
+    this.started = false;
   }
 
   note(kind: RecoveryEventKind, detail: string): void {
