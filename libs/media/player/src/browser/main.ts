@@ -200,7 +200,11 @@ function play(name: string, format: Format, mode: Mode, src?: string) {
     const player = dashjs.MediaPlayer().create();
     state.dash = player;
     player.updateSettings(dashWithLiveDelay(mode === 'll' ? DASH_LL_SETTINGS : DASH_SETTINGS, delay) as unknown as dashjs.MediaPlayerSettingClass);
-    if (cap.kbps) player.updateSettings(dashThroughputSettings(true) as unknown as dashjs.MediaPlayerSettingClass);
+    if (cap.kbps) {
+      player.updateSettings(dashThroughputSettings(true) as unknown as dashjs.MediaPlayerSettingClass);
+      // Under the page's throttle, start at the rung the cap allows (not the LAN estimate in player-settings.ts).
+      player.updateSettings({ streaming: { abr: { initialBitrate: { video: cap.kbps } } } } as unknown as dashjs.MediaPlayerSettingClass);
+    }
     player.addResponseInterceptor(cappedDashInterceptor(cap) as unknown as Parameters<dashjs.MediaPlayerClass["addResponseInterceptor"]>[0]);
     abr.attachDash(player);
     player.on(dashjs.MediaPlayer.events.ERROR, (e: unknown) => {

@@ -37,6 +37,12 @@ export const HLS_CONFIG = {
   },
 } as const;
 
+/**
+ * dash.js's throughput estimate before its first measurement, kb/s: a LAN, where these streams are watched — above the
+ * default ladders' top rungs (2.5 and 4.5 Mbit/s), so dash.js starts at the top like hls.js does.
+ */
+export const DASH_START_ESTIMATE_KBPS = 5000;
+
 /** dash.js settings (player.updateSettings). */
 export const DASH_SETTINGS = {
   streaming: {
@@ -61,6 +67,10 @@ export const DASH_SETTINGS = {
     buffer: { bufferTimeDefault: 4, bufferTimeAtTopQuality: 4, fastSwitchEnabled: true, stallThreshold: 0.1 },
     // Sync with the packager's /time (also announced as UTCTiming in the MPD).
     utcSynchronization: { enabled: true },
+    // The first rung: dash.js starts at the highest one under this estimate (its default, 1000 kb/s, put it on the
+    // 720p ladder's bottom rung; hls.js starts on the master playlist's first variant, the top). The page's throttle
+    // replaces it with the cap (main.ts). kb/s.
+    abr: { initialBitrate: { video: DASH_START_ESTIMATE_KBPS } },
     retryAttempts: { MPD: 5, MediaSegment: 5, InitializationSegment: 5 },
     retryIntervals: { MPD: 250, MediaSegment: 250, InitializationSegment: 250 },
   },
@@ -109,7 +119,11 @@ export const DASH_LL_SETTINGS = {
     },
     // lowLatencyStallThreshold: the same in low-latency mode (default 0.3 s, about all a 0.5 s target has buffered
     // between two 200 ms chunks).
-    buffer: { bufferTimeDefault: 2, bufferTimeAtTopQuality: 2, fastSwitchEnabled: true, lowLatencyStallThreshold: 0.08 },
+    // fastSwitchEnabled stays dash.js's own low-latency default (off): a switch up would re-fetch the segment being
+    // played, and a live chunked segment arrives no faster than real time — on the ladder every late joiner that
+    // started low re-fetched its first segment at the top rung and stalled twice in its first 3 s.
+    buffer: { bufferTimeDefault: 2, bufferTimeAtTopQuality: 2, lowLatencyStallThreshold: 0.08 },
+    abr: DASH_SETTINGS.streaming.abr,
     utcSynchronization: { enabled: true },
     retryAttempts: DASH_SETTINGS.streaming.retryAttempts,
     retryIntervals: DASH_SETTINGS.streaming.retryIntervals,
