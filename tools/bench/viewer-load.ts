@@ -8,7 +8,9 @@
 // Run: `npx nx run packager:bench-viewers` (builds first). Prints markdown tables (docs/scaling.md).
 //
 // Env: BENCH_RUNS (3), BENCH_STEP_S (6 s measured per step), BENCH_SETTLE_S (3), BENCH_ARMS
-// (nginx-hls,node-hls,hls,node-ll-hls,ll-hls,node-ll-dash,ll-dash),
+// (nginx-hls,node-hls,hls,node-ll-hls,ll-hls-full,ll-hls,node-ll-dash,ll-dash; ll-hls-full: LL-HLS viewers that never
+// ask for a delta update, i.e. full playlists on every reload, as before CAN-SKIP-UNTIL; ll-hls asks _HLS_skip=YES
+// like hls.js),
 // BENCH_STEPS_<ARM> (comma list, e.g. BENCH_STEPS_LL_HLS=250,500,1000), BENCH_KBPS (2500), BENCH_CPU_PROF=dir (the
 // packager runs under node --cpu-prof, profiles written there), BENCH_PACKAGER_ENV (extra env, k=v,k=v), BENCH_PACKAGER_JS
 // (the packager bundle to run; default dist/apps/packager/main.js), BENCH_PACKAGER_B_JS (a second packager bundle run
@@ -28,7 +30,7 @@ const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const STEP_S = Number(process.env['BENCH_STEP_S'] ?? 6);
 const SETTLE_S = Number(process.env['BENCH_SETTLE_S'] ?? 3);
 const KBPS = Number(process.env['BENCH_KBPS'] ?? 2500);
-const ARMS = (process.env['BENCH_ARMS'] ?? 'nginx-hls,node-hls,hls,node-ll-hls,ll-hls,node-ll-dash,ll-dash').split(',');
+const ARMS = (process.env['BENCH_ARMS'] ?? 'nginx-hls,node-hls,hls,node-ll-hls,ll-hls-full,ll-hls,node-ll-dash,ll-dash').split(',');
 const HTTP_PORT = 18590;
 const RTMP_PORT = 19545;
 const NGINX_PORT = 18591;
@@ -45,7 +47,7 @@ const DEFAULT_STEPS: Record<string, number[]> = {
   'll-dash': [500, 1000, 2000, 3000, 4000, 6000],
 };
 /** The floor arms ramp like the packager's. */
-const kindOf = (arm: string) => (arm === 'nginx-hls' ? 'hls' : arm.replace(/^(node|b|edge)-/, '')) as ViewerKind;
+const kindOf = (arm: string) => (arm === 'nginx-hls' ? 'hls' : arm.replace(/^(node|b|edge)-/, '').replace(/-full$/, '')) as ViewerKind;
 /** The edge arms (edge-hls, edge-ll-hls, edge-ll-dash): Debian's varnishd with docker/edge's VCL in front of the packager. */
 const EDGE_PORT = 18596;
 const EDGE_DIR = resolve(__dirname, '../../docker/edge');
@@ -84,7 +86,7 @@ function cpuSeconds(pid: number): number {
 /** BENCH_STEPS_<ARM>; a floor arm (node-…) falls back to its packager arm's steps. */
 function steps(arm: string): number[] {
   const env = (a: string) => process.env[`BENCH_STEPS_${a.toUpperCase().replace(/-/g, '_')}`];
-  const base = arm.replace(/^(node|b|edge)-/, '');
+  const base = arm.replace(/^(node|b|edge)-/, '').replace(/-full$/, '');
   const v = env(arm) ?? env(base);
   return v ? v.split(',').map(Number) : DEFAULT_STEPS[base];
 }
@@ -170,6 +172,7 @@ async function ramp(arm: string, serverPid: number, cpu: (pid: number) => number
           port: arm.startsWith('node-') ? FLOOR_PORT : arm.startsWith('b-') ? B_PORTS.http : arm.startsWith('edge-') ? EDGE_PORT : HTTP_PORT,
           manifestPath: manifestPath(STREAM, kind === 'll-dash' ? 'dash' : 'hls', kind === 'hls' ? 'standard' : 'll'),
           localAddresses: LOCAL_ADDRESSES,
+          deltaUpdates: !arm.endsWith('-full'),
         };
   const stats = new ViewerStats();
   const crowd = new ViewerCrowd(kind, target, stats);
@@ -189,7 +192,7 @@ async function ramp(arm: string, serverPid: number, cpu: (pid: number) => number
       const used = cpu(serverPid) - c0;
       const r: StepResult = { ...s, arm, viewers: n, serverCpuPct: (used / el) * 100, cpuUsPerRequest: (used * 1e6) / Math.max(1, s.requests), loadCpuPct: ((l1.user + l1.system) / 1e6 / el) * 100 };
       out.push(r);
-      log(`${arm} ${n}: misses ${(s.missRate * 100).toFixed(2)} % (late ${s.late}, lost ${s.lost} of ${s.delivered}), p50 ${s.p50Ms} ms p99 ${s.p99Ms} ms, shed ${s.shed}, errors ${s.errors}, req/s ${(s.requests / el).toFixed(0)}, server CPU ${r.serverCpuPct.toFixed(0)} % (${r.cpuUsPerRequest.toFixed(1)} µs/request), load gen CPU ${r.loadCpuPct.toFixed(0)} %, load ${loadavg()[0].toFixed(2)}`);
+      log(`${arm} ${n}: misses ${(s.missRate * 100).toFixed(2)} % (late ${s.late}, lost ${s.lost} of ${s.delivered}), p50 ${s.p50Ms} ms p99 ${s.p99Ms} ms, shed ${s.shed}, errors ${s.errors}, req/s ${(s.requests / el).toFixed(0)}, server CPU ${r.serverCpuPct.toFixed(0)} % (${r.cpuUsPerRequest.toFixed(1)} µs/request), playlist ${(s.playlistBytes / Math.max(1, s.playlists)).toFixed(0)} B, load gen CPU ${r.loadCpuPct.toFixed(0)} %, load ${loadavg()[0].toFixed(2)}`);
       if (s.missRate > 0.01) break;
     }
   } finally {
@@ -303,10 +306,10 @@ function report(all: StepResult[][]) {
     );
   }
   console.log('\nevery step:\n');
-  console.log('| arm | viewers | misses | late | lost | delivered | p50 ms | p99 ms | shed 503 | errors | req/s | server CPU % | µs/request | load gen CPU % |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| arm | viewers | misses | late | lost | delivered | p50 ms | p99 ms | shed 503 | errors | req/s | server CPU % | µs/request | playlist B | load gen CPU % |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of all.flat()) {
-    console.log(`| ${s.arm} | ${s.viewers} | ${f(s.missRate * 100, 2)} % | ${s.late} | ${s.lost} | ${s.delivered} | ${f(s.p50Ms)} | ${f(s.p99Ms)} | ${s.shed} | ${s.errors} | ${f(s.requests / STEP_S)} | ${f(s.serverCpuPct)} | ${f(s.cpuUsPerRequest, 1)} | ${f(s.loadCpuPct)} |`);
+    console.log(`| ${s.arm} | ${s.viewers} | ${f(s.missRate * 100, 2)} % | ${s.late} | ${s.lost} | ${s.delivered} | ${f(s.p50Ms)} | ${f(s.p99Ms)} | ${s.shed} | ${s.errors} | ${f(s.requests / STEP_S)} | ${f(s.serverCpuPct)} | ${f(s.cpuUsPerRequest, 1)} | ${s.playlists ? f(s.playlistBytes / s.playlists) : '–'} | ${f(s.loadCpuPct)} |`);
   }
 }
 

@@ -20,6 +20,9 @@ export interface StatsSummary {
   /** 503 answers (an origin shedding load). */
   shed: number;
   requests: number;
+  /** Media playlist answers (HLS kinds) and their bytes (bodies only). */
+  playlists: number;
+  playlistBytes: number;
   p50Ms: number;
   p99Ms: number;
 }
@@ -32,6 +35,8 @@ export class ViewerStats {
   errors = 0;
   shed = 0;
   requests = 0;
+  playlists = 0;
+  playlistBytes = 0;
   private delays: number[] = [];
 
   /** The first time any viewer saw `key` (recording `at` if this is the first). */
@@ -56,7 +61,7 @@ export class ViewerStats {
 
   /** Start a measurement window (first-seen times are kept). */
   reset(): void {
-    this.delivered = this.late = this.lost = this.errors = this.shed = this.requests = 0;
+    this.delivered = this.late = this.lost = this.errors = this.shed = this.requests = this.playlists = this.playlistBytes = 0;
     this.delays = [];
   }
 
@@ -72,6 +77,8 @@ export class ViewerStats {
       errors: this.errors,
       shed: this.shed,
       requests: this.requests,
+      playlists: this.playlists,
+      playlistBytes: this.playlistBytes,
       p50Ms: q(0.5),
       p99Ms: q(0.99),
     };
