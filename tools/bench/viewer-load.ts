@@ -11,7 +11,7 @@
 // (nginx-hls,node-hls,hls,node-ll-hls,ll-hls-full,ll-hls,node-ll-dash,ll-dash; ll-hls-full: LL-HLS viewers that never
 // ask for a delta update, i.e. full playlists on every reload, as before CAN-SKIP-UNTIL; ll-hls asks _HLS_skip=YES
 // like hls.js),
-// BENCH_STEPS_<ARM> (comma list, e.g. BENCH_STEPS_LL_HLS=250,500,1000), BENCH_KBPS (2500), BENCH_CPU_PROF=dir (the
+// BENCH_PORT_BASE (18590), BENCH_STEPS_<ARM> (comma list, e.g. BENCH_STEPS_LL_HLS=250,500,1000), BENCH_KBPS (2500), BENCH_CPU_PROF=dir (the
 // packager runs under node --cpu-prof, profiles written there), BENCH_PACKAGER_ENV (extra env, k=v,k=v), BENCH_PACKAGER_JS
 // (the packager bundle to run; default dist/apps/packager/main.js), BENCH_PACKAGER_B_JS (a second packager bundle run
 // side by side, arms b-hls, b-ll-hls, b-ll-dash: before/after a change in one run). Edge arms edge-hls, edge-ll-hls,
@@ -31,11 +31,13 @@ const STEP_S = Number(process.env['BENCH_STEP_S'] ?? 6);
 const SETTLE_S = Number(process.env['BENCH_SETTLE_S'] ?? 3);
 const KBPS = Number(process.env['BENCH_KBPS'] ?? 2500);
 const ARMS = (process.env['BENCH_ARMS'] ?? 'nginx-hls,node-hls,hls,node-ll-hls,ll-hls-full,ll-hls,node-ll-dash,ll-dash').split(',');
-const HTTP_PORT = 18590;
-const RTMP_PORT = 19545;
-const NGINX_PORT = 18591;
-const PROBE_PORT = 18592;
-const FLOOR_PORT = 18593;
+/** BENCH_PORT_BASE (18590): the run's ports are this and the next six, RTMP this + 955 and + 956 (two runs side by side). */
+const PORT_BASE = Number(process.env['BENCH_PORT_BASE'] ?? 18590);
+const HTTP_PORT = PORT_BASE;
+const RTMP_PORT = PORT_BASE + 955;
+const NGINX_PORT = PORT_BASE + 1;
+const PROBE_PORT = PORT_BASE + 2;
+const FLOOR_PORT = PORT_BASE + 3;
 const KEY = 'bench-viewers-key';
 const STREAM = 'bench';
 const SERVER_CORE = '0';
@@ -49,10 +51,10 @@ const DEFAULT_STEPS: Record<string, number[]> = {
 /** The floor arms ramp like the packager's. */
 const kindOf = (arm: string) => (arm === 'nginx-hls' ? 'hls' : arm.replace(/^(node|b|edge)-/, '').replace(/-full$/, '')) as ViewerKind;
 /** The edge arms (edge-hls, edge-ll-hls, edge-ll-dash): Debian's varnishd with docker/edge's VCL in front of the packager. */
-const EDGE_PORT = 18596;
+const EDGE_PORT = PORT_BASE + 6;
 const EDGE_DIR = resolve(__dirname, '../../docker/edge');
 /** BENCH_PACKAGER_B_JS: a second packager build in the same run (arms b-hls, b-ll-hls, b-ll-dash), on these ports. */
-const B_PORTS = { http: 18594, probe: 18595, rtmp: 19546 };
+const B_PORTS = { http: PORT_BASE + 4, probe: PORT_BASE + 5, rtmp: PORT_BASE + 956 };
 const LOCAL_ADDRESSES = Array.from({ length: 40 }, (_, i) => `127.0.0.${2 + i}`);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -192,7 +194,7 @@ async function ramp(arm: string, serverPid: number, cpu: (pid: number) => number
       const used = cpu(serverPid) - c0;
       const r: StepResult = { ...s, arm, viewers: n, serverCpuPct: (used / el) * 100, cpuUsPerRequest: (used * 1e6) / Math.max(1, s.requests), loadCpuPct: ((l1.user + l1.system) / 1e6 / el) * 100 };
       out.push(r);
-      log(`${arm} ${n}: misses ${(s.missRate * 100).toFixed(2)} % (late ${s.late}, lost ${s.lost} of ${s.delivered}), p50 ${s.p50Ms} ms p99 ${s.p99Ms} ms, shed ${s.shed}, errors ${s.errors}, req/s ${(s.requests / el).toFixed(0)}, server CPU ${r.serverCpuPct.toFixed(0)} % (${r.cpuUsPerRequest.toFixed(1)} µs/request), playlist ${(s.playlistBytes / Math.max(1, s.playlists)).toFixed(0)} B, load gen CPU ${r.loadCpuPct.toFixed(0)} %, load ${loadavg()[0].toFixed(2)}`);
+      log(`${arm} ${n}: misses ${(s.missRate * 100).toFixed(2)} % (late ${s.late}, lost ${s.lost} of ${s.delivered}), p50 ${s.p50Ms} ms p99 ${s.p99Ms} ms, shed ${s.shed}, errors ${s.errors}${s.errors ? ` ${JSON.stringify(s.errorKinds)}` : ''}, req/s ${(s.requests / el).toFixed(0)}, server CPU ${r.serverCpuPct.toFixed(0)} % (${r.cpuUsPerRequest.toFixed(1)} µs/request), playlist ${(s.playlistBytes / Math.max(1, s.playlists)).toFixed(0)} B, load gen CPU ${r.loadCpuPct.toFixed(0)} %, load ${loadavg()[0].toFixed(2)}`);
       if (s.missRate > 0.01) break;
     }
   } finally {

@@ -17,6 +17,8 @@ export interface StatsSummary {
   /** (late + lost) ÷ (delivered + lost). */
   missRate: number;
   errors: number;
+  /** The errors by kind: `<status> <path kind>` for an answer, the error's message for a failed request. */
+  errorKinds: Record<string, number>;
   /** 503 answers (an origin shedding load). */
   shed: number;
   requests: number;
@@ -33,6 +35,7 @@ export class ViewerStats {
   late = 0;
   lost = 0;
   errors = 0;
+  private kinds = new Map<string, number>();
   shed = 0;
   requests = 0;
   playlists = 0;
@@ -63,6 +66,14 @@ export class ViewerStats {
   reset(): void {
     this.delivered = this.late = this.lost = this.errors = this.shed = this.requests = this.playlists = this.playlistBytes = 0;
     this.delays = [];
+    this.kinds.clear();
+  }
+
+  /** An error of `kind` (bounded: at most 50 kinds are told apart). */
+  error(kind: string): void {
+    this.errors++;
+    const k = this.kinds.has(kind) || this.kinds.size < 50 ? kind : 'other';
+    this.kinds.set(k, (this.kinds.get(k) ?? 0) + 1);
   }
 
   summary(): StatsSummary {
@@ -75,6 +86,7 @@ export class ViewerStats {
       lost: this.lost,
       missRate: due ? (this.late + this.lost) / due : 0,
       errors: this.errors,
+      errorKinds: Object.fromEntries(this.kinds),
       shed: this.shed,
       requests: this.requests,
       playlists: this.playlists,

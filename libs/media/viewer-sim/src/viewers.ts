@@ -26,6 +26,8 @@ export interface ViewerTarget {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** What a request was for, in an error's kind. */
+const what = (path: string) => (/\.m3u8\?.*_HLS_msn=/.test(path) ? 'blocking reload' : /\.m3u8/.test(path) ? 'playlist' : /\.mpd/.test(path) ? 'mpd' : /\.\d+\.m4s/.test(path) ? 'part' : 'segment');
 
 /** One simulated viewer; `run` ends when `stop` is called. */
 export class Viewer {
@@ -57,10 +59,10 @@ export class Viewer {
     try {
       const r = await c.request(path, { keepBody, onData });
       if (r.status === 503) this.stats.shed++;
-      else if (r.status !== 200) this.stats.errors++;
+      else if (r.status !== 200) this.stats.error(`${r.status} ${what(path)}`);
       return r;
-    } catch {
-      if (!this.stopped) this.stats.errors++;
+    } catch (err) {
+      if (!this.stopped) this.stats.error(`${(err as Error).message} (${what(path)})`);
       return undefined;
     }
   }
