@@ -16,7 +16,8 @@
 // (the packager bundle to run; default dist/apps/packager/main.js), BENCH_PACKAGER_B_JS (a second packager bundle run
 // side by side, arms b-hls, b-ll-hls, b-ll-dash: before/after a change in one run). Edge arms edge-hls, edge-ll-hls,
 // edge-ll-dash: Debian's varnishd (apt-get install varnish) with docker/edge's VCL in front of the packager, core 0;
-// its CPU is varnishd's manager and cache worker together.
+// its CPU is varnishd's manager and cache worker together; BENCH_EDGE_PARAMS (k=v,k=v) adds varnishd parameters, and
+// the edge's session counters (varnishstat) are printed after each edge step.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -58,6 +59,19 @@ const B_PORTS = { http: PORT_BASE + 4, probe: PORT_BASE + 5, rtmp: PORT_BASE + 9
 const LOCAL_ADDRESSES = Array.from({ length: 40 }, (_, i) => `127.0.0.${2 + i}`);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The running edge's varnishd -n directory (for its counters). */
+let edgeName: string | undefined;
+/** The edge's session counters that say why connections ended (cumulative since it started). */
+function edgeSessionCounters(): string {
+  if (!edgeName) return '';
+  const r = spawnSync('varnishstat', ['-n', edgeName, '-1', '-f', 'MAIN.sess_*', '-f', 'MAIN.sc_*', '-f', 'MAIN.threads*', '-f', 'MAIN.thread_queue_len'], { encoding: 'utf8' });
+  return (r.stdout ?? '')
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length > 1 && Number(f[1]) > 0)
+    .map((f) => `${f[0].replace('MAIN.', '')}=${f[1]}`)
+    .join(' ');
+}
 const log = (s: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
 
 /** utime + stime of a process and its children (varnishd's manager and its cache worker). */
@@ -195,6 +209,7 @@ async function ramp(arm: string, serverPid: number, cpu: (pid: number) => number
       const r: StepResult = { ...s, arm, viewers: n, serverCpuPct: (used / el) * 100, cpuUsPerRequest: (used * 1e6) / Math.max(1, s.requests), loadCpuPct: ((l1.user + l1.system) / 1e6 / el) * 100 };
       out.push(r);
       log(`${arm} ${n}: misses ${(s.missRate * 100).toFixed(2)} % (late ${s.late}, lost ${s.lost} of ${s.delivered}), p50 ${s.p50Ms} ms p99 ${s.p99Ms} ms, shed ${s.shed}, errors ${s.errors}${s.errors ? ` ${JSON.stringify(s.errorKinds)}` : ''}, req/s ${(s.requests / el).toFixed(0)}, server CPU ${r.serverCpuPct.toFixed(0)} % (${r.cpuUsPerRequest.toFixed(1)} µs/request), playlist ${(s.playlistBytes / Math.max(1, s.playlists)).toFixed(0)} B, load gen CPU ${r.loadCpuPct.toFixed(0)} %, load ${loadavg()[0].toFixed(2)}`);
+      if (arm.startsWith('edge-')) log(`  edge counters: ${edgeSessionCounters()}`);
       if (s.missRate > 0.01) break;
     }
   } finally {
@@ -262,10 +277,13 @@ async function main() {
     if (ARMS.some((a) => a.startsWith('edge-'))) {
       // Not on tmpfs: varnishd compiles the VCL into its working directory and loads it from there.
       edgeDir = mkdtempSync('/tmp/livelab-bench-edge-');
+      // BENCH_EDGE_PARAMS: more varnishd parameters, k=v,k=v (e.g. timeout_idle=30).
+      const edgeParams = (process.env['BENCH_EDGE_PARAMS'] ?? '').split(',').filter(Boolean).flatMap((kv) => ['-p', kv]);
       const originVcl = readFileSync(join(EDGE_DIR, 'origin.vcl'), 'utf8').replace(/\.port = "[^"]*";/, `.port = "${HTTP_PORT}";`);
       writeFileSync(join(work, 'origin.vcl'), originVcl);
-      edge = spawn('taskset', ['-c', SERVER_CORE, '/usr/sbin/varnishd', '-F', '-j', 'none', '-n', join(edgeDir, 'n'), '-a', `127.0.0.1:${EDGE_PORT}`, '-T', 'none',
-        '-f', join(EDGE_DIR, 'default.vcl'), '-p', `vcl_path=${work}:${EDGE_DIR}`, '-s', 'malloc,256m', '-p', 'thread_pool_min=200', '-p', 'thread_pool_max=3000'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      edgeName = join(edgeDir, 'n');
+      edge = spawn('taskset', ['-c', SERVER_CORE, '/usr/sbin/varnishd', '-F', '-j', 'none', '-n', edgeName, '-a', `127.0.0.1:${EDGE_PORT}`, '-T', 'none',
+        '-f', join(EDGE_DIR, 'default.vcl'), '-p', `vcl_path=${work}:${EDGE_DIR}`, '-s', 'malloc,256m', '-p', 'thread_pool_min=200', '-p', 'thread_pool_max=3000', ...edgeParams], { stdio: ['ignore', 'ignore', 'inherit'] });
       children.push(edge);
       await waitFor('the edge', () => ok(`http://127.0.0.1:${EDGE_PORT}/readyz`));
     }
