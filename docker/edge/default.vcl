@@ -2,7 +2,8 @@ vcl 4.1;
 # livelab's edge: Varnish 7.1 (Debian bookworm's package) in front of the packager origin. Why Varnish and what
 # each rule is for: docs/scaling.md ("Edge tier"). The origin's Cache-Control is the source of truth
 # (libs/media/packaging/src/http/media-files.ts); this file only adds what HTTP cannot say:
-#   - one cache key per file: every query parameter is dropped except _HLS_msn and _HLS_part on playlists;
+#   - one cache key per file: every query parameter is dropped except _HLS_msn, _HLS_part and _HLS_skip (a delta
+#     update: a different answer) on playlists;
 #   - `no-cache` (revalidate each time; the origin sends no validators) is kept 100 ms, so a burst of viewers asking
 #     at once costs one origin fetch, never a copy older than half a part;
 #   - errors are kept 1 s at most and never become hit-for-miss (which would let every viewer's next request for
@@ -37,7 +38,8 @@ sub vcl_recv {
     unset req.http.Cookie;
     unset req.http.Authorization;
 
-    # One key per file: keep _HLS_msn and _HLS_part (in that order) on HLS playlists, drop every other parameter.
+    # One key per file: keep _HLS_msn, _HLS_part and _HLS_skip (in that order) on HLS playlists, drop every other
+    # parameter.
     if (req.url ~ "^/live/[^?]*\.m3u8\?") {
         set req.http.X-Edge-Query = "";
         if (req.url ~ "[?&]_HLS_msn=") {
@@ -45,6 +47,9 @@ sub vcl_recv {
         }
         if (req.url ~ "[?&]_HLS_part=") {
             set req.http.X-Edge-Query = req.http.X-Edge-Query + "&_HLS_part=" + regsub(req.url, "^.*[?&]_HLS_part=([^&#]*).*$", "\1");
+        }
+        if (req.url ~ "[?&]_HLS_skip=") {
+            set req.http.X-Edge-Query = req.http.X-Edge-Query + "&_HLS_skip=" + regsub(req.url, "^.*[?&]_HLS_skip=([^&#]*).*$", "\1");
         }
         set req.http.X-Edge-Query = regsub(req.http.X-Edge-Query, "^&", "");
         set req.url = regsub(req.url, "\?.*$", "");

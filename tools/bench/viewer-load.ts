@@ -8,13 +8,16 @@
 // Run: `npx nx run packager:bench-viewers` (builds first). Prints markdown tables (docs/scaling.md).
 //
 // Env: BENCH_RUNS (3), BENCH_STEP_S (6 s measured per step), BENCH_SETTLE_S (3), BENCH_ARMS
-// (nginx-hls,node-hls,hls,node-ll-hls,ll-hls,node-ll-dash,ll-dash),
-// BENCH_STEPS_<ARM> (comma list, e.g. BENCH_STEPS_LL_HLS=250,500,1000), BENCH_KBPS (2500), BENCH_CPU_PROF=dir (the
+// (nginx-hls,node-hls,hls,node-ll-hls,ll-hls-full,ll-hls,node-ll-dash,ll-dash; ll-hls-full: LL-HLS viewers that never
+// ask for a delta update, i.e. full playlists on every reload, as before CAN-SKIP-UNTIL; ll-hls asks _HLS_skip=YES
+// like hls.js),
+// BENCH_PORT_BASE (18590), BENCH_STEPS_<ARM> (comma list, e.g. BENCH_STEPS_LL_HLS=250,500,1000), BENCH_KBPS (2500), BENCH_CPU_PROF=dir (the
 // packager runs under node --cpu-prof, profiles written there), BENCH_PACKAGER_ENV (extra env, k=v,k=v), BENCH_PACKAGER_JS
 // (the packager bundle to run; default dist/apps/packager/main.js), BENCH_PACKAGER_B_JS (a second packager bundle run
 // side by side, arms b-hls, b-ll-hls, b-ll-dash: before/after a change in one run). Edge arms edge-hls, edge-ll-hls,
 // edge-ll-dash: Debian's varnishd (apt-get install varnish) with docker/edge's VCL in front of the packager, core 0;
-// its CPU is varnishd's manager and cache worker together.
+// its CPU is varnishd's manager and cache worker together; BENCH_EDGE_PARAMS (k=v,k=v) adds varnishd parameters, and
+// the edge's session counters (varnishstat) are printed after each edge step.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -28,12 +31,14 @@ const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const STEP_S = Number(process.env['BENCH_STEP_S'] ?? 6);
 const SETTLE_S = Number(process.env['BENCH_SETTLE_S'] ?? 3);
 const KBPS = Number(process.env['BENCH_KBPS'] ?? 2500);
-const ARMS = (process.env['BENCH_ARMS'] ?? 'nginx-hls,node-hls,hls,node-ll-hls,ll-hls,node-ll-dash,ll-dash').split(',');
-const HTTP_PORT = 18590;
-const RTMP_PORT = 19545;
-const NGINX_PORT = 18591;
-const PROBE_PORT = 18592;
-const FLOOR_PORT = 18593;
+const ARMS = (process.env['BENCH_ARMS'] ?? 'nginx-hls,node-hls,hls,node-ll-hls,ll-hls-full,ll-hls,node-ll-dash,ll-dash').split(',');
+/** BENCH_PORT_BASE (18590): the run's ports are this and the next six, RTMP this + 955 and + 956 (two runs side by side). */
+const PORT_BASE = Number(process.env['BENCH_PORT_BASE'] ?? 18590);
+const HTTP_PORT = PORT_BASE;
+const RTMP_PORT = PORT_BASE + 955;
+const NGINX_PORT = PORT_BASE + 1;
+const PROBE_PORT = PORT_BASE + 2;
+const FLOOR_PORT = PORT_BASE + 3;
 const KEY = 'bench-viewers-key';
 const STREAM = 'bench';
 const SERVER_CORE = '0';
@@ -45,15 +50,28 @@ const DEFAULT_STEPS: Record<string, number[]> = {
   'll-dash': [500, 1000, 2000, 3000, 4000, 6000],
 };
 /** The floor arms ramp like the packager's. */
-const kindOf = (arm: string) => (arm === 'nginx-hls' ? 'hls' : arm.replace(/^(node|b|edge)-/, '')) as ViewerKind;
+const kindOf = (arm: string) => (arm === 'nginx-hls' ? 'hls' : arm.replace(/^(node|b|edge)-/, '').replace(/-full$/, '')) as ViewerKind;
 /** The edge arms (edge-hls, edge-ll-hls, edge-ll-dash): Debian's varnishd with docker/edge's VCL in front of the packager. */
-const EDGE_PORT = 18596;
+const EDGE_PORT = PORT_BASE + 6;
 const EDGE_DIR = resolve(__dirname, '../../docker/edge');
 /** BENCH_PACKAGER_B_JS: a second packager build in the same run (arms b-hls, b-ll-hls, b-ll-dash), on these ports. */
-const B_PORTS = { http: 18594, probe: 18595, rtmp: 19546 };
+const B_PORTS = { http: PORT_BASE + 4, probe: PORT_BASE + 5, rtmp: PORT_BASE + 956 };
 const LOCAL_ADDRESSES = Array.from({ length: 40 }, (_, i) => `127.0.0.${2 + i}`);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The running edge's varnishd -n directory (for its counters). */
+let edgeName: string | undefined;
+/** The edge's session counters that say why connections ended (cumulative since it started). */
+function edgeSessionCounters(): string {
+  if (!edgeName) return '';
+  const r = spawnSync('varnishstat', ['-n', edgeName, '-1', '-f', 'MAIN.sess_*', '-f', 'MAIN.sc_*', '-f', 'MAIN.threads*', '-f', 'MAIN.thread_queue_len'], { encoding: 'utf8' });
+  return (r.stdout ?? '')
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length > 1 && Number(f[1]) > 0)
+    .map((f) => `${f[0].replace('MAIN.', '')}=${f[1]}`)
+    .join(' ');
+}
 const log = (s: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
 
 /** utime + stime of a process and its children (varnishd's manager and its cache worker). */
@@ -84,7 +102,7 @@ function cpuSeconds(pid: number): number {
 /** BENCH_STEPS_<ARM>; a floor arm (node-…) falls back to its packager arm's steps. */
 function steps(arm: string): number[] {
   const env = (a: string) => process.env[`BENCH_STEPS_${a.toUpperCase().replace(/-/g, '_')}`];
-  const base = arm.replace(/^(node|b|edge)-/, '');
+  const base = arm.replace(/^(node|b|edge)-/, '').replace(/-full$/, '');
   const v = env(arm) ?? env(base);
   return v ? v.split(',').map(Number) : DEFAULT_STEPS[base];
 }
@@ -170,6 +188,7 @@ async function ramp(arm: string, serverPid: number, cpu: (pid: number) => number
           port: arm.startsWith('node-') ? FLOOR_PORT : arm.startsWith('b-') ? B_PORTS.http : arm.startsWith('edge-') ? EDGE_PORT : HTTP_PORT,
           manifestPath: manifestPath(STREAM, kind === 'll-dash' ? 'dash' : 'hls', kind === 'hls' ? 'standard' : 'll'),
           localAddresses: LOCAL_ADDRESSES,
+          deltaUpdates: !arm.endsWith('-full'),
         };
   const stats = new ViewerStats();
   const crowd = new ViewerCrowd(kind, target, stats);
@@ -189,7 +208,8 @@ async function ramp(arm: string, serverPid: number, cpu: (pid: number) => number
       const used = cpu(serverPid) - c0;
       const r: StepResult = { ...s, arm, viewers: n, serverCpuPct: (used / el) * 100, cpuUsPerRequest: (used * 1e6) / Math.max(1, s.requests), loadCpuPct: ((l1.user + l1.system) / 1e6 / el) * 100 };
       out.push(r);
-      log(`${arm} ${n}: misses ${(s.missRate * 100).toFixed(2)} % (late ${s.late}, lost ${s.lost} of ${s.delivered}), p50 ${s.p50Ms} ms p99 ${s.p99Ms} ms, shed ${s.shed}, errors ${s.errors}, req/s ${(s.requests / el).toFixed(0)}, server CPU ${r.serverCpuPct.toFixed(0)} % (${r.cpuUsPerRequest.toFixed(1)} µs/request), load gen CPU ${r.loadCpuPct.toFixed(0)} %, load ${loadavg()[0].toFixed(2)}`);
+      log(`${arm} ${n}: misses ${(s.missRate * 100).toFixed(2)} % (late ${s.late}, lost ${s.lost} of ${s.delivered}), p50 ${s.p50Ms} ms p99 ${s.p99Ms} ms, shed ${s.shed}, errors ${s.errors}${s.errors ? ` ${JSON.stringify(s.errorKinds)}` : ''}, req/s ${(s.requests / el).toFixed(0)}, server CPU ${r.serverCpuPct.toFixed(0)} % (${r.cpuUsPerRequest.toFixed(1)} µs/request), playlist ${(s.playlistBytes / Math.max(1, s.playlists)).toFixed(0)} B, load gen CPU ${r.loadCpuPct.toFixed(0)} %, load ${loadavg()[0].toFixed(2)}`);
+      if (arm.startsWith('edge-')) log(`  edge counters: ${edgeSessionCounters()}`);
       if (s.missRate > 0.01) break;
     }
   } finally {
@@ -257,10 +277,13 @@ async function main() {
     if (ARMS.some((a) => a.startsWith('edge-'))) {
       // Not on tmpfs: varnishd compiles the VCL into its working directory and loads it from there.
       edgeDir = mkdtempSync('/tmp/livelab-bench-edge-');
+      // BENCH_EDGE_PARAMS: more varnishd parameters, k=v,k=v (e.g. timeout_idle=30).
+      const edgeParams = (process.env['BENCH_EDGE_PARAMS'] ?? '').split(',').filter(Boolean).flatMap((kv) => ['-p', kv]);
       const originVcl = readFileSync(join(EDGE_DIR, 'origin.vcl'), 'utf8').replace(/\.port = "[^"]*";/, `.port = "${HTTP_PORT}";`);
       writeFileSync(join(work, 'origin.vcl'), originVcl);
-      edge = spawn('taskset', ['-c', SERVER_CORE, '/usr/sbin/varnishd', '-F', '-j', 'none', '-n', join(edgeDir, 'n'), '-a', `127.0.0.1:${EDGE_PORT}`, '-T', 'none',
-        '-f', join(EDGE_DIR, 'default.vcl'), '-p', `vcl_path=${work}:${EDGE_DIR}`, '-s', 'malloc,256m', '-p', 'thread_pool_min=200', '-p', 'thread_pool_max=3000'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      edgeName = join(edgeDir, 'n');
+      edge = spawn('taskset', ['-c', SERVER_CORE, '/usr/sbin/varnishd', '-F', '-j', 'none', '-n', edgeName, '-a', `127.0.0.1:${EDGE_PORT}`, '-T', 'none',
+        '-f', join(EDGE_DIR, 'default.vcl'), '-p', `vcl_path=${work}:${EDGE_DIR}`, '-s', 'malloc,256m', '-p', 'thread_pool_min=200', '-p', 'thread_pool_max=3000', ...edgeParams], { stdio: ['ignore', 'ignore', 'inherit'] });
       children.push(edge);
       await waitFor('the edge', () => ok(`http://127.0.0.1:${EDGE_PORT}/readyz`));
     }
@@ -303,10 +326,10 @@ function report(all: StepResult[][]) {
     );
   }
   console.log('\nevery step:\n');
-  console.log('| arm | viewers | misses | late | lost | delivered | p50 ms | p99 ms | shed 503 | errors | req/s | server CPU % | µs/request | load gen CPU % |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| arm | viewers | misses | late | lost | delivered | p50 ms | p99 ms | shed 503 | errors | req/s | server CPU % | µs/request | playlist B | load gen CPU % |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of all.flat()) {
-    console.log(`| ${s.arm} | ${s.viewers} | ${f(s.missRate * 100, 2)} % | ${s.late} | ${s.lost} | ${s.delivered} | ${f(s.p50Ms)} | ${f(s.p99Ms)} | ${s.shed} | ${s.errors} | ${f(s.requests / STEP_S)} | ${f(s.serverCpuPct)} | ${f(s.cpuUsPerRequest, 1)} | ${f(s.loadCpuPct)} |`);
+    console.log(`| ${s.arm} | ${s.viewers} | ${f(s.missRate * 100, 2)} % | ${s.late} | ${s.lost} | ${s.delivered} | ${f(s.p50Ms)} | ${f(s.p99Ms)} | ${s.shed} | ${s.errors} | ${f(s.requests / STEP_S)} | ${f(s.serverCpuPct)} | ${f(s.cpuUsPerRequest, 1)} | ${s.playlists ? f(s.playlistBytes / s.playlists) : '–'} | ${f(s.loadCpuPct)} |`);
   }
 }
 

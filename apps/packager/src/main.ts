@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ConfigError, configOrExit, createLogger, DEFAULT_STUCK_AFTER_MS, env, installGracefulShutdown, loadConfig, secretOrFile } from '@livelab/service-kit';
 import { checkFfmpeg } from '@livelab/media-ffmpeg';
 import { DVR_WINDOW_S } from '@livelab/media-contract';
-import { DEFAULT_DASH_TARGET_LATENCY_MS, DEFAULT_RTMP_LIMITS, DEFAULT_STORE_MAX_BYTES, Packager } from '@livelab/media-packaging';
+import { DEFAULT_DASH_TARGET_LATENCY_MS, DEFAULT_HTTP_CONNECTION_LIMITS, DEFAULT_RTMP_LIMITS, DEFAULT_STORE_MAX_BYTES, Packager } from '@livelab/media-packaging';
 import { playerRouter } from '@livelab/media-player';
 
 const schema = z.object({
@@ -17,6 +17,10 @@ const schema = z.object({
   // Capacity of the public port: past it new viewers get 503 + Retry-After (0 = no limit). README: Capacity.
   MAX_VIEWERS: env.int(0, { min: 0, max: 1_000_000 }),
   MAX_IN_FLIGHT: env.int(0, { min: 0, max: 1_000_000 }),
+  // Sockets the public port holds (README: Capacity): past it a new one evicts the oldest idle or unfinished socket of
+  // the address holding the most.
+  HTTP_MAX_CONNECTIONS: env.int(DEFAULT_HTTP_CONNECTION_LIMITS.maxConnections, { min: 16, max: 1_000_000 }),
+  HTTP_MAX_CONNECTIONS_PER_ADDRESS: env.int(DEFAULT_HTTP_CONNECTION_LIMITS.maxPerAddress, { min: 1, max: 1_000_000 }),
   RTMP_PORT: env.port(1935),
   PUBLISH_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
   // A mounted Secret file holding the key instead (Kubernetes): either this or PUBLISH_KEY.
@@ -72,6 +76,7 @@ async function main() {
     dvr: { windowSeconds: config.DVR_WINDOW_S, maxBytes: config.DVR_MAX_BYTES },
     mainLoopStuckMs: config.MAIN_LOOP_STUCK_MS,
     limits: { maxViewers: config.MAX_VIEWERS || Infinity, maxInFlight: config.MAX_IN_FLIGHT || Infinity },
+    httpConnections: { maxConnections: config.HTTP_MAX_CONNECTIONS, maxPerAddress: config.HTTP_MAX_CONNECTIONS_PER_ADDRESS },
     rtmpLimits: {
       handshakeTimeoutMs: config.RTMP_HANDSHAKE_TIMEOUT_MS,
       publishTimeoutMs: config.RTMP_PUBLISH_TIMEOUT_MS,

@@ -5,6 +5,7 @@ export { createMetricsRegistry, Registry, Counter, Gauge, Histogram } from './me
 export { HealthState, opsRouter, type ReadinessCheck } from './health';
 export { ProbeThread, DEFAULT_STUCK_AFTER_MS, type ProbeThreadOptions } from './probe-thread';
 export { listen, closeServer } from './http';
+export { limitConnections, type ConnectionLimits, type ConnectionStats } from './connection-limits';
 export { installGracefulShutdown, type ShutdownStep } from './shutdown';
 export { Backoff, sleep } from './backoff';
 export { tcpPortOpen, waitForTcpPort } from './net';

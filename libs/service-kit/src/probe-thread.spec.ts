@@ -1,5 +1,7 @@
 // The probe thread answers while the main event loop is blocked, with the main thread's verdicts: the probes are
 // fetched from a second worker thread (the client) while this test's main thread runs a deliberate busy loop.
+import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { Gauge } from 'prom-client';
 import { HealthState } from './health';
@@ -57,6 +59,55 @@ const get = async (port: number, path: string, init?: RequestInit) => {
   const r = await fetch(`http://127.0.0.1:${port}${path}`, init);
   return { status: r.status, type: r.headers.get('content-type'), text: await r.text() };
 };
+
+
+type Flood = 'half-open' | 'idle keep-alive' | 'slow body';
+/** `count` raw sockets to the probe port from `from`, each doing `kind`; `open()` = how many the server still holds. */
+function flood(port: number, from: string, count: number, kind: Flood): { connected: Promise<unknown>; open: () => number; end: () => void } {
+  const sockets: Socket[] = [];
+  const connected: Promise<void>[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  for (let i = 0; i < count; i++) {
+    const s = connect({ host: '127.0.0.1', port, localAddress: from });
+    s.on('error', () => undefined);
+    s.on('data', () => undefined);
+    s.once('connect', () => {
+      if (kind === 'half-open') s.write('GET /healthz HTTP/1.1\r\n');
+      else if (kind === 'idle keep-alive') s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      else {
+        s.write('POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n');
+        timers.push(setInterval(() => s.writable && s.write('x'), 200));
+      }
+    });
+    sockets.push(s);
+    connected.push(new Promise((r) => (s.once('connect', r), s.once('close', r))));
+  }
+  return {
+    connected: Promise.all(connected),
+    open: () => sockets.filter((s) => !s.destroyed && !s.readableEnded).length,
+    end: () => {
+      for (const t of timers) clearInterval(t);
+      for (const s of sockets) s.destroy();
+    },
+  };
+}
+
+/** GET /healthz from the local address `from` on a fresh connection (as the kubelet does). */
+function probeFrom(port: number, from: string): Promise<{ status: number; ms: number; body: string }> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/healthz', localAddress: from, agent: false, timeout: 5000 }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: Date.now() - t0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', (e) => resolve({ status: 0, ms: Date.now() - t0, body: String(e) }));
+    req.end();
+  });
+}
+
+const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('ProbeThread', () => {
   let health: HealthState;
@@ -133,6 +184,48 @@ describe('ProbeThread', () => {
     // Free again: alive.
     expect((await get(port, '/healthz')).status).toBe(200);
   });
+
+  it('answers a probe from elsewhere during floods of half-open, idle keep-alive and slow-body sockets, and sheds them', async () => {
+    // Loopback addresses stand for peers: to reach 127.0.0.2 the kernel picks the source 127.0.0.1, so every
+    // socket here binds its local address (the probe's too) — connecting to another loopback address is not enough.
+    const kinds: [Flood, number][] = [
+      ['half-open', 10],
+      ['idle keep-alive', 5],
+      ['slow body', 5],
+    ];
+    const floods = kinds.flatMap(([kind, addresses], k) =>
+      Array.from({ length: addresses }, (_, a) => ({ kind, from: `127.0.${10 + k}.${a + 1}`, f: flood(port, `127.0.${10 + k}.${a + 1}`, 40, kind) })),
+    );
+    try {
+      // 800 sockets from 20 addresses: more than the 256 slots and 16 per address. (While they connect, a SYN can
+      // find the listen backlog full and be retried after 1 s: that is the kernel's, not what this test is about.)
+      await Promise.all(floods.map(({ f }) => f.connected));
+      const probes: { status: number; ms: number; body: string }[] = [];
+      const t0 = Date.now();
+      while (Date.now() - t0 < 1500) {
+        probes.push(await probeFrom(port, '127.0.0.2'));
+        await sleepMs(50);
+      }
+      expect(probes.length).toBeGreaterThan(10);
+      expect(probes.filter((p) => p.status !== 200)).toEqual([]);
+      const ms = probes.map((p) => p.ms).sort((a, b) => a - b);
+      expect(ms[Math.floor(ms.length / 2)]).toBeLessThan(100); // generous for a loaded box: they take ~2 ms
+      expect(ms.at(-1)).toBeLessThan(1000);
+      // Each flooding address holds at most its 16, all of them at most the 256.
+      for (const { f } of floods) expect(f.open()).toBeLessThanOrEqual(16);
+      expect(floods.reduce((n, { f }) => n + f.open(), 0)).toBeLessThanOrEqual(256);
+      // A flood from the probe's own address does not starve it for long either: its oldest socket gives way.
+      const own = flood(port, '127.0.0.3', 40, 'half-open');
+      await sleepMs(200);
+      expect(await probeFrom(port, '127.0.0.3')).toMatchObject({ status: 200 });
+      own.end();
+      // Half-open and slow-body sockets are cut by the header (1 s) and request (2 s) timeouts, checked every second.
+      await sleepMs(Math.max(0, t0 + 3500 - Date.now()));
+      for (const { kind, f } of floods) if (kind !== 'idle keep-alive') expect({ kind, open: f.open() }).toEqual({ kind, open: 0 });
+    } finally {
+      for (const { f } of floods) f.end();
+    }
+  }, 15_000);
 
   it('fails readiness once draining, and stop() closes the listener and ends the thread', async () => {
     health.setDraining();

@@ -17,6 +17,7 @@
 // and from an app's esbuild bundle, where no separate worker file exists.
 import { Worker } from 'node:worker_threads';
 import type { Registry } from 'prom-client';
+import { limitConnections } from './connection-limits';
 import type { HealthState } from './health';
 import type { Logger } from './logger';
 
@@ -29,8 +30,19 @@ const SCRAPED_RECENTLY_MS = 60_000;
 const METRICS_FRESH_MS = 2000;
 const METRICS_WAIT_MS = 50;
 const FIRST_METRICS_WAIT_MS = 1000;
-/** Connections the probe listener holds at once (a scraper and the kubelet need a few). */
+/**
+ * Connections the probe listener holds at once (a scraper and the kubelet need a few), and from one address: a peer
+ * that floods the port churns its own 16 slots (connection-limits.ts says how), so a probe from elsewhere gets in.
+ */
 const MAX_CONNECTIONS = 256;
+const MAX_CONNECTIONS_PER_ADDRESS = 16;
+/**
+ * A probe's request is one packet: its headers get 1 s, the whole request 2 s (a body trickled slowly is cut), an
+ * idle keep-alive socket 5 s; Node checks these every second (connection-limits.ts).
+ */
+const HEADERS_TIMEOUT_MS = 1000;
+const REQUEST_TIMEOUT_MS = 2000;
+const KEEP_ALIVE_TIMEOUT_MS = 5000;
 
 export interface ProbeThreadOptions {
   health: HealthState;
@@ -56,6 +68,10 @@ interface ProbeWorkerData {
   metricsContentType: string;
   labels: string;
   maxConnections: number;
+  maxConnectionsPerAddress: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
 }
 
 type ToWorker = { type: 'readiness'; ready: boolean; body: string } | { type: 'metrics'; text: string; at: number } | { type: 'close'; graceMs: number };
@@ -90,11 +106,15 @@ export class ProbeThread {
       metricsContentType: this.opts.registry.contentType,
       labels: labels ? `{${labels}}` : '',
       maxConnections: MAX_CONNECTIONS,
+      maxConnectionsPerAddress: MAX_CONNECTIONS_PER_ADDRESS,
+      headersTimeoutMs: HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
     };
     // A small heap: what a probe client can make the worker hold is bounded by its connection cap anyway.
     // esbuild with keepNames (tsx does that) wraps functions in a `__name(fn, "name")` helper from the module scope:
-    // the serialized code gets a stand-in.
-    const code = `const __name = (f) => f;\n(${probeWorkerMain.toString()})();`;
+    // the serialized code gets a stand-in. limitConnections is self-contained and goes along as an argument.
+    const code = `const __name = (f) => f;\n(${probeWorkerMain.toString()})(${limitConnections.toString()});`;
     const worker = (this.worker = new Worker(code, { eval: true, workerData: data, resourceLimits: { maxOldGenerationSizeMb: 32 } }));
     worker.unref(); // the process's life is the main thread's
     this.exited = new Promise<void>((r) => worker.once('exit', () => r()));
@@ -173,7 +193,7 @@ export class ProbeThread {
  * The worker thread's whole program (serialized: it must not use anything from this module's scope). Raw node:http:
  * four answers, no framework to load into the thread.
  */
-function probeWorkerMain(): void {
+function probeWorkerMain(limit: typeof limitConnections): void {
   // The serialized worker has no imports, only require.
   const { parentPort, workerData }: typeof import('node:worker_threads') = require('node:worker_threads');
   const { createServer }: typeof import('node:http') = require('node:http');
@@ -246,10 +266,10 @@ function probeWorkerMain(): void {
       clearTimeout(timer);
     });
   });
-  server.maxConnections = d.maxConnections;
-  server.keepAliveTimeout = 5000;
-  server.headersTimeout = 5000;
-  server.requestTimeout = 5000;
+  limit(server, { maxConnections: d.maxConnections, maxPerAddress: d.maxConnectionsPerAddress, checkEveryMs: 1000 });
+  server.keepAliveTimeout = d.keepAliveTimeoutMs;
+  server.headersTimeout = d.headersTimeoutMs;
+  server.requestTimeout = d.requestTimeoutMs;
   server.once('error', (err: NodeJS.ErrnoException) => port.postMessage({ type: 'listen-error', code: err.code, message: err.message } satisfies FromWorker));
   server.listen(d.port, d.host, () => {
     const a = server.address();

@@ -6,7 +6,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import express from 'express';
 import type { WebSocketServer } from 'ws';
-import { Counter, createMetricsRegistry, HealthState, opsRouter, type Logger, type Registry } from '@livelab/service-kit';
+import { Counter, createMetricsRegistry, HealthState, limitConnections, opsRouter, type Logger, type Registry } from '@livelab/service-kit';
 import { envLines, formatRequest, formatRequestHead, formatWhoamiJson, identityLines, type Identity } from './request-echo';
 import { goLogTime, goRemoteAddr, parseGoBool, parseGoDuration } from './go-compat';
 import { dataChunkAt } from './data-pattern';
@@ -93,6 +93,9 @@ export interface WhoamiServer {
 }
 
 /** The HTTP (or HTTPS, mutual TLS with a CA) server. Listen on it yourself. */
+/** Sockets whoami holds at once (see limitConnections in createWhoamiServer). */
+const MAX_CONNECTIONS = 10_000;
+
 export function createWhoamiServer(config: WhoamiConfig): WhoamiServer {
   const health = new HealthState();
   const registry = config.registry ?? createMetricsRegistry('whoami');
@@ -397,6 +400,11 @@ export function createWhoamiServer(config: WhoamiConfig): WhoamiServer {
       )
     : createHttpServer({ requireHostHeader: false, IncomingMessage: TrackedIncomingMessage }, handler);
   (server as Server & { requireHostHeader?: boolean }).requireHostHeader = false;
+  // Bounds on the sockets held (issue 16): Node's own header (60 s) and request timeouts, enforced every second
+  // instead of every 30 s, and at most MAX_CONNECTIONS sockets — a new one past that evicts the oldest socket not in
+  // a request of the address holding the most. traefik/whoami has no such bound; no answer changes (a socket over
+  // the bound is closed before it is read). On TLS the raw sockets are counted and all count as evictable.
+  limitConnections(server as Server, { maxConnections: MAX_CONNECTIONS, maxPerAddress: MAX_CONNECTIONS, checkEveryMs: 1000 });
   // Go never sends 100 Continue here (whoami reads the body only after writing to the buffer): neither do we.
   server.on('checkContinue', handler);
   // What Node's parser refuses, Go's refuses with its own bytes.

@@ -34,6 +34,16 @@ export {
   type MediaFileOf,
   type MediaKind,
 } from './media-files';
+export {
+  HLS_MSN_PARAM,
+  HLS_PART_PARAM,
+  HLS_SKIP_PARAM,
+  deliveryDirectivesQuery,
+  parseDeliveryDirectives,
+  rawDeliveryDirectives,
+  type DeliveryDirectives,
+  type HlsSkip,
+} from './delivery-directives';
 export { LIVE_PATH, mediaPath, manifestUri, manifestPath, parseMediaPath, splitMediaPath } from './media-paths';
 export { STREAMS_API_PATH, CLOCK_PATH, streamUrls, type StreamSummary, type RungSummary, type StreamList, type StreamUrls } from './streams-api';
 export {

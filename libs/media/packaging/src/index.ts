@@ -1,6 +1,6 @@
 // Public API of @livelab/media-packaging: RTMP ingest, per-stream CMAF packaging into memory, standard and
 // low-latency HLS/DASH serving.
-export { Packager, type PackagerOptions } from './packager';
+export { DEFAULT_HTTP_CONNECTION_LIMITS, Packager, type PackagerOptions } from './packager';
 export { RtmpIngest, RTMP_APP, type PublishInfo, type IngestStreamInfo } from './ingest/rtmp-ingest';
 export { StreamPackager, type StreamState } from './remux/stream-packager';
 export { CmafStore, DEFAULT_STORE_MAX_BYTES, SPARE_SEGMENTS, type LiveTimeline } from './cmaf/cmaf-store';

@@ -5,7 +5,7 @@
 // metrics.ts.
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type express from 'express';
-import { closeServer, createMetricsRegistry, HealthState, listen, ProbeThread, type Logger, type Registry } from '@livelab/service-kit';
+import { closeServer, createMetricsRegistry, HealthState, limitConnections, listen, ProbeThread, type ConnectionLimits, type Logger, type Registry } from '@livelab/service-kit';
 import { DVR_WINDOW_S, dvrWindowSegments, parsePublishName, streamUrls, type Rung, type RungSummary, type StreamSummary } from '@livelab/media-contract';
 import { warmUpFfmpeg } from '@livelab/media-ffmpeg';
 import { RtmpIngest, type PublishInfo } from './ingest/rtmp-ingest';
@@ -47,7 +47,18 @@ export interface PackagerOptions {
   dvr?: { windowSeconds?: number; maxBytes?: number };
   /** The probe listener's liveness fails once the main event loop has not run for this long (ms; DEFAULT_STUCK_AFTER_MS). */
   mainLoopStuckMs?: number;
+  /** Sockets the public HTTP port holds, in total and per address (DEFAULT_HTTP_CONNECTION_LIMITS; service-kit limitConnections). */
+  httpConnections?: Partial<ConnectionLimits>;
 }
+
+/**
+ * The public port's socket bounds. Viewers behind one NAT, and an edge cache's backend connections, share an
+ * address, so the per-address cap defaults to the total: a flood from one address is still the largest holder, whose
+ * oldest sockets not in a request give way first when the port is full (service-kit connection-limits.ts).
+ */
+export const DEFAULT_HTTP_CONNECTION_LIMITS: ConnectionLimits = { maxConnections: 10_000, maxPerAddress: 10_000, checkEveryMs: 1000 };
+/** A viewer's request headers come in one packet or two: 10 s is generous, and Node checks it every second. */
+const HTTP_HEADERS_TIMEOUT_MS = 10_000;
 
 /** Nominal segment duration of the remux, s (cmafPackagingJob's default). */
 const SEGMENT_SECONDS = 1;
@@ -124,6 +135,8 @@ export class Packager {
     this.http = createServer(this.app);
     this.http.requestTimeout = 0; // long-lived media responses share keep-alive sockets
     this.http.keepAliveTimeout = 30_000;
+    this.http.headersTimeout = HTTP_HEADERS_TIMEOUT_MS;
+    limitConnections(this.http, { ...DEFAULT_HTTP_CONNECTION_LIMITS, ...this.opts.httpConnections });
     const httpPort = await listen(this.http, ports.httpPort, ports.host);
     let probePort: number | undefined;
     if (ports.probePort !== undefined) {

@@ -308,6 +308,14 @@ describe('fault URLs', () => {
     expect(gaps.length).toBeGreaterThanOrEqual(2);
     for (const s of p.segments) expect([s.uri, !!s.gap]).toEqual([s.uri, (parseMediaFile(s.uri) as { number: number }).number % 2 === 0]);
     for (const s of gaps) expect(s.parts).toHaveLength(0);
+    // As a delta update (hls.js asks for one): the old segments skipped, the gaps of the rest unchanged.
+    await pollUntil('8 segments listed', async () => (await playlist(mediaPlaylistUri(0, 'll'))).segments.length >= 8, 15_000);
+    const d = parseMediaPlaylist((await get(F('on=playlist,every=2,skip', 'media_0-ll.m3u8?_HLS_skip=YES'))).body.toString());
+    expect(d.playlist.skip).toBeGreaterThan(0);
+    for (const s of d.segments) {
+      const n = (parseMediaFile(s.uri) as { number: number }).number;
+      expect([s.mediaSequenceNumber, !!s.gap]).toEqual([n, n % 2 === 0]);
+    }
   });
 });
 
@@ -422,9 +430,13 @@ describe('stream shapes', () => {
     // The hint names the next grouped part; a blocking reload for it returns once it is listed.
     const hint = parseMediaFile(p.preloadHint?.uri as string) as { number: number; part: number };
     expect(hint).toMatchObject({ kind: 'part', group: { segments: 2, chunks: 2 } });
-    const r = await get(F(shape, `media_0-ll.m3u8?_HLS_msn=${hint.number}&_HLS_part=${hint.part}`));
+    const r = await get(F(shape, `media_0-ll.m3u8?_HLS_msn=${hint.number}&_HLS_part=${hint.part}&_HLS_skip=YES`));
     expect(r.status).toBe(200);
-    const after = parseMediaPlaylist(r.body.toString());
+    const after = parseMediaPlaylist(r.body.toString()); // a delta update on the grouped numbering
+    expect(after.playlist.lowLatencyCompatibility?.canSkipUntil).toBe(6 * 2);
+    for (const [i, x] of after.segments.entries()) {
+      expect((parseMediaFile(x.uri) as { number: number }).number).toBe((after.playlist.mediaSequenceBase as number) + (after.playlist.skip ?? 0) + i);
+    }
     expect(after.allParts.some((x) => x.uri === p.preloadHint?.uri)).toBe(true);
     // The hinted part itself, asked for before it exists, is answered once it is whole.
     const next = parseMediaFile(after.preloadHint?.uri as string) as { number: number; part: number };

@@ -326,6 +326,7 @@ describe('low-latency delivery (LL-HLS parts, LL-DASH chunked segments)', () => 
     expect((await get(`media_0-ll.m3u8?_HLS_msn=${msn}&_HLS_part=x`).expect(400)).body.error).toMatch(/_HLS_part/);
     expect((await get(`media_0-ll.m3u8?_HLS_msn=${msn + 3}&_HLS_part=0`).expect(400)).body.error).toMatch(/too far/);
     expect((await get(`media_0-ll.m3u8?_HLS_msn=${msn}&_HLS_part=${part + 10}`).expect(400)).body.error).toMatch(/too far/);
+    expect((await get(`media_0-ll.m3u8?_HLS_msn=${msn}&_HLS_skip=yes`).expect(400)).body.error).toMatch(/_HLS_skip must be YES or v2/);
   });
 
   it('writes a low-latency MPD: chunked availability, latency target, UTCTiming', async () => {
@@ -361,6 +362,33 @@ describe('low-latency delivery (LL-HLS parts, LL-DASH chunked segments)', () => 
       process.kill(pids[0], 'SIGCONT');
     }
     await get(`media_0-ll.m3u8?_HLS_msn=${msn}&_HLS_part=${part + 2}`).expect(200);
+  });
+
+  it('answers a blocking reload with _HLS_skip=YES by a delta update: the older segments skipped, the same live edge', async () => {
+    // By now the stream is several seconds old: the full playlist spans more than the 6 s skip boundary.
+    const full = await pollUntil('the playlist to list 7 segments', async () => {
+      const p = parseMediaPlaylist((await get('media_0-ll.m3u8').expect(200)).text);
+      return p.segments.length >= 7 && p;
+    });
+    const boundary = full.playlist.lowLatencyCompatibility?.canSkipUntil as number;
+    expect(boundary).toBe(6 * full.playlist.targetDuration);
+    const [msn, part] = partOf(full.allParts.at(-1)?.uri);
+    const res = await get(`media_0-ll.m3u8?_HLS_msn=${msn}&_HLS_part=${part + 1}&_HLS_skip=YES`).expect(200);
+    expect(res.headers['cache-control']).toMatch(/max-age/); // cached like any blocking reload
+    const delta = parseMediaPlaylist(res.text);
+    const againText = (await get(`media_0-ll.m3u8?_HLS_msn=${msn}&_HLS_part=${part + 1}`).expect(200)).text;
+    const again = parseMediaPlaylist(againText);
+    // The same playlist version in full and as a delta (unless a part arrived in between: then both moved on).
+    expect(delta.playlist.skip).toBeGreaterThan(0);
+    expect(delta.playlist.mediaSequenceBase).toBe(again.playlist.mediaSequenceBase);
+    const shown = delta.segments.map((x) => x.mediaSequenceNumber);
+    expect(shown[0]).toBe((again.playlist.mediaSequenceBase as number) + (delta.playlist.skip as number));
+    expect(again.segments.slice(delta.playlist.skip).map((x) => x.mediaSequenceNumber).slice(0, shown.length - 1)).toEqual(shown.slice(0, -1));
+    expect(lastPart(res.text)[0]).toBeGreaterThanOrEqual(msn);
+    expect(res.text.length).toBeLessThan(againText.length); // a young stream: ~9 s listed, a few segments skipped
+    // A standard playlist offers no delta: asked for one anyway, it answers in full.
+    const standard = await get('media_0.m3u8?_HLS_skip=YES').expect(200);
+    expect(parseMediaPlaylist(standard.text).playlist.skip ?? 0).toBe(0);
   });
 
   it('reports the bytes each stream holds in memory, bounded by the window', async () => {

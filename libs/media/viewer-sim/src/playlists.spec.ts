@@ -18,6 +18,21 @@ describe('what a simulated viewer reads', () => {
     expect(v.parts.map((p) => [p.msn, p.part, p.uri])).toEqual([[101, 0, 'chunk-0-00101.0.m4s'], [101, 1, 'chunk-0-00101.1.m4s'], [102, 0, 'chunk-0-00102.0.m4s']]);
   });
 
+  it('a delta update: CAN-SKIP-UNTIL offered, EXT-X-SKIP numbering the segments after it', () => {
+    const v = parseMediaPlaylist(
+      [
+        '#EXTM3U', '#EXT-X-VERSION:9', '#EXT-X-TARGETDURATION:1', '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=6.0,PART-HOLD-BACK=0.6',
+        '#EXT-X-PART-INF:PART-TARGET=0.2', '#EXT-X-MEDIA-SEQUENCE:100', '#EXT-X-MAP:URI="init-0.m4s"', '#EXT-X-SKIP:SKIPPED-SEGMENTS=24',
+        '#EXTINF:1.0,', 'chunk-0-00124.m4s',
+        '#EXT-X-PART:DURATION=0.2,URI="chunk-0-00125.0.m4s",INDEPENDENT=YES',
+        '#EXT-X-PRELOAD-HINT:TYPE=PART,URI="chunk-0-00125.1.m4s"', '',
+      ].join('\n'),
+    );
+    expect(v).toMatchObject({ canSkipUntil: 6, skipped: 24, next: { msn: 125, part: 1 } });
+    expect(v.segments.map((s) => [s.msn, s.uri])).toEqual([[124, 'chunk-0-00124.m4s']]);
+    expect(v.parts.map((p) => [p.msn, p.part])).toEqual([[125, 0]]);
+  });
+
   it("ffmpeg's multivariant playlist and a standard one without blocking reload", () => {
     const master = '#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="audio",URI="audio.m3u8"\n#EXT-X-STREAM-INF:BANDWIDTH=2800000,AUDIO="aud"\nvideo.m3u8\n';
     expect(variantUris(master)).toEqual(['video.m3u8', 'audio.m3u8']);

@@ -18,6 +18,10 @@ export interface MediaPlaylistView {
   parts: HlsUnit[];
   /** The part being made (the preload hint), as msn + index. */
   next?: { msn: number; part: number };
+  /** CAN-SKIP-UNTIL: the Skip Boundary, s (0: the playlist offers no delta updates). */
+  canSkipUntil: number;
+  /** EXT-X-SKIP's SKIPPED-SEGMENTS: how many segments this delta update left out (0 in a full playlist). */
+  skipped: number;
 }
 
 const attr = (line: string, name: string): string | undefined => {
@@ -43,7 +47,7 @@ export function variantUris(text: string): string[] {
 }
 
 export function parseMediaPlaylist(text: string): MediaPlaylistView {
-  const view: MediaPlaylistView = { targetDuration: 1, canBlockReload: false, lowLatency: false, segments: [], parts: [] };
+  const view: MediaPlaylistView = { targetDuration: 1, canBlockReload: false, lowLatency: false, segments: [], parts: [], canSkipUntil: 0, skipped: 0 };
   let msn = 0;
   let partIndex = 0;
   let duration = 0;
@@ -61,7 +65,13 @@ export function parseMediaPlaylist(text: string): MediaPlaylistView {
       view.parts.push({ msn, part: partIndex++, uri: attr(line, 'URI') ?? '', durationS: parseFloat(attr(line, 'DURATION') ?? '0') });
     } else if (line.startsWith('#EXT-X-MEDIA-SEQUENCE:')) msn = parseInt(line.slice(22), 10);
     else if (line.startsWith('#EXT-X-TARGETDURATION:')) view.targetDuration = parseFloat(line.slice(22));
-    else if (line.startsWith('#EXT-X-SERVER-CONTROL:')) view.canBlockReload = attr(line, 'CAN-BLOCK-RELOAD') === 'YES';
+    else if (line.startsWith('#EXT-X-SERVER-CONTROL:')) {
+      view.canBlockReload = attr(line, 'CAN-BLOCK-RELOAD') === 'YES';
+      view.canSkipUntil = parseFloat(attr(line, 'CAN-SKIP-UNTIL') ?? '0') || 0;
+    } else if (line.startsWith('#EXT-X-SKIP:')) {
+      view.skipped = parseInt(attr(line, 'SKIPPED-SEGMENTS') ?? '0', 10) || 0;
+      msn += view.skipped; // the first segment listed after it
+    }
     else if (line.startsWith('#EXT-X-PART-INF:')) view.lowLatency = true;
     else if (line.startsWith('#EXT-X-PRELOAD-HINT:') && attr(line, 'TYPE') === 'PART') view.next = { msn, part: partIndex };
   }

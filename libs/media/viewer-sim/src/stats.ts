@@ -17,9 +17,14 @@ export interface StatsSummary {
   /** (late + lost) ÷ (delivered + lost). */
   missRate: number;
   errors: number;
+  /** The errors by kind: `<status> <path kind>` for an answer, the error's message for a failed request. */
+  errorKinds: Record<string, number>;
   /** 503 answers (an origin shedding load). */
   shed: number;
   requests: number;
+  /** Media playlist answers (HLS kinds) and their bytes (bodies only). */
+  playlists: number;
+  playlistBytes: number;
   p50Ms: number;
   p99Ms: number;
 }
@@ -30,8 +35,11 @@ export class ViewerStats {
   late = 0;
   lost = 0;
   errors = 0;
+  private kinds = new Map<string, number>();
   shed = 0;
   requests = 0;
+  playlists = 0;
+  playlistBytes = 0;
   private delays: number[] = [];
 
   /** The first time any viewer saw `key` (recording `at` if this is the first). */
@@ -56,8 +64,16 @@ export class ViewerStats {
 
   /** Start a measurement window (first-seen times are kept). */
   reset(): void {
-    this.delivered = this.late = this.lost = this.errors = this.shed = this.requests = 0;
+    this.delivered = this.late = this.lost = this.errors = this.shed = this.requests = this.playlists = this.playlistBytes = 0;
     this.delays = [];
+    this.kinds.clear();
+  }
+
+  /** An error of `kind` (bounded: at most 50 kinds are told apart). */
+  error(kind: string): void {
+    this.errors++;
+    const k = this.kinds.has(kind) || this.kinds.size < 50 ? kind : 'other';
+    this.kinds.set(k, (this.kinds.get(k) ?? 0) + 1);
   }
 
   summary(): StatsSummary {
@@ -70,8 +86,11 @@ export class ViewerStats {
       lost: this.lost,
       missRate: due ? (this.late + this.lost) / due : 0,
       errors: this.errors,
+      errorKinds: Object.fromEntries(this.kinds),
       shed: this.shed,
       requests: this.requests,
+      playlists: this.playlists,
+      playlistBytes: this.playlistBytes,
       p50Ms: q(0.5),
       p99Ms: q(0.99),
     };

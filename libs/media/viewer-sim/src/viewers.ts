@@ -2,9 +2,12 @@
 //   'hls'      standard HLS: blocking reload for the next segment when the playlist offers it (CAN-BLOCK-RELOAD),
 //              else a reload every half target duration; then each new segment.
 //   'll-hls'   LL-HLS: blocking reload for the next part (_HLS_msn + _HLS_part), then that part — ~10 requests/s a
-//              track with 200 ms parts.
+//              track with 200 ms parts. Like hls.js (1.7, getSkipValue), it asks for a delta update
+//              (_HLS_skip=YES) when the playlist offers CAN-SKIP-UNTIL and its copy is younger than half of it,
+//              unless `deltaUpdates: false`.
 //   'll-dash'  LL-DASH: the segment being made, read chunk by chunk as it arrives (chunked transfer), then the next.
 // They follow every track a player would (HLS: the variant and its audio rendition; DASH: every Representation).
+import { deliveryDirectivesQuery } from '@livelab/media-contract';
 import { HttpConnection, type HttpResult } from './http-connection';
 import { expandTemplate, parseMediaPlaylist, parseMpd, resolvePath, variantUris, type DashRepresentation, type HlsUnit } from './playlists';
 import type { ViewerStats } from './stats';
@@ -18,9 +21,13 @@ export interface ViewerTarget {
   manifestPath: string;
   /** Source addresses to spread viewers over (loopback 127.0.0.x: more ephemeral ports); default: the system's. */
   localAddresses?: string[];
+  /** HLS: ask for Playlist Delta Updates when offered, as hls.js does (default true). */
+  deltaUpdates?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** What a request was for, in an error's kind. */
+const what = (path: string) => (/\.m3u8\?.*_HLS_msn=/.test(path) ? 'blocking reload' : /\.m3u8/.test(path) ? 'playlist' : /\.mpd/.test(path) ? 'mpd' : /\.\d+\.m4s/.test(path) ? 'part' : 'segment');
 
 /** One simulated viewer; `run` ends when `stop` is called. */
 export class Viewer {
@@ -52,10 +59,10 @@ export class Viewer {
     try {
       const r = await c.request(path, { keepBody, onData });
       if (r.status === 503) this.stats.shed++;
-      else if (r.status !== 200) this.stats.errors++;
+      else if (r.status !== 200) this.stats.error(`${r.status} ${what(path)}`);
       return r;
-    } catch {
-      if (!this.stopped) this.stats.errors++;
+    } catch (err) {
+      if (!this.stopped) this.stats.error(`${(err as Error).message} (${what(path)})`);
       return undefined;
     }
   }
@@ -85,22 +92,30 @@ export class Viewer {
     const ll = this.kind === 'll-hls';
     let r = await this.get(c, path, true);
     if (!r?.body || r.status !== 200) return;
+    this.stats.playlists++;
+    this.stats.playlistBytes += r.body.length;
     let view = parseMediaPlaylist(r.body.toString('utf8'));
+    let viewAt = r.doneAt;
     // Start at the live edge: the next segment (standard) or the part being made (low latency).
     let nextMsn = (view.segments.at(-1)?.msn ?? -1) + 1;
     let nextPart = 0;
     if (ll && view.next) ({ msn: nextMsn, part: nextPart } = view.next);
     while (!this.stopped) {
       const blocking = view.canBlockReload;
-      const q = !blocking ? '' : ll ? `?_HLS_msn=${nextMsn}&_HLS_part=${nextPart}` : `?_HLS_msn=${nextMsn}`;
-      r = await this.get(c, path + q, true);
+      // rfc8216bis §6.3.7: a delta only while the copy held is younger than half the Skip Boundary.
+      const skip = this.target.deltaUpdates !== false && view.canSkipUntil > 0 && Date.now() - viewAt < view.canSkipUntil * 500;
+      const q = deliveryDirectivesQuery({ msn: blocking ? nextMsn : undefined, part: blocking && ll ? nextPart : undefined, skip: skip ? 'YES' : undefined });
+      r = await this.get(c, q ? `${path}?${q}` : path, true);
       if (this.stopped) return;
       if (!r?.body || r.status !== 200) {
         await sleep(200);
         continue;
       }
       const chainStart = r.sentAt;
+      this.stats.playlists++;
+      this.stats.playlistBytes += r.body.length;
       view = parseMediaPlaylist(r.body.toString('utf8'));
+      viewAt = r.doneAt;
       const units: HlsUnit[] = ll ? view.parts : view.segments;
       for (const u of units) this.stats.seen(`${path}|${u.uri}`, r.headAt);
       const after = (u: HlsUnit) => u.msn > nextMsn || (u.msn === nextMsn && (u.part ?? 0) >= nextPart);

@@ -1,7 +1,7 @@
 // HLS blocking playlist reload (RFC 8216bis §6.2.5.2): a media playlist request with _HLS_msn (and, in low latency,
 // _HLS_part) is held until the playlist lists that segment or part, within limits on how far ahead a player may ask.
 // This file checks the request and says what to wait for; the waiting is the stream's fan-out (fan-out.ts).
-import type { Mode } from '@livelab/media-contract';
+import type { DeliveryDirectives, Mode } from '@livelab/media-contract';
 import type { Track } from '../cmaf/cmaf-store';
 import { lastListedPart } from '../manifests/hls-playlists';
 
@@ -20,40 +20,17 @@ export interface BlockingWait {
   ready: () => boolean;
 }
 
-const one = (q: URLSearchParams, name: string): string | string[] | undefined => {
-  const all = q.getAll(name);
-  return all.length === 0 ? undefined : all.length === 1 ? all[0] : all;
-};
-
 /**
- * The query players send (hls.js, Safari, the viewer simulator): `_HLS_msn=<digits>[&_HLS_part=<digits>]`, read
- * without URLSearchParams (issue 16: it was a few µs of every LL-HLS blocking request). Anything else goes through
- * URLSearchParams; for this form both give the same values.
+ * What a media playlist request's directives (parsed from its query by @livelab/media-contract's
+ * parseDeliveryDirectives) ask for: a refusal, undefined when the playlist is to be sent now, or what to wait for
+ * (up to three target durations). A stream shape's grouped view (cmaf/grouped-track.ts) is a snapshot: `current`
+ * makes it anew for each check, and `keyPrefix` keeps its waits apart from the stored numbering's.
  */
-const PLAIN_QUERY = /^_HLS_msn=(\d{1,12})(?:&_HLS_part=(\d{1,4}))?$/;
-
-export function hlsParams(query: string): { msnQ: string | string[] | undefined; partQ: string | string[] | undefined } {
-  const m = PLAIN_QUERY.exec(query);
-  if (m) return { msnQ: m[1], partQ: m[2] };
-  const q = new URLSearchParams(query);
-  return { msnQ: one(q, '_HLS_msn'), partQ: one(q, '_HLS_part') };
-}
-
-/**
- * Checks a media playlist request's _HLS_msn/_HLS_part (`query`: the URL's query, without `?`): a refusal, undefined
- * when the playlist is to be sent now, or what to wait for (up to three target durations). A stream shape's grouped
- * view (cmaf/grouped-track.ts) is a snapshot: `current` makes it anew for each check, and `keyPrefix` keeps its waits
- * apart from the stored numbering's.
- */
-export function blockingReload(query: string, t: Track, mode: Mode, current: () => Track = () => t, keyPrefix = ''): Refusal | BlockingWait | undefined {
+export function blockingReload(d: DeliveryDirectives, t: Track, mode: Mode, current: () => Track = () => t, keyPrefix = ''): Refusal | BlockingWait | undefined {
   const fail = (status: number, error: string): Refusal => ({ status, error });
-  const { msnQ, partQ } = hlsParams(query);
-  if (partQ !== undefined && msnQ === undefined) return fail(400, '_HLS_part needs _HLS_msn');
-  if (msnQ === undefined) return undefined;
-  if (typeof msnQ !== 'string' || !/^\d{1,12}$/.test(msnQ)) return fail(400, '_HLS_msn must be a non-negative integer');
-  if (partQ !== undefined && (typeof partQ !== 'string' || !/^\d{1,4}$/.test(partQ))) return fail(400, '_HLS_part must be a non-negative integer');
-  const msn = Number(msnQ);
-  const part = mode === 'll' && partQ !== undefined ? Number(partQ) : undefined;
+  if (d.msn === undefined) return undefined;
+  const msn = d.msn;
+  const part = mode === 'll' ? d.part : undefined;
   const last = lastListedPart(t);
   const lastMsn = mode === 'll' ? last.msn : (t.lastComplete()?.number ?? -1);
   if (msn > lastMsn + 2) return fail(400, `_HLS_msn=${msn} is too far in the future (the playlist ends at ${lastMsn})`);

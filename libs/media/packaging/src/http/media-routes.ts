@@ -12,7 +12,9 @@ import {
   faultRuleText,
   isStreamName,
   parseFaultRules,
+  parseDeliveryDirectives,
   parseMediaFile,
+  rawDeliveryDirectives,
   shapeGrouping,
   splitFaultPath,
   splitMediaPath,
@@ -282,9 +284,9 @@ export class MediaRoutes {
         target = 'mpd';
         break;
       case 'hls-media': {
-        const msn = query ? new URLSearchParams(query).get('_HLS_msn') : null;
-        target = msn === null ? 'playlist' : 'reload';
-        if (msn !== null && /^\d{1,12}$/.test(msn)) number = Number(msn);
+        const msn = query ? rawDeliveryDirectives(query).msn : undefined;
+        target = msn === undefined ? 'playlist' : 'reload';
+        if (typeof msn === 'string' && /^\d{1,12}$/.test(msn)) number = Number(msn);
         break;
       }
       default:
@@ -360,9 +362,16 @@ export class MediaRoutes {
     // An ABR ladder's low-latency playlists report the other renditions (EXT-X-RENDITION-REPORT).
     const others = () => s.store.readyTracks().filter((o) => o !== t);
     const reports = (): PlaylistView => (s.ladder ? { renditionReports: group ? others().map(grouped) : others() } : {});
+    const directives = query ? parseDeliveryDirectives(query) : {};
+    if ('error' in directives) return fail(400, directives.error);
+    // A delta update when asked (_HLS_skip, offered by the low-latency playlists' CAN-SKIP-UNTIL); a standard
+    // playlist offers none and answers a request for one in full, which is always a valid answer.
+    const skip = mode === 'll' && directives.skip !== undefined;
     const playlist = () =>
-      view ? Buffer.from(mediaPlaylist(grouped(t), gtl, mode, { ...reports(), ...view })) : fan.manifest(`media:${t.id}:${mode}`, () => mediaPlaylist(t, tl, mode, reports()));
-    const wait = query ? (group ? blockingReload(query, grouped(t), mode, () => grouped(t), groupKey(group)) : blockingReload(query, t, mode)) : undefined;
+      view
+        ? Buffer.from(mediaPlaylist(grouped(t), gtl, mode, { ...reports(), ...view, skip }))
+        : fan.manifest(`media:${t.id}:${mode}${skip ? ':skip' : ''}`, () => mediaPlaylist(t, tl, mode, { ...reports(), skip }));
+    const wait = group ? blockingReload(directives, grouped(t), mode, () => grouped(t), groupKey(group)) : blockingReload(directives, t, mode);
     if (!wait) return send(playlist());
     if (isRefusal(wait)) return fail(wait.status, wait.error);
     fan.wait(wait.key, wait.ready, 3 * gtl.targetDuration * 1000, (ok) => {

@@ -10,8 +10,9 @@ import {
 } from '../../test/cmaf-fixtures';
 import { DVR_WINDOW_S, dvrWindowSegments, initUri, mediaPlaylistUri, multivariantUri, partUri, segmentUri, type Mode } from '@livelab/media-contract';
 import { averageBitrate, CmafStore, DEFAULT_WINDOW_SEGMENTS, peakBitrate, wallClockMs, type Track } from '../cmaf/cmaf-store';
-import { lastListedPart, mediaPlaylist, multivariantPlaylist, partHoldBack } from './hls-playlists';
-import { parseMediaPlaylist, parseMultivariantPlaylist, type ParsedMediaPlaylist } from '../testing';
+import fc from 'fast-check';
+import { lastListedPart, mediaPlaylist, multivariantPlaylist, partHoldBack, SKIP_BOUNDARY_TARGET_DURATIONS } from './hls-playlists';
+import { parseMediaPlaylist, parseMultivariantPlaylist, type HlsSegment, type ParsedMediaPlaylist } from '../testing';
 
 // Playlists written from a store fed with real ffmpeg CMAF (8 s: 1 s segments, ~200 ms parts) at the live pace,
 // checked against the rules of RFC 8216 and draft-pantos-hls-rfc8216bis (low-latency HLS).
@@ -267,6 +268,85 @@ describe('the DVR window', () => {
     expect(listed(3)).toEqual([5, 6, 7]);
     expect(listed(1)).toEqual([7]);
     expect(listed(20)).toEqual([2, 3, 4, 5, 6, 7]);
+  });
+});
+
+describe('Playlist Delta Updates (_HLS_skip=YES)', () => {
+  // One store fed all 8 s; playlists as of two times (the view's asOfMs: what had arrived by then), the newer one in
+  // full and as a delta. The rules checked (rfc8216bis §4.4.3.8, §4.4.5.2, §6.2.5.1, §6.3.7): CAN-SKIP-UNTIL ≥ 6 ×
+  // target; the skipped segments are the leading ones that end at least that long before the end, all of them; a
+  // client holding a playlist younger than half the boundary has every skipped segment, and its copies plus the delta
+  // are the full playlist; the delta's tail (parts, hint, rendition reports) is the full one's.
+  let all: LiveStream;
+  beforeAll(() => {
+    jest.useFakeTimers();
+    all = liveStream(files, { t0: T0, segments: 8 });
+    jest.useRealTimers();
+  });
+  const brief = (x: HlsSegment) => ({
+    uri: x.uri,
+    duration: x.duration,
+    msn: x.mediaSequenceNumber,
+    gap: !!x.gap,
+    parts: x.parts.map((p) => ({ uri: p.uri, duration: p.duration, independent: !!p.independent })),
+  });
+
+  it('offers CAN-SKIP-UNTIL in low latency only, and a request for a delta of a standard playlist gets it in full', () => {
+    const t = all.store.track(VIDEO) as Track;
+    expect(parse(mediaPlaylist(t, all.tl, 'll')).playlist.lowLatencyCompatibility?.canSkipUntil).toBe(SKIP_BOUNDARY_TARGET_DURATIONS * all.tl.targetDuration);
+    expect(SKIP_BOUNDARY_TARGET_DURATIONS).toBeGreaterThanOrEqual(6);
+    expect(parse(mediaPlaylist(t, all.tl, 'standard')).playlist.lowLatencyCompatibility?.canSkipUntil).toBeUndefined();
+    expect(mediaPlaylist(t, all.tl, 'standard', { skip: true })).toBe(mediaPlaylist(t, all.tl, 'standard'));
+  });
+
+  it('the delta plus the skipped segments of an earlier full playlist is the full playlist (property, seeded)', () => {
+    const { store, tl } = all;
+    const boundary = SKIP_BOUNDARY_TARGET_DURATIONS * tl.targetDuration;
+    let skippedSome = 0;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(VIDEO, AUDIO),
+        fc.integer({ min: 4000, max: 8400 }),
+        fc.integer({ min: 0, max: (boundary / 2) * 1000 - 1 }),
+        fc.constantFrom(undefined, 3, 7, 8),
+        fc.option(fc.integer({ min: 2, max: 5 }), { nil: undefined }),
+        (track, at, age, window, gapEvery) => {
+          const t = store.track(track) as Track;
+          const other = store.track(track === VIDEO ? AUDIO : VIDEO) as Track;
+          const view = { window, gap: gapEvery ? (n: number) => n % gapEvery === 0 : undefined, renditionReports: [other] };
+          const nowMs = T0 + 500 + at;
+          const prev = parse(mediaPlaylist(t, tl, 'll', { ...view, asOfMs: nowMs - age }));
+          const full = parse(mediaPlaylist(t, tl, 'll', { ...view, asOfMs: nowMs }));
+          const deltaText = mediaPlaylist(t, tl, 'll', { ...view, asOfMs: nowMs, skip: true });
+          const delta = parse(deltaText); // strict: EXT-X-SKIP needs version 9, SKIPPED-SEGMENTS > 0
+          const n = delta.playlist.skip ?? 0;
+          expect(delta.playlist.mediaSequenceBase).toBe(full.playlist.mediaSequenceBase);
+          // Which segments: every leading one that ends at least the boundary before the end, and no other.
+          const end = full.segments.reduce((x, s) => x + s.duration, 0) + full.trailingParts.reduce((x, p) => x + (p.duration ?? 0), 0);
+          let ends = 0;
+          const old = full.segments.filter((s) => (ends += s.duration) <= end - boundary + 1e-3).length;
+          expect(n).toBe(old);
+          if (n === 0) return expect(deltaText).toBe(mediaPlaylist(t, tl, 'll', { ...view, asOfMs: nowMs }));
+          skippedSome++;
+          expect(delta.playlist.version).toBe(9);
+          // A client with the earlier playlist has each skipped segment: its copies plus the delta are the full playlist.
+          const mine = new Map(prev.segments.map((s) => [s.mediaSequenceNumber, s]));
+          const skipped = full.segments.slice(0, n).map((s) => mine.get(s.mediaSequenceNumber));
+          expect(skipped.every(Boolean)).toBe(true);
+          const merged = [...(skipped as HlsSegment[]), ...delta.segments];
+          expect(merged.map((s) => ({ ...brief(s), parts: [] }))).toEqual(full.segments.map((s) => ({ ...brief(s), parts: [] })));
+          expect(delta.segments.map(brief)).toEqual(full.segments.slice(n).map(brief));
+          expect(delta.trailingParts.map((p) => p.uri)).toEqual(full.trailingParts.map((p) => p.uri));
+          expect(delta.preloadHint?.uri).toBe(full.preloadHint?.uri);
+          expect(delta.playlist.renditionReports).toEqual(full.playlist.renditionReports);
+          // The wall clock moves to the first segment still listed.
+          const pdt = (full.segments[0].programDateTime as Date).getTime() + 1000 * full.segments.slice(0, n).reduce((x, s) => x + s.duration, 0);
+          expect(Math.abs((delta.segments[0].programDateTime as Date).getTime() - pdt)).toBeLessThanOrEqual(2);
+        },
+      ),
+      { seed: 16, numRuns: 120 },
+    );
+    expect(skippedSome).toBeGreaterThan(30); // the property did meet deltas that skip
   });
 });
 

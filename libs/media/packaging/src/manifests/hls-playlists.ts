@@ -10,6 +10,13 @@ const PART_LISTING_TARGET_DURATIONS = 3;
 
 const dec = (s: number) => s.toFixed(5).replace(/0+$/, '').replace(/\.$/, '.0');
 
+/**
+ * The Skip Boundary a low-latency playlist offers (CAN-SKIP-UNTIL, rfc8216bis §4.4.3.8), in target durations: the
+ * RFC's minimum, six. A Playlist Delta Update (`_HLS_skip=YES`) replaces the segments that end at least this long
+ * before the playlist's end with EXT-X-SKIP: a 30 s DVR window of 1 s segments goes from ~30 listed segments to ~6.
+ */
+export const SKIP_BOUNDARY_TARGET_DURATIONS = 6;
+
 /** PART-HOLD-BACK: three part targets (the RFC's recommendation; at least two are required). */
 export const partHoldBack = (partTarget: number) => Number((3 * partTarget).toFixed(3));
 
@@ -88,6 +95,12 @@ export interface PlaylistView {
    * can make its first request a blocking one.
    */
   renditionReports?: Track[];
+  /**
+   * A Playlist Delta Update (`_HLS_skip=YES`, low latency only): the segments ending at least the Skip Boundary
+   * before the end are replaced by one EXT-X-SKIP (and their tags with them); EXT-X-PROGRAM-DATE-TIME moves to the
+   * first segment still listed. With nothing that old, the full playlist.
+   */
+  skip?: boolean;
 }
 
 /** A segment as a playlist lists it: a Segment, or one seen as of an earlier time (fewer parts). */
@@ -110,24 +123,39 @@ export function mediaPlaylist(track: Track, tl: LiveTimeline, mode: Mode, view: 
   // The DVR window (Track.window: the store's, shorter while its byte budget holds it so), capped by a stream shape.
   const listed = complete.slice(-shapedWindow(track.window, view.window));
   const partTarget = tl.partTarget.get(track.id) ?? 0.2;
-  // EXT-X-GAP needs version 8 (rfc8216bis §7).
-  const lines = ['#EXTM3U', `#EXT-X-VERSION:${view.gap ? 8 : 6}`, `#EXT-X-TARGETDURATION:${tl.targetDuration}`];
-  lines.push(ll ? `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=${partHoldBack(partTarget)}` : '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES');
+  const skipUntil = SKIP_BOUNDARY_TARGET_DURATIONS * tl.targetDuration;
+  // Parts are listed for the segments whose every part is within PART_LISTING_TARGET_DURATIONS of the end of the
+  // playlist (rfc8216bis §4.4.4.9: parts further back SHOULD be removed; hls-parser's strict mode enforces it).
+  const end =
+    listed.reduce((n, s) => n + s.durationS, 0) + (current?.parts.reduce((n, p) => n + p.duration, 0) ?? 0) / track.timescale;
+  // A delta update skips the leading segments that end at least the Skip Boundary before the end (rfc8216bis §6.2.5.1).
+  let skipped = 0;
+  for (let ends = 0; ll && view.skip && skipped < listed.length; skipped++) {
+    ends += listed[skipped].durationS;
+    if (end - ends < skipUntil - 1e-6) break;
+  }
+  // EXT-X-GAP needs version 8, EXT-X-SKIP version 9 (rfc8216bis §7).
+  const lines = ['#EXTM3U', `#EXT-X-VERSION:${skipped ? 9 : view.gap ? 8 : 6}`, `#EXT-X-TARGETDURATION:${tl.targetDuration}`];
+  lines.push(
+    ll
+      ? `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=${dec(skipUntil)},PART-HOLD-BACK=${partHoldBack(partTarget)}`
+      : '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES',
+  );
   if (ll) lines.push(`#EXT-X-PART-INF:PART-TARGET=${dec(partTarget)}`);
   const first = listed[0] ?? current;
   lines.push(`#EXT-X-MEDIA-SEQUENCE:${first?.number ?? tl.firstNumber}`);
   lines.push(`#EXT-X-MAP:URI="${initUri(track.id)}"`);
   if (!first) return lines.join('\n') + '\n';
-  if (first.startTime !== undefined && view.pdt !== false) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(wallClockMs(tl, track, first.startTime)).toISOString()}`);
-  // Parts are listed for the segments whose every part is within PART_LISTING_TARGET_DURATIONS of the end of the
-  // playlist (rfc8216bis §4.4.4.9: parts further back SHOULD be removed; hls-parser's strict mode enforces it).
-  const end =
-    listed.reduce((n, s) => n + s.durationS, 0) + (current?.parts.reduce((n, p) => n + p.duration, 0) ?? 0) / track.timescale;
+  if (skipped) lines.push(`#EXT-X-SKIP:SKIPPED-SEGMENTS=${skipped}`);
+  const firstShown = skipped ? listed[skipped] : first;
+  if (firstShown.startTime !== undefined && view.pdt !== false) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(wallClockMs(tl, track, firstShown.startTime)).toISOString()}`);
   let start = 0;
-  for (const s of listed) {
+  for (const [i, s] of listed.entries()) {
     const gap = view.gap?.(s.number) ?? false;
-    if (ll && !gap && end - start < PART_LISTING_TARGET_DURATIONS * tl.targetDuration - 1e-6) pushParts(lines, track, s, view.group);
+    const shown = i >= skipped;
+    if (shown && ll && !gap && end - start < PART_LISTING_TARGET_DURATIONS * tl.targetDuration - 1e-6) pushParts(lines, track, s, view.group);
     start += s.durationS;
+    if (!shown) continue;
     if (gap) lines.push('#EXT-X-GAP');
     lines.push(`#EXTINF:${dec(s.durationS)},`, segmentUri(track.id, s.number, view.group));
   }
