@@ -113,6 +113,10 @@ describe('the fault panel', () => {
       await pollUntil('the URL', async () => (await page.inputValue('#fault-url')) === `${base}/faults/on=any,kbps=1000/live/${STREAM}/master-ll.m3u8`, 5000);
       expect((await stats(page)).faults).toBe('on=any,kbps=1000');
       expect(page.url()).toBe(`${base}/?stream=${STREAM}&format=hls&mode=ll&faults=${encodeURIComponent('on=any,kbps=1000')}`);
+      // A stream shape preset (their own group of the menu) is applied the same way.
+      await page.selectOption('#fault-preset', { label: '4 s segments' });
+      await pollUntil('the shaped URL', async () => (await page.inputValue('#fault-url')) === `${base}/faults/shape,seg=4/live/${STREAM}/master-ll.m3u8`, 5000);
+      expect((await stats(page)).faults).toBe('shape,seg=4');
     } finally {
       await page.close();
     }
