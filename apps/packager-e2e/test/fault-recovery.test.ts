@@ -88,8 +88,9 @@ describe('players against faults', () => {
     await recovers('hls', 'delay', (n) => `on=part,track=0,n=${n},part=0,delay=3000`);
   });
 
-  // Through a SegmentTimeline MPD (shape,tmpl=timeline): playing 5 s past a segment 10 s ahead needs the MPD to be
-  // reloaded (a timeline lists only what is complete), which the page once kept dash.js from doing (issue 18).
+  // Through a SegmentTimeline MPD (shape,tmpl=timeline, the DVR window listed): playing 5 s past a segment 10 s ahead
+  // needs the MPD to be reloaded (a timeline lists only what is made so far), which the page once kept dash.js from
+  // doing (issue 18), and the page's jump past a lost segment (dash-lost-segment.ts: dash.js alone stops at it).
   it('dash.js (LL-DASH, SegmentTimeline MPD) gets past a 404 on one segment', async () => {
     const s = await recovers('dash', 'status', (n) => `shape,tmpl=timeline;on=segment,track=0,n=${n},status=404`);
     expect(s.recovery?.some((e) => e.kind === 'error' && / 404$/.test(e.detail))).toBe(true);
@@ -113,6 +114,10 @@ describe('the fault panel', () => {
       await pollUntil('the URL', async () => (await page.inputValue('#fault-url')) === `${base}/faults/on=any,kbps=1000/live/${STREAM}/master-ll.m3u8`, 5000);
       expect((await stats(page)).faults).toBe('on=any,kbps=1000');
       expect(page.url()).toBe(`${base}/?stream=${STREAM}&format=hls&mode=ll&faults=${encodeURIComponent('on=any,kbps=1000')}`);
+      // A stream shape preset (their own group of the menu) is applied the same way.
+      await page.selectOption('#fault-preset', { label: '4 s segments' });
+      await pollUntil('the shaped URL', async () => (await page.inputValue('#fault-url')) === `${base}/faults/shape,seg=4/live/${STREAM}/master-ll.m3u8`, 5000);
+      expect((await stats(page)).faults).toBe('shape,seg=4');
     } finally {
       await page.close();
     }

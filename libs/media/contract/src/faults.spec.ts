@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import {
   FAULT_LIMITS,
   FAULT_PRESETS,
+  SHAPE_PRESETS,
   FAULT_TARGETS,
   faultDraw,
   faultedPath,
@@ -13,6 +14,7 @@ import {
   parseFaultRules,
   SHAPE_LIMITS,
   shapeGrouping,
+  shapeText,
   splitFaultPath,
   UTC_TIMING_CHOICES,
   type FaultEffect,
@@ -122,6 +124,12 @@ describe('fault rules', () => {
 
   it('parse every preset', () => {
     for (const p of FAULT_PRESETS) expect(parseFaultRules(p.rules)).toMatchObject({ ok: true });
+    // A shape preset is a shape alone (no fault rules), read back to the text it came from.
+    for (const p of SHAPE_PRESETS) {
+      const parsed = parseFaultRules(p.rules) as { ok: true; rules: FaultRule[]; shape?: StreamShape };
+      expect(parsed).toMatchObject({ ok: true, rules: [] });
+      expect(parsed.shape && shapeText(parsed.shape)).toBe(p.rules);
+    }
   });
 
   it('split a faulted media path', () => {

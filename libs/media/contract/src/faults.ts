@@ -458,3 +458,14 @@ export const FAULT_PRESETS: ReadonlyArray<{ id: string; label: string; rules: st
   { id: 'mid-segment-stall', label: 'chunked segment stalls 3 s mid-way', rules: 'on=segment,every=10,stall=3000' },
   { id: 'stale-playlist', label: 'stale playlist (no new segments for 4 s)', rules: 'on=playlist+reload,stale=4' },
 ];
+
+/**
+ * Ready-made stream shapes for the same panel (docs/faults.md "Stream shapes"; the shapes ladder-browser.test.ts plays
+ * with hls.js and dash.js): longer segments, longer parts, a SegmentTimeline MPD.
+ */
+export const SHAPE_PRESETS: ReadonlyArray<{ id: string; label: string; rules: string }> = [
+  { id: 'segments-4s', label: '4 s segments', rules: 'shape,seg=4' },
+  { id: 'parts-2-chunks', label: '2-chunk parts (400 ms)', rules: 'shape,chunks=2' },
+  { id: 'segments-3s-parts-2-chunks', label: '3 s segments, 2-chunk parts', rules: 'shape,seg=3,chunks=2' },
+  { id: 'timeline', label: 'SegmentTimeline MPD', rules: 'shape,tmpl=timeline' },
+];

@@ -1,7 +1,8 @@
 // Browser smoke (issue 17): hls.js and dash.js in Debian's chromium play a real ladder's presentation (the
 // multivariant playlist, the MPD) and, pinned to another rung, switch to it: the decoded picture becomes that rung's
-// size and keeps playing. The standard-mode cases go through stream shapes (issue 18): hls.js on 2 s segments made of
-// two stored ones, dash.js on a SegmentTimeline MPD. A test only; the page's rendition menu is the player page's (libs/media/player).
+// size and keeps playing. Every case goes through a stream shape (issue 18): hls.js on 2 s segments made of two stored
+// ones (standard) and 4 s segments with 2-chunk parts (LL), dash.js on SegmentTimeline MPDs, LL with 3 s segments.
+// A test only; the page's rendition menu is the player page's (libs/media/player).
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { pollUntil, silentLogger } from '@livelab/service-kit';
@@ -67,8 +68,10 @@ async function playsAt(page: Page, height: number): Promise<void> {
   await page.waitForFunction((t) => (document.getElementById('v') as HTMLVideoElement).currentTime > t + 2, t0, { timeout: 30_000 });
 }
 
-// The standard playlists are played through a stream shape (issue 18): 2 s segments made of two stored ones (seg=2).
-const HLS_SOURCES = { standard: `/faults/shape,seg=2/live/${STREAM}/master.m3u8`, ll: `/live/${STREAM}/master-ll.m3u8` };
+// Both modes are played through stream shapes (issue 18): standard on 2 s segments made of two stored ones (seg=2),
+// low latency on 4 s segments with 400 ms parts of two stored chunks (seg=4,chunks=2). /live/'s own playlists are
+// played by the page tests (apps/packager-e2e: live-page, abr-page).
+const HLS_SOURCES = { standard: `/faults/shape,seg=2/live/${STREAM}/master.m3u8`, ll: `/faults/shape,seg=4,chunks=2/live/${STREAM}/master-ll.m3u8` };
 
 it.each(['standard', 'll'] as const)('hls.js plays the %s multivariant playlist and switches to a pinned rung', async (mode) => {
   const page = await playerPage('hls.js/dist/hls.min.js');
@@ -93,9 +96,13 @@ it.each(['standard', 'll'] as const)('hls.js plays the %s multivariant playlist 
   }
 });
 
-// The standard MPD is played through a stream shape (issue 18): a SegmentTimeline (tmpl=timeline); /live/'s
-// number-based standard MPD is played by the page tests (apps/packager-e2e).
-const DASH_SOURCES = { standard: `/faults/shape,tmpl=timeline/live/${STREAM}/manifest.mpd`, ll: `/live/${STREAM}/manifest-ll.mpd` };
+// The MPDs are played through stream shapes (issue 18): standard as a SegmentTimeline (tmpl=timeline), low latency as
+// a SegmentTimeline of 3 s segments announced 2 chunks (400 ms) after they start, the segment being made its last S
+// (seg=3,chunks=2,tmpl=timeline); /live/'s number-based MPDs are played by the page tests (apps/packager-e2e).
+const DASH_SOURCES = {
+  standard: `/faults/shape,tmpl=timeline/live/${STREAM}/manifest.mpd`,
+  ll: `/faults/shape,tmpl=timeline,seg=3,chunks=2/live/${STREAM}/manifest-ll.mpd`,
+};
 
 it.each(['standard', 'll'] as const)('dash.js plays the %s MPD and switches to a pinned Representation', async (mode) => {
   const page = await playerPage('dashjs/dist/modern/umd/dash.all.min.js');

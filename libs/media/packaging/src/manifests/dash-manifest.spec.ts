@@ -304,13 +304,66 @@ describe('the DVR window', () => {
     try {
       video.window = 3; // as CmafStore sets it while its byte budget holds the track short
       expect(seconds(mpd({ mode: 'll' }).attrs['timeShiftBufferDepth'])).toBe(3);
-      // A SegmentTimeline lists the same window per track (the audio keeps its own), at most 6 segments unless the
-      // shape asks for more (dash-manifest.ts TIMELINE_WINDOW_SEGMENTS).
+      // A SegmentTimeline lists the same window per track (the audio keeps its own: all 7 it holds); a shape's
+      // window= caps it.
       const count = (set: El) => all(set, 'S').reduce((n, s) => n + 1 + Number(s.attrs['r'] ?? 0), 0);
-      expect(all(mpd({ mode: 'standard', template: 'timeline' }), 'AdaptationSet').map(count)).toEqual([3, 6]);
-      expect(all(mpd({ mode: 'standard', template: 'timeline', shapeWindow: 100 }), 'AdaptationSet').map(count)).toEqual([3, 7]);
+      expect(all(mpd({ mode: 'standard', template: 'timeline' }), 'AdaptationSet').map(count)).toEqual([3, 7]);
+      expect(all(mpd({ mode: 'standard', template: 'timeline', shapeWindow: 5 }), 'AdaptationSet').map(count)).toEqual([3, 5]);
     } finally {
       video.window = saved;
     }
+  });
+});
+
+describe('a SegmentTimeline (a stream shape, tmpl=timeline)', () => {
+  /** A Representation's timeline, S elements expanded: each segment's number ($Number$ = startNumber + k), t and d. */
+  const timeline = (root: El, id: number) => {
+    const rep = all(root, 'Representation').find((r) => r.attrs['id'] === String(id)) as El;
+    const tmpl = one(rep, 'SegmentTemplate');
+    const out: { number: number; t: number; d: number }[] = [];
+    let t = 0;
+    for (const s of all(one(tmpl, 'SegmentTimeline'), 'S')) {
+      if (s.attrs['t'] !== undefined) t = Number(s.attrs['t']);
+      for (let i = 0; i <= Number(s.attrs['r'] ?? 0); i++) {
+        out.push({ number: Number(tmpl.attrs['startNumber']) + out.length, t, d: Number(s.attrs['d']) });
+        t += Number(s.attrs['d']);
+      }
+    }
+    return out;
+  };
+
+  it.each([VIDEO, AUDIO])(
+    'low latency: the last S is the segment being made, at the end of the last complete one and never shorter than a real segment (track %i)',
+    (id) => {
+      const track = live.store.track(id) as Track;
+      const cur = track.inProgress() as Segment;
+      const complete = track.ordered().filter((s) => s.complete);
+      const last = complete.at(-1) as Segment;
+      expect(cur.number).toBe(last.number + 1);
+      const ll = timeline(mpd({ mode: 'll', template: 'timeline' }), id);
+      const std = timeline(mpd({ mode: 'standard', template: 'timeline' }), id);
+      // The standard MPD lists complete segments only; the low-latency one the same and the segment being made.
+      expect(std.at(-1)).toEqual({ number: last.number, t: last.startTime, d: last.duration });
+      expect(ll.slice(0, -1)).toEqual(std);
+      const made = ll.at(-1) as { number: number; t: number; d: number };
+      expect(made.number).toBe(cur.number);
+      expect(made.t).toBe((last.startTime as number) + last.duration);
+      // Announced as the nominal segment in whole samples: for audio (AAC frames, not a divisor of a second) no
+      // shorter than any real segment and at most a frame longer than the nominal one; video exactly the second.
+      const samples = last.parts.reduce((n, p) => n + p.samples, 0);
+      const sample = last.duration / samples;
+      const nominal = live.tl.segmentSeconds * track.timescale;
+      expect(made.d).toBeGreaterThanOrEqual(Math.max(...complete.map((s) => s.duration), cur.duration));
+      expect(made.d - nominal).toBeLessThan(sample);
+      if (id === VIDEO) expect(made.d).toBe(nominal);
+      // A stale timeline (a fault rule) lists what was complete then, nothing being made.
+      expect(timeline(mpd({ mode: 'll', template: 'timeline', asOfMs: NOW.getTime() }), id)).toEqual(std);
+    },
+  );
+
+  it('low latency: the same latency target as the number-based MPD', () => {
+    const target = (root: El) => one(one(root, 'ServiceDescription'), 'Latency').attrs['target'];
+    expect(target(mpd({ mode: 'll', template: 'timeline' }))).toBe(String(DEFAULT_DASH_TARGET_LATENCY_MS));
+    expect(target(mpd({ mode: 'll' }))).toBe(String(DEFAULT_DASH_TARGET_LATENCY_MS));
   });
 });

@@ -25,8 +25,9 @@ export interface MpdOptions {
   /** The UTCTiming scheme (default http-iso; a stream shape may pick another, or none). */
   utcScheme?: UtcTimingChoice;
   /**
-   * 'timeline': a SegmentTimeline of the complete segments held (t, d from the store; $Number$ addressing from the
-   * first one) instead of @duration; the MPD then changes with every segment (minimumUpdatePeriod = one segment).
+   * 'timeline': a SegmentTimeline of the complete segments in the window (t, d from the store; $Number$ addressing
+   * from the first one) and, low latency, the segment being made, instead of @duration; the MPD then changes with
+   * every segment (minimumUpdatePeriod = one segment).
    */
   template?: 'number' | 'timeline';
   /** With a timeline: list only the segments complete by then (a stale MPD, a fault rule). */
@@ -60,25 +61,49 @@ const duration = (s: number) => `PT${Number(s.toFixed(3))}S`;
 /** xs:dateTime with whole milliseconds. */
 const dateTime = (d: Date) => d.toISOString();
 
-/** The newest `count` complete segments as S elements (runs of one duration joined with @r), and the first's number. */
-function segmentTimeline(t: Track, count: number, asOf = Infinity): { startNumber: number; lines: string[]; longestS: number } {
+/**
+ * The newest `count` complete segments as S elements (runs of one duration joined with @r), and the first's number.
+ * `announce` (a low-latency MPD): the segment being made is the last S, as the DASH-IF low-latency guidelines and
+ * livesim2's low-delay timelines have it — the timeline reaches the segment whose availability start (end − ato) is
+ * due, so a player fetches it chunked while it is made, as with `$Number$` addressing. Without it the newest S is a
+ * complete segment, up to a segment behind the clock: dash.js 5.2 at a 0.5 s target then stalls at the end of every
+ * listed segment (measured: ~1 stall a second, 6 or 30 segments alike). Its duration is not known yet: it is
+ * announced as the nominal segment rounded up to whole samples (an audio segment is whole AAC frames, a frame more or
+ * less than the video's second), never shorter than the real one — dash.js asks for the segment after a timeline
+ * segment by time (its end + 10 ms, TimelineSegmentsGetter.getSegmentByIndex), so a shorter announced segment would
+ * have it ask for the same one again; the next MPD carries the real duration.
+ */
+function segmentTimeline(
+  t: Track,
+  count: number,
+  opts: { asOf?: number; announce?: { nominalS: number } },
+): { startNumber: number; lines: string[]; longestS: number } {
+  const asOf = opts.asOf ?? Infinity;
   const done = (s: Segment) => s.complete && s.startTime !== undefined && s.duration > 0 && (s.parts.at(-1)?.availableAt ?? Infinity) <= asOf;
   const segs = t.ordered().filter(done).slice(-count);
+  const entries = segs.map((s) => ({ t: s.startTime as number, d: s.duration }));
+  const last = segs.at(-1);
+  const cur = opts.announce && last ? t.inProgress() : undefined;
+  if (opts.announce && last && cur && cur.number === last.number + 1) {
+    const samples = last.parts.reduce((n, p) => n + p.samples, 0);
+    const sample = samples > 0 ? last.duration / samples : 1;
+    const nominal = Math.ceil(Math.round(opts.announce.nominalS * t.timescale) / sample - 1e-6) * sample;
+    entries.push({ t: cur.startTime ?? (last.startTime as number) + last.duration, d: Math.max(Math.round(nominal), cur.duration) });
+  }
   const lines: string[] = [];
   let run: { t: number; d: number; r: number } | undefined;
   const flush = () => run && lines.push(`            <S t="${run.t}" d="${run.d}"${run.r ? ` r="${run.r}"` : ''}/>`);
   let next: number | undefined;
-  for (const s of segs) {
-    const start = s.startTime as number;
-    if (run && start === next && s.duration === run.d) run.r++;
+  for (const e of entries) {
+    if (run && e.t === next && e.d === run.d) run.r++;
     else {
       flush();
-      run = { t: start, d: s.duration, r: 0 };
+      run = { t: e.t, d: e.d, r: 0 };
     }
-    next = start + s.duration;
+    next = e.t + e.d;
   }
   flush();
-  return { startNumber: segs[0]?.number ?? 0, lines, longestS: Math.max(0, ...segs.map((s) => s.durationS)) };
+  return { startNumber: segs[0]?.number ?? 0, lines, longestS: Math.max(0, ...entries.map((e) => e.d / t.timescale)) };
 }
 
 /**
@@ -88,22 +113,17 @@ function segmentTimeline(t: Track, count: number, asOf = Infinity): { startNumbe
  */
 export const DEFAULT_DASH_TARGET_LATENCY_MS = 500;
 
-/** Segments a SegmentTimeline MPD lists when the URL's shape has no window= (see windowOf in dashManifest). */
-const TIMELINE_WINDOW_SEGMENTS = 6;
-
 export function dashManifest(tracks: Track[], tl: LiveTimeline, opts: MpdOptions): string {
   const ll = opts.mode === 'll';
   const chunk = opts.chunkSeconds ?? 0.2;
   const seg = tl.segmentSeconds;
   const ato = opts.availabilityTimeOffsetS ?? Math.max(0, seg - chunk);
-  // A SegmentTimeline lists complete segments only (the one in progress appears at the next MPD refresh, one
-  // segment later), so a player can be no closer than ~2 segments: its default target says so (dash.js at 0.5 s on a
-  // timeline starved at the last listed segment).
-  const target = opts.targetLatencyMs ?? (opts.template === 'timeline' ? Math.max(DEFAULT_DASH_TARGET_LATENCY_MS, Math.round((2 * seg + 0.5) * 1000)) : DEFAULT_DASH_TARGET_LATENCY_MS);
-  // A SegmentTimeline lists 6 segments unless the shape asks for more: dash.js 5.2 did not advance on a 30-segment
-  // LL timeline (the DVR window) in the fault-recovery browser test — it played with 6. Cause not found yet.
-  const windowOf = (t: Track) => shapedWindow(t.window, opts.shapeWindow ?? (opts.template === 'timeline' ? TIMELINE_WINDOW_SEGMENTS : undefined));
-  const timelines = new Map(opts.template === 'timeline' ? tracks.map((t) => [t, segmentTimeline(t, windowOf(t), opts.asOfMs)]) : []);
+  const target = opts.targetLatencyMs ?? DEFAULT_DASH_TARGET_LATENCY_MS;
+  const windowOf = (t: Track) => shapedWindow(t.window, opts.shapeWindow);
+  // A low-latency timeline announces the segment being made (segmentTimeline); a stale one (asOfMs) lists what was
+  // complete then, and the standard MPD complete segments only.
+  const announce = ll && opts.asOfMs === undefined ? { nominalS: seg } : undefined;
+  const timelines = new Map(opts.template === 'timeline' ? tracks.map((t) => [t, segmentTimeline(t, windowOf(t), { asOf: opts.asOfMs, announce })]) : []);
   // The time-shift depth: what every track offers (the DVR window; shorter while a store's byte budget holds it so).
   const shiftSegments = Math.min(...tracks.filter((t) => t.info).map(windowOf));
   // A timeline lists the real durations (audio segments are whole AAC frames, a little over or under a second).

@@ -1,8 +1,8 @@
-// The fault panel (issue 18): pick a preset or write fault rules; the player is pointed at
+// The fault panel (issue 18): pick a preset (a fault, or a stream shape) or write fault rules; the player is pointed at
 // /faults/<rules>/live/<stream>/… and the panel shows that manifest URL, to copy into any other player. Rules are
 // checked in the page with the packager's own parser (@livelab/media-contract faults.ts): a bad rule is named here
 // before any request, and the packager answers the same text with a 400 naming the same part.
-import { FAULT_PRESETS, faultedPath, parseFaultRules, type FaultRule, type StreamShape } from '@livelab/media-contract';
+import { FAULT_PRESETS, faultedPath, parseFaultRules, SHAPE_PRESETS, type FaultRule, type StreamShape } from '@livelab/media-contract';
 
 export interface FaultPanelOptions {
   /** Rules changed (applied or cleared): replay with them. */
@@ -35,7 +35,13 @@ export class FaultPanel {
     this.preset = q('#fault-preset');
     this.url = q('#fault-url');
     this.message = q('#fault-message');
-    for (const p of FAULT_PRESETS) this.preset.append(new Option(p.label, p.rules));
+    // Faults and stream shapes (longer segments / parts, a SegmentTimeline) in two groups of one menu.
+    for (const [label, presets] of [['Faults', FAULT_PRESETS], ['Stream shapes', SHAPE_PRESETS]] as const) {
+      const group = document.createElement('optgroup');
+      group.label = label;
+      for (const p of presets) group.append(new Option(p.label, p.rules));
+      this.preset.append(group);
+    }
     this.preset.addEventListener('change', () => {
       this.text.value = this.preset.value;
       this.apply();

@@ -26,6 +26,7 @@ import { mountThrottleControl } from './throttle-control';
 import { startCatchUp } from './catch-up';
 import { AvSyncMeter } from './av-sync-meter';
 import { FaultPanel } from './fault-panel';
+import { skipLostDashSegments } from './dash-lost-segment';
 import { drawEventLane, EventLane } from './event-lane';
 
 const MODE_LABEL: Record<Mode, string> = { ll: 'low latency', standard: 'standard' };
@@ -211,6 +212,7 @@ function play(name: string, format: Format, mode: Mode, src?: string) {
       const err = (e as { error?: { message?: string; code?: number } }).error;
       showError(`DASH error: ${err?.message ?? err?.code ?? 'unknown'}`);
     });
+    skipLostDashSegments(player as unknown as Parameters<typeof skipLostDashSegments>[0]); // dash.js stops at a lost segment
     // dash.js starts playback itself (autoplay): it must see the element's 'play' event, which it listens for only
     // once the stream is set up — its MPD refresh (ManifestUpdater) waits for that event. A play() called here
     // fired it too early: the MPD was never reloaded, harmless for a number-based MPD, fatal for a SegmentTimeline
