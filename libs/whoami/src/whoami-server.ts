@@ -92,10 +92,10 @@ export interface WhoamiServer {
   websockets: WebSocketServer;
 }
 
-/** The HTTP (or HTTPS, mutual TLS with a CA) server. Listen on it yourself. */
 /** Sockets whoami holds at once (see limitConnections in createWhoamiServer). */
 const MAX_CONNECTIONS = 10_000;
 
+/** The HTTP (or HTTPS, mutual TLS with a CA) server. Listen on it yourself. */
 export function createWhoamiServer(config: WhoamiConfig): WhoamiServer {
   const health = new HealthState();
   const registry = config.registry ?? createMetricsRegistry('whoami');
