@@ -292,6 +292,38 @@ describe('segment availability computed from the MPD matches when the media arri
       jest.useRealTimers();
     }
   });
+  it('a publisher that stalled before the stream was listed and caught up is timed by its pace after the stall', () => {
+    jest.useFakeTimers();
+    try {
+      // Part 0 on time, then a 1.6 s stall: the next parts arrive 20 ms apart from 1.8 s on (ffmpeg's -re catching
+      // up), the first of them live but 1.4 s late; from media time 2.2 s on everything is on time again (+10 ms).
+      let i = 0;
+      const arrivals = new Map<string, number>();
+      const stalled = liveStream(files, {
+        t0: T0,
+        segments: 5,
+        delayMs: (track, seg, part) => {
+          const key = `${seg}/${part}`;
+          const end = (seg * 5 + part + 1) * 200;
+          if (!arrivals.has(key)) arrivals.set(key, end === 200 || end >= 2000 ? end + 10 : 1800 + i++ * 20);
+          return (arrivals.get(key) as number) - end + (track === VIDEO ? 0 : 1);
+        },
+      });
+      expect(stalled.tl.availabilityStart.getTime()).toBe(T0 + 10);
+      // Listed once four parts had come at the new pace (2.2–2.8 s), not from the late one.
+      const listedAt = Math.max(...stalled.fed.filter((f) => f.track === VIDEO && f.mediaEndMs <= 2800).map((f) => f.at));
+      expect(listedAt).toBe(T0 + 2810);
+      const root = parseChecked(dashManifest(stalled.store.readyTracks(), stalled.tl, { mode: 'standard', utcTimingUrl: UTC_URL }));
+      const at = availability(root, VIDEO);
+      // Nothing that arrived after the stream was listed is announced before it arrived.
+      const video = stalled.store.track(VIDEO) as Track;
+      const later = video.ordered().filter((x) => x.parts.every((p) => p.availableAt > listedAt));
+      expect(later.length).toBeGreaterThan(0);
+      for (const s of later) expect(at(s.number).end).toBeGreaterThanOrEqual(s.parts.at(-1)?.availableAt as number);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });
 
 describe('the DVR window', () => {
