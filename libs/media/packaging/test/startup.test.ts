@@ -88,7 +88,7 @@ it('anchors the clock to the pace after a stalled start: parts are announced whe
       const at = Date.now();
       const q = parseMediaPlaylist(res.text);
       const start = (q.segments[0].programDateTime as Date).getTime();
-      const listed = q.segments.reduce((sum, s) => sum + s.duration, 0) + q.trailingParts.reduce((sum, x) => sum + x.duration, 0);
+      const listed = q.segments.reduce((sum, s) => sum + s.duration, 0) + q.trailingParts.reduce((sum, x) => sum + (x.duration ?? 0), 0);
       early.push(Math.round(start + listed * 1000 - at));
     }
     early.sort((a, b) => a - b);
