@@ -55,10 +55,12 @@ export const DEFAULT_CATALOGUE: StreamSpec[] = [
 
 /**
  * What the generator publishes when STREAMS is unset (`npm start`, the k8s generator): what a 2-core box can encode
- * beside the packager and a browser. The cheap ladder takes motion-1080p30's place — it costs the same CPU (0.61 cores
- * each, docs/benchmarks.md "Generator"); ladder-1080p30 (1.25 cores) and motion-1080p30 are chosen with STREAMS.
+ * beside the packager and a browser — 1.1 cores (docs/benchmarks.md "Generator: the default streams' CPU"). With
+ * seed-768p60 as well (0.56 cores more) the quick start needed 2.2 cores with one browser playing: the ladder fell
+ * behind the wall clock ~0.4 s every second and dash.js, which finds the live edge from the wall clock, stopped.
+ * seed-768p60, ladder-1080p30 (1.25 cores) and motion-1080p30 are chosen with STREAMS.
  */
-export const DEFAULT_STREAM_NAMES: readonly string[] = ['bars-720p30', 'seed-768p60', 'low-360p30', 'ladder-720p30'];
+export const DEFAULT_STREAM_NAMES: readonly string[] = ['bars-720p30', 'low-360p30', 'ladder-720p30'];
 
 const evenInt = (what: string, min: number, max: number) =>
   z
