@@ -1,6 +1,6 @@
 // Benchmark (not a test): what the packager holds in memory for the default streams at its DVR window (issue 17's
 // time-shift window): the packager and generator apps from source (tsx), the generator's default streams
-// (DEFAULT_STREAM_NAMES: three single streams and the ladder-720p30 ladder), left running until every store holds a
+// (DEFAULT_STREAM_NAMES: two single streams and the ladder-720p30 ladder since session 9; three before), left running until every store holds a
 // full window (DVR_WINDOW_S + 3 segments), then per stream the bytes its store holds (/api/streams storeBytes, what
 // the byte budget counts), the packager's RSS and heap, and the remux ffmpegs' RSS (they share the pod's memory).
 // Run: `npx nx run packager:bench-dvr-memory`. Env: BENCH_WINDOW_S (the packager's DVR_WINDOW_S, default 30).

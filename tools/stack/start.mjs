@@ -3,7 +3,7 @@
 // packager's RTMP port listens — and print the page URL. Ctrl-C stops both (SIGTERM, then they drain).
 //
 // Environment (all optional): HTTP_PORT (8080), RTMP_PORT (1935), PUBLISH_KEY (generated when unset),
-// STREAMS (comma list of catalogue names, default the generator's: bars-720p30,seed-768p60,low-360p30,ladder-720p30),
+// STREAMS (comma list of catalogue names, default the generator's: bars-720p30,low-360p30,ladder-720p30),
 // LOG_FORMAT=json (raw JSON logs), FAULTS_ENABLED (default true here: the local lab serves /faults/<rules>/live/… for
 // player testing, docs/faults.md; false turns it off).
 import { spawn, spawnSync } from 'node:child_process';
