@@ -5,7 +5,7 @@
 // 5 s compares, for each stream, the newest complete segment in its LL-HLS playlist with the number a DASH player
 // computes from the wall clock (the MPD's startNumber + whole seconds since availabilityStartTime): 0–1 is keeping up,
 // a growing "lag" means the encoder cannot keep real time, and dash.js then asks for segments not made yet. With PLAY
-// it also prints the page's stats (playing, glass-to-glass, stalls, errors). ROUNDS (24) × 5 s.
+// it also prints the page's stats (playing, glass-to-glass, stalls, errors, the A/V offset: median of the last 20). ROUNDS (24) × 5 s.
 //   PLAY=ladder-720p30:dash-ll npx tsx tools/bench/encoder-lag.ts
 // Make the load deliberate, e.g. one core beside three busy loops:
 //   for i in 1 2 3; do (timeout 95 taskset -c 0 nice -n 19 node -e 'for(;;){}' &); done
@@ -58,7 +58,7 @@ async function main() {
     const lags = await Promise.all(STREAMS.map(lag));
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const s: any = page ? await page.evaluate(() => (window as any).livelabStats()).catch(() => ({})) : undefined;
-    const stats = s ? ` | playing ${s.playing} g2g ${Math.round(s.g2gMs ?? -1)} ms stalls ${s.stalls} ttff ${Math.round(s.firstFrameMs ?? -1)} ms errors ${(s.errors ?? []).length}` : '';
+    const stats = s ? ` | playing ${s.playing} g2g ${Math.round(s.g2gMs ?? -1)} ms stalls ${s.stalls} ttff ${Math.round(s.firstFrameMs ?? -1)} ms errors ${(s.errors ?? []).length} A/V ${s.avOffsetMs === undefined ? '–' : Math.round(s.avOffsetMs)} ms` : '';
     console.log(`${(i + 1) * 5} s: lag ${STREAMS.map((n, k) => `${n} ${lags[k]}`).join(', ')}${stats}`);
   }
   await browser?.close();
