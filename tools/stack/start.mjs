@@ -83,6 +83,10 @@ function run(name, env) {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: Ctrl-C in a terminal signals the whole foreground group, so without this both apps got
+    // SIGINT from the terminal and then our SIGTERM as a second signal ("second signal, exiting now": no drain).
+    // This script alone gets it and stops them in order, each draining; SIGHUP and our own exit stop them too.
+    detached: true,
   });
   for (const stream of [child.stdout, child.stderr]) {
     let buf = '';
@@ -126,6 +130,11 @@ async function stop(code = 0) {
 }
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
+process.on('SIGHUP', () => void stop(0));
+// However this script ends (an exception, process.exit), no app outlives it.
+process.on('exit', () => {
+  for (const c of children.values()) c.kill('SIGKILL');
+});
 
 const baseEnv = { PUBLISH_KEY: publishKey, LOG_LEVEL: process.env.LOG_LEVEL || 'info' };
 run('packager', { ...baseEnv, HTTP_PORT: String(httpPort), RTMP_PORT: String(rtmpPort), FAULTS_ENABLED: process.env.FAULTS_ENABLED || 'true' });

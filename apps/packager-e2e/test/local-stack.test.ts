@@ -22,12 +22,13 @@ function freePort(): Promise<number> {
 }
 
 describe('npm start', () => {
-  it('runs the stack, prints the page URL, serves a stream and stops cleanly on SIGINT', async () => {
+  it('runs the stack, prints the page URL, serves a stream and stops cleanly on Ctrl-C', async () => {
     const [http, rtmp, gen] = [await freePort(), await freePort(), await freePort()];
     const child = spawn(process.execPath, [START], {
       cwd: root,
       env: { ...process.env, HTTP_PORT: String(http), RTMP_PORT: String(rtmp), GENERATOR_HTTP_PORT: String(gen), STREAMS: 'low-360p30' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group, as a terminal's foreground job
     });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -46,11 +47,14 @@ describe('npm start', () => {
       const page = await (await fetch(`http://127.0.0.1:${http}/`)).text();
       expect(page).toContain('<title>livelab');
     } finally {
-      child.kill('SIGINT');
+      // Ctrl-C: the terminal sends SIGINT to the whole foreground process group, not to one process.
+      process.kill(-(child.pid as number), 'SIGINT');
     }
     expect(await exited).toBe(0);
     expect(out).toMatch(/generator .*shutdown complete/);
     expect(out).toMatch(/packager .*shutdown complete/);
+    // Each app drained on one signal (the apps got the terminal's SIGINT and then start.mjs's SIGTERM before).
+    expect(out).not.toMatch(/second signal/);
     // Nothing of the stack is left: its ports are free again.
     const probe = await fetch(`http://127.0.0.1:${http}/healthz`).then(() => 'open', () => 'closed');
     expect(probe).toBe('closed');
