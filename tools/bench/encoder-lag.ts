@@ -13,6 +13,8 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { manifestPath, mediaPath, mediaPlaylistUri } from '@livelab/media-contract';
+import { allElements, newestListedSegment, oneElement, parseMpd } from '@livelab/media-packaging/testing';
 import { DEFAULT_STREAM_NAMES } from '@livelab/media-testsignal';
 
 const root = resolve(__dirname, '../..');
@@ -31,12 +33,15 @@ async function text(path: string): Promise<string | undefined> {
 
 /** Segments the stream's newest complete segment is behind the number the wall clock gives, or 'n/a' (not listed). */
 async function lag(stream: string): Promise<string> {
-  const mpd = await text(`/live/${stream}/manifest-ll.mpd`);
-  const playlist = await text(`/live/${stream}/media_0-ll.m3u8`);
+  const mpd = await text(manifestPath(stream, 'dash', 'll'));
+  const playlist = await text(mediaPath(stream, mediaPlaylistUri(0, 'll')));
   if (!mpd || !playlist) return 'n/a';
-  const ast = Date.parse(/availabilityStartTime="([^"]+)"/.exec(mpd)?.[1] ?? '');
-  const startNumber = Number(/startNumber="(\d+)"/.exec(mpd)?.[1]);
-  const newest = Number([...playlist.matchAll(/chunk-\d+-(\d+)\.m4s/g)].at(-1)?.[1]);
+  // Read through the project's manifest oracles (hls-parser, fast-xml-parser), not regexes of our own.
+  const root = parseMpd(mpd).root;
+  const ast = Date.parse(root.attrs['availabilityStartTime']);
+  const startNumber = Number(oneElement(allElements(root, 'AdaptationSet')[0], 'SegmentTemplate').attrs['startNumber']);
+  const newest = newestListedSegment(playlist);
+  if (newest === undefined) return 'n/a';
   return String(startNumber + Math.floor((Date.now() - ast) / 1000) - newest);
 }
 
