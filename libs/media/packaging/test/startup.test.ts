@@ -20,6 +20,12 @@ let packager: Packager;
 let publisher: FfmpegRun | undefined;
 let rtmpPort: number;
 
+/** A small real-time test signal published to the packager as `name`. */
+function testSignal(name: string): FfmpegRun {
+  const spec: StreamSpec = { name, pattern: 'smptehdbars', width: 320, height: 180, fps: 30, videoBitrateKbps: 300, audioBitrateKbps: 64 };
+  return new FfmpegRun(testSignalJob(spec, { startEpochMs: Date.now(), output: `rtmp://127.0.0.1:${rtmpPort}/live/${name}?key=${KEY}` }));
+}
+
 beforeAll(async () => {
   packager = new Packager({ publishKey: KEY, logger });
 });
@@ -32,8 +38,7 @@ afterAll(async () => {
 it('lists a new stream within 1.5 s of its publish, first segment kept, all four manifests playable', async () => {
   ({ rtmpPort } = await packager.start({ rtmpPort: 0, httpPort: 0, host: '127.0.0.1' }));
   const name = 'startup';
-  const spec: StreamSpec = { name, pattern: 'smptehdbars', width: 320, height: 180, fps: 30, videoBitrateKbps: 300, audioBitrateKbps: 64 };
-  publisher = new FfmpegRun(testSignalJob(spec, { startEpochMs: Date.now(), output: `rtmp://127.0.0.1:${rtmpPort}/live/${name}?key=${KEY}` }));
+  publisher = testSignal(name);
   void publisher.start();
   const published = await pollUntil('the publish', () => logs.find((l) => l.msg === 'publish started' && l['stream'] === name), 20_000, 5);
   await pollUntil('the stream to be listed', () => packager.listStreams().some((s) => s.name === name), 10_000, 10);
@@ -64,8 +69,7 @@ it('lists a new stream within 1.5 s of its publish, first segment kept, all four
 // run: dash.js LL at 3.0 s glass-to-glass while hls.js, which follows the playlist, was at 0.56 s).
 it('anchors the clock to the pace after a stalled start: parts are announced when they arrive, not seconds later', async () => {
   const name = 'stalled-start';
-  const spec: StreamSpec = { name, pattern: 'smptehdbars', width: 320, height: 180, fps: 30, videoBitrateKbps: 300, audioBitrateKbps: 64 };
-  const stalled = new FfmpegRun(testSignalJob(spec, { startEpochMs: Date.now(), output: `rtmp://127.0.0.1:${rtmpPort}/live/${name}?key=${KEY}` }));
+  const stalled = testSignal(name);
   try {
     void stalled.start();
     await pollUntil('the publish', () => logs.find((l) => l.msg === 'publish started' && l['stream'] === name), 20_000, 5);
@@ -78,7 +82,7 @@ it('anchors the clock to the pace after a stalled start: parts are announced whe
     const uri = mediaPath(name, mediaPlaylistUri(0, 'll'));
     // Ask for the next part (a blocking reload: the answer comes when it has arrived) and compare the wall-clock end
     // the playlist gives it — PROGRAM-DATE-TIME of the first segment listed + the durations up to it — with now.
-    const early: number[] = [];
+    const announcedLateMs: number[] = [];
     for (let i = 0; i < 12; i++) {
       const p = parseMediaPlaylist((await request(packager.app).get(uri).expect(200)).text);
       const last = p.segments.at(-1);
@@ -89,11 +93,11 @@ it('anchors the clock to the pace after a stalled start: parts are announced whe
       const q = parseMediaPlaylist(res.text);
       const start = (q.segments[0].programDateTime as Date).getTime();
       const listed = q.segments.reduce((sum, s) => sum + s.duration, 0) + q.trailingParts.reduce((sum, x) => sum + (x.duration ?? 0), 0);
-      early.push(Math.round(start + listed * 1000 - at));
+      announcedLateMs.push(Math.round(start + listed * 1000 - at));
     }
-    early.sort((a, b) => a - b);
+    announcedLateMs.sort((a, b) => a - b);
     // Normally within a few tens of ms; the stall's 1.5 s when the clock is settled from the stalled parts.
-    expect(early[Math.floor(early.length / 2)]).toBeLessThan(300);
+    expect(announcedLateMs[Math.floor(announcedLateMs.length / 2)]).toBeLessThan(300);
   } finally {
     await stalled.stop(1000);
   }
