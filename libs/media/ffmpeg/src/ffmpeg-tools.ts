@@ -37,6 +37,8 @@ export interface ProbeStream {
   sample_rate?: string;
   channels?: number;
   bit_rate?: string;
+  /** First presentation time, s (an MP4's edit list applied unless `-ignore_editlist 1`). */
+  start_time?: string;
 }
 export interface ProbeResult {
   streams: ProbeStream[];

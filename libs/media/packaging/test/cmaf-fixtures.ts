@@ -39,6 +39,32 @@ export const FIXTURE_ENCODE_TIMEOUT_MS = 60_000;
 
 export async function generateCmaf(seconds: number): Promise<CmafFiles> {
   const dir = mkdtempSync(join(tmpdir(), 'cmaf-spec-'));
+  const flv = await encodeSignal(dir, seconds);
+  // The packager's remux job as it runs in production, but writing into a directory instead of PUTting to the
+  // upload server: a remux that ends (the FLV file does; a live one never) closes its upload sockets without reading
+  // our answers, and the kernel then drops the bytes still queued (RST) — the last segments would arrive cut.
+  return remuxToFiles(dir, cmafPackagingJob({ input: flv, uploadBaseUrl: join(dir, 'cmaf') }), [VIDEO, AUDIO], seconds);
+}
+
+/**
+ * A ladder's audio rung as its remux makes it when it joins the publish `startS` late: the remux keeps the
+ * publisher's timestamps (`-copyts`), so its first packet is at `startS`, and FFmpeg's movenc writes a leading empty
+ * edit of `startS` in the init and every tfdt relative to it (fmp4.ts TrackInfo.editShiftTicks). Track 0.
+ */
+export async function generateLateAudioRungCmaf(seconds: number, startS: number): Promise<CmafFiles> {
+  const dir = mkdtempSync(join(tmpdir(), 'cmaf-spec-'));
+  const flv = await encodeSignal(dir, seconds);
+  const late = join(dir, 'audio-late.flv');
+  const shifted = await runFfmpeg(
+    { globalOptions: ['-v', 'error'], inputs: [{ source: flv }], output: late, outputOptions: ['-map', '0:a', '-c', 'copy', '-output_ts_offset', String(startS), '-f', 'flv'] },
+    { timeoutMs: 60_000 },
+  );
+  if (shifted.code !== 0) throw new Error(`audio shift failed: ${shifted.stderrTail.join('\n')}`);
+  return remuxToFiles(dir, cmafPackagingJob({ input: late, uploadBaseUrl: join(dir, 'cmaf'), rung: 'audio' }), [0], seconds);
+}
+
+/** `seconds` + 1 of the generator's test signal (320x180@30, AAC) into <dir>/signal.flv, faster than real time. */
+async function encodeSignal(dir: string, seconds: number): Promise<string> {
   const flv = join(dir, 'signal.flv');
   const spec = { name: 'fixture', pattern: 'testsrc2' as const, width: 320, height: 180, fps: 30, videoBitrateKbps: 600, audioBitrateKbps: 128 };
   const encoded = await runFfmpeg(
@@ -46,16 +72,18 @@ export async function generateCmaf(seconds: number): Promise<CmafFiles> {
     { timeoutMs: 60_000 },
   );
   if (encoded.code !== 0) throw new Error(`test-signal encode failed: ${encoded.stderrTail.join('\n')}`);
-  // The packager's remux job as it runs in production, but writing into a directory instead of PUTting to the
-  // upload server: a remux that ends (the FLV file does; a live one never) closes its upload sockets without reading
-  // our answers, and the kernel then drops the bytes still queued (RST) — the last segments would arrive cut.
+  return flv;
+}
+
+/** Runs a remux job whose uploadBaseUrl is <dir>/cmaf and reads back each track's init and first `seconds` segments. */
+async function remuxToFiles(dir: string, job: ReturnType<typeof cmafPackagingJob>, tracks: number[], seconds: number): Promise<CmafFiles> {
   const out = join(dir, 'cmaf');
   mkdirSync(out);
-  const remux = await runFfmpeg(cmafPackagingJob({ input: flv, uploadBaseUrl: out }), { timeoutMs: 60_000 });
+  const remux = await runFfmpeg(job, { timeoutMs: 60_000 });
   if (remux.code !== 0) throw new Error(`remux failed: ${remux.stderrTail.join('\n')}`);
   const init = new Map<number, Buffer>();
   const segments = new Map<number, Buffer[]>();
-  for (const track of [VIDEO, AUDIO]) {
+  for (const track of tracks) {
     init.set(track, readFileSync(join(out, initUri(track))));
     const names = readdirSync(out)
       .filter((f) => {

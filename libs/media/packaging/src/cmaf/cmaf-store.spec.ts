@@ -4,6 +4,7 @@ import {
   feedLive,
   fragmentsOf,
   generateCmaf,
+  generateLateAudioRungCmaf,
   randomPieces,
   removeCmaf,
   rng,
@@ -12,6 +13,9 @@ import {
   FIXTURE_ENCODE_TIMEOUT_MS,
 } from '../../test/cmaf-fixtures';
 import fc from 'fast-check';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { probe } from '@livelab/media-ffmpeg';
 import {
   averageBitrate,
   CmafStore,
@@ -523,5 +527,44 @@ describe('bitrates and wall clock', () => {
     expect(wallClockMs(late, audio, 0.533 * 48000)).toBeCloseTo(1_700_000_000_000 - 488, 3);
     expect(zeroTime(late, video)).toBe(Math.round(1.021 * 15360));
     expect(zeroTime(late, audio)).toBe(Math.round(1.021 * 48000));
+  });
+});
+
+describe('CmafStore: a track whose init has a leading empty edit (a ladder rung whose remux joined the publish late)', () => {
+  const LATE_S = 0.2;
+  let late: CmafFiles;
+  beforeAll(async () => {
+    late = await generateLateAudioRungCmaf(3, LATE_S);
+  }, FIXTURE_ENCODE_TIMEOUT_MS);
+  afterAll(() => removeCmaf(late));
+
+  /** Where ffprobe starts the track in an init + segments file: honouring the edit list (Safari, ffmpeg) or not (MSE). */
+  async function startTimes(name: string, bytes: Buffer[]): Promise<{ edits: number; mse: number }> {
+    const file = join(late.dir, name);
+    writeFileSync(file, Buffer.concat(bytes));
+    const [edits, mse] = await Promise.all([probe(file), probe(file, { args: ['-ignore_editlist', '1'] })]);
+    return { edits: Number(edits.streams[0].start_time), mse: Number(mse.streams[0].start_time) };
+  }
+
+  it('moves the edit into every tfdt and out of the init, so players that honour edit lists and MSE players agree', async () => {
+    const init = late.init.get(0) as Buffer;
+    const segments = late.segments.get(0) as Buffer[];
+    expect(parseInitSegment(init).editShiftTicks).toBe(LATE_S * 48000);
+    // What the remux wrote: a player ignoring the edit (hls.js and dash.js through MSE) starts the audio 0.2 s early.
+    const raw = await startTimes('raw.mp4', [init, ...segments]);
+    expect(raw.edits).toBeCloseTo(LATE_S, 3);
+    expect(raw.mse).toBeCloseTo(0, 3);
+
+    jest.useFakeTimers({ now: 1_000_000 });
+    const store = new CmafStore();
+    store.setInit(0, Buffer.from(init));
+    segments.forEach((bytes, i) => upload(store, 0, i + 1, bytes));
+    const t = store.track(0) as Track;
+    const served = await startTimes('served.mp4', [t.init as Buffer, ...t.ordered().map(joined)]);
+    expect(served.edits).toBeCloseTo(LATE_S, 3); // unchanged for a player that honours edit lists
+    expect(served.mse).toBeCloseTo(LATE_S, 3); // and now the same without them
+    expect(parseInitSegment(t.init as Buffer).editShiftTicks).toBe(0);
+    expect(storedTfdt(t, t.ordered()[0].parts[0])).toBe(LATE_S * 48000);
+    expect(t.firstTime).toBe(LATE_S * 48000);
   });
 });

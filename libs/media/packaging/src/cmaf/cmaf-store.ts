@@ -6,7 +6,7 @@
 // every new part, so a blocked playlist request or an in-progress segment download moves the moment data lands.
 import { EventEmitter } from 'node:events';
 import { DVR_WINDOW_S, dvrWindowSegments } from '@livelab/media-contract';
-import { BoxSplitter, parseInitSegment, parseMoof, type TrackInfo } from './fmp4';
+import { BoxSplitter, parseInitSegment, parseMoof, withoutEmptyEdit, type TrackInfo } from './fmp4';
 import { highestSegmentNumber } from './segment-numbers';
 import { ReadyWaiters } from './ready-waiters';
 
@@ -73,6 +73,12 @@ export class Track {
   readonly segments = new Map<number, Segment>();
   /** Added to every tfdt so media time continues across remux restarts (track timescale). */
   timeOffset = 0;
+  /**
+   * The leading empty edit of the init segment the current remux run sent (track timescale): added to every tfdt of
+   * that run, and taken out of the init players get, so a tfdt is the sample's presentation time for every player
+   * (fmp4.ts TrackInfo.editShiftTicks: MSE ignores empty edits).
+   */
+  editShift = 0;
   /** End of the newest part's media time (after offset). */
   mediaEnd?: number;
   /** First decode time seen (after offset): the presentation time offset for DASH. */
@@ -248,9 +254,10 @@ export class CmafStore extends EventEmitter {
     this.remuxTracks.set(remuxId, trackId);
     let t = this.tracks.get(trackId);
     if (!t) this.tracks.set(trackId, (t = new Track(trackId, this.windowSegments)));
+    t.editShift = info.editShiftTicks; // this run's own (a restarted remux starts at another time)
     // A restarted remux re-sends the same init; keep the first (URLs players hold stay valid).
     if (!t.init) {
-      t.init = data;
+      t.init = withoutEmptyEdit(data);
       t.info = info;
       this.held += data.length;
     }
@@ -290,6 +297,7 @@ export class CmafStore extends EventEmitter {
         for (const box of splitter.push(piece)) {
           if (box.type === 'moof') {
             pendingTiming = parseMoof(box.bytes, t.info as TrackInfo);
+            pendingTiming.baseDecodeTime += t.editShift; // the presentation time (written into the tfdt below)
             if (!seg && this.placeSegment) {
               const n = this.placeSegment(t, number, pendingTiming.baseDecodeTime, run);
               if (n === undefined) {
@@ -299,7 +307,7 @@ export class CmafStore extends EventEmitter {
               seg = open(n);
               this.setBytes(seg, bytes);
             }
-            this.continueTime(t, box.bytes, pendingTiming); // a ladder's rung: by the offset its placement set
+            this.continueTime(t, box.bytes, pendingTiming, t.editShift); // a ladder's rung: by the offset its placement set
           }
           prefix.push(box.bytes);
           bytes += box.bytes.length;
@@ -370,11 +378,14 @@ export class CmafStore extends EventEmitter {
     this.notify();
   }
 
-  /** Rewrite the fragment's tfdt by the track's offset (set on the first fragment after a restart). */
-  private continueTime(t: Track, moof: Buffer, timing: { baseDecodeTime: number; tfdtAt?: number; tfdtVersion?: number }): void {
+  /**
+   * Rewrite the fragment's tfdt by the track's offset (set on the first fragment after a restart); `added` is what
+   * `timing` already holds beyond the box's own tfdt (the empty edit).
+   */
+  private continueTime(t: Track, moof: Buffer, timing: { baseDecodeTime: number; tfdtAt?: number; tfdtVersion?: number }, added: number): void {
     if (Number.isNaN(t.timeOffset)) t.timeOffset = (t.mediaEnd ?? timing.baseDecodeTime) - timing.baseDecodeTime;
-    if (t.timeOffset === 0 || timing.tfdtAt === undefined) return;
     timing.baseDecodeTime += t.timeOffset;
+    if (t.timeOffset + added === 0 || timing.tfdtAt === undefined) return;
     if (timing.tfdtVersion === 1) moof.writeBigUInt64BE(BigInt(timing.baseDecodeTime), timing.tfdtAt);
     else moof.writeUInt32BE(timing.baseDecodeTime >>> 0, timing.tfdtAt);
   }

@@ -1,6 +1,8 @@
 // Just enough ISO-BMFF (fragmented MP4 / CMAF) reading for the low-latency packager: split an upload into
 // top-level boxes as bytes arrive, read a track's codec and timescale from its init segment, and read a fragment's
-// timing (decode time, duration, first sample a keyframe?) from its `moof`. Boxes are never rewritten here.
+// timing (decode time, duration, first sample a keyframe?) from its `moof`. Hand-written: a handful of fixed-layout
+// boxes on the packager's hot path (every fragment); ffprobe and mp4box are the oracles in the tests. The only box
+// rewritten is an init segment's leading empty edit (withoutEmptyEdit), which the store moves into the decode times.
 
 export interface Box {
   type: string;
@@ -109,6 +111,16 @@ export interface TrackInfo {
   /** trex default sample duration/flags, used when a fragment leaves them out. */
   defaultSampleDuration: number;
   defaultSampleFlags: number;
+  /**
+   * What the track's leading empty edit (an elst entry with media_time −1) adds to its decode times, in the track's
+   * timescale: the edit's length less the media_time the next entry starts at (a first sample's composition offset);
+   * 0 when there is none. FFmpeg's movenc writes such an edit when a track's first decode time is not 0 (with
+   * `-copyts`, or when one track starts after another) and then writes every tfdt relative to that first time. A
+   * player that honours edit lists (Safari, ffmpeg) presents the samples that much later; MSE players (hls.js,
+   * dash.js in Chromium) ignore the empty edit and play the track early by it — the ladder's audio, a remux of its
+   * own, came 80–320 ms before its video (issue 15).
+   */
+  editShiftTicks: number;
 }
 
 /** Reads the first track of an init segment (ftyp + moov). Throws when it is not one. */
@@ -128,13 +140,20 @@ export function parseInitSegment(init: Buffer): TrackInfo {
   const defaultSampleFlags = trex ? init.readUInt32BE(trex.payload + 20) : 0;
   const entry = [...children(init, stsd.payload + 8, stsd.end)][0];
   if (!entry) throw new Error('not an init segment: empty stsd');
+  const edit = leadingEmptyEdit(init, trak);
+  const mvhd = find(init, 0, init.length, ['moov', 'mvhd']);
+  const movieTimescale = mvhd ? init.readUInt32BE(mvhd.payload + (init[mvhd.payload] === 1 ? 20 : 12)) : 0;
+  // The edit's length is in whole ms (movie timescale 1000 from FFmpeg, rounded down): within a tick or so of the
+  // first decode time it stands for.
+  const editShiftTicks = edit && movieTimescale > 0 ? Math.max(0, Math.round((edit.duration * timescale) / movieTimescale) - edit.nextMediaTime) : 0;
+  const common = { trackId, timescale, defaultSampleDuration, defaultSampleFlags, editShiftTicks };
   if (handler === 'vide') {
     const width = init.readUInt16BE(entry.payload + 24);
     const height = init.readUInt16BE(entry.payload + 26);
     let codec = entry.type;
     const avcC = [...children(init, entry.payload + 78, entry.end)].find((c) => c.type === 'avcC');
     if (avcC) codec = `${entry.type}.${init.subarray(avcC.payload + 1, avcC.payload + 4).toString('hex')}`;
-    return { kind: 'video', trackId, timescale, codec, width, height, defaultSampleDuration, defaultSampleFlags };
+    return { kind: 'video', codec, width, height, ...common };
   }
   if (handler === 'soun') {
     const channels = init.readUInt16BE(entry.payload + 16);
@@ -145,9 +164,65 @@ export function parseInitSegment(init: Buffer): TrackInfo {
       const oti = esdsObjectType(init.subarray(esds.payload + 4, esds.end));
       if (oti) codec = `${entry.type}.${oti.objectType.toString(16)}${oti.audioObjectType ? `.${oti.audioObjectType}` : ''}`;
     }
-    return { kind: 'audio', trackId, timescale, codec, sampleRate, channels, defaultSampleDuration, defaultSampleFlags };
+    return { kind: 'audio', codec, sampleRate, channels, ...common };
   }
   throw new Error(`unsupported track handler "${handler}"`);
+}
+
+interface EmptyEdit {
+  /** In the movie timescale (mvhd). */
+  duration: number;
+  /** media_time of the entry after it (track timescale; 0 when none or itself empty). */
+  nextMediaTime: number;
+  /** Byte offsets in the init: the elst box, its first entry, one entry's size. */
+  elst: { start: number; payload: number; end: number };
+  entrySize: number;
+  count: number;
+}
+
+/** The first trak's elst when its first entry is an empty edit (media_time −1). */
+function leadingEmptyEdit(init: Buffer, trak: { payload: number; end: number }): EmptyEdit | undefined {
+  const elst = find(init, trak.payload, trak.end, ['edts', 'elst']);
+  // A 64-bit box header on an elst is legal but absurd: left alone (withoutEmptyEdit rewrites 32-bit sizes only).
+  if (!elst || elst.payload - elst.start !== 8 || elst.payload + 8 > elst.end) return undefined;
+  const version = init[elst.payload];
+  const count = init.readUInt32BE(elst.payload + 4);
+  const entrySize = version === 1 ? 20 : 12;
+  if (count < 1 || elst.payload + 8 + count * entrySize > elst.end) return undefined;
+  const at = elst.payload + 8;
+  const duration = (k: number) => (version === 1 ? Number(init.readBigUInt64BE(at + k * entrySize)) : init.readUInt32BE(at + k * entrySize));
+  const mediaTime = (k: number) => (version === 1 ? Number(init.readBigInt64BE(at + k * entrySize + 8)) : init.readInt32BE(at + k * entrySize + 4));
+  if (mediaTime(0) !== -1) return undefined;
+  const nextMediaTime = count > 1 ? Math.max(0, mediaTime(1)) : 0;
+  return { duration: duration(0), nextMediaTime, elst, entrySize, count };
+}
+
+/**
+ * The init segment without its first track's leading empty edit (a copy; the same bytes when there is none): the
+ * elst loses that entry, the next one starts at media time 0, and a `free` box takes the entry's bytes, so no box
+ * size changes. The store adds the shift to the track's decode times instead (TrackInfo.editShiftTicks), so players
+ * that honour edit lists and players that do not present the track alike.
+ */
+export function withoutEmptyEdit(init: Buffer): Buffer {
+  const trak = find(init, 0, init.length, ['moov', 'trak']);
+  const edit = trak && leadingEmptyEdit(init, trak);
+  if (!edit) return init;
+  const { elst, entrySize } = edit;
+  const out = Buffer.from(init);
+  const first = elst.payload + 8;
+  out.writeUInt32BE(edit.count - 1, elst.payload + 4);
+  out.copy(out, first, first + entrySize, elst.end); // the later entries (and any trailing bytes) move up one entry
+  if (edit.count > 1) {
+    // media_time of the entry now first: 0 (its trim is in the shifted decode times now).
+    if (entrySize === 20) out.writeBigInt64BE(0n, first + 8);
+    else out.writeInt32BE(0, first + 4);
+  }
+  out.writeUInt32BE(elst.end - entrySize - elst.start, elst.start);
+  const free = elst.end - entrySize;
+  out.fill(0, free, elst.end);
+  out.writeUInt32BE(entrySize, free);
+  out.write('free', free + 4, 'latin1');
+  return out;
 }
 
 /** objectTypeIndication and (for AAC) the audio object type from an ES_Descriptor. */

@@ -44,9 +44,10 @@ export class LadderAlignment {
    * first decode time `seconds`. `newest` is the newest number the other video rungs have made (the reference for a
    * restarted remux: see below).
    *
-   * A rung's remux restarted within its publish (it crashed) reads node-media-server's stream afresh and its
-   * timestamps begin again near 0 (measured: its first segments mapped to the ladder's first numbers). Such a run —
-   * its first segment maps more than one number below the track's last — is shifted to the grid line of `newest` (what the
+   * A rung's remux restarted within its publish (it crashed) reads node-media-server's stream afresh. Its decode
+   * times are the publisher's once CmafStore has moved the init's empty edit into them (fmp4.ts editShiftTicks;
+   * before that they began again near 0 and mapped to the ladder's first numbers). A run whose first segment still
+   * maps more than one number below the track's last, or (video) off the grid, is shifted to the grid line of `newest` (what the
    * other rungs are making now: the same GOP), or just past the track's last if no other rung is there; its decode
    * times are rewritten by that shift (CmafStore), so the rung carries on aligned.
    */
@@ -71,7 +72,12 @@ export class LadderAlignment {
     if (!r || r.run !== run) {
       let shift = 0;
       // A replay of the GOP in progress at the crash maps to the last number or the one before: those are dropped.
-      if (used !== undefined && this.firstNumber + Math.round((seconds - zero) / seg) < used - 1) {
+      // A video run that comes back on a used track off the grid is placed the same way: node-media-server resumes a
+      // publish that returns within its grace window on the old timeline, shifted past the old publish's last frame
+      // (broadcast_server.js `_dtsOffset`), so its keyframes no longer fall on the ladder's lines.
+      const x = (seconds - zero) / seg;
+      const offGrid = kind === 'video' && Math.abs(x - Math.round(x)) * seg > this.tolerance;
+      if (used !== undefined && (this.firstNumber + Math.round(x) < used - 1 || offGrid)) {
         const target = Math.max(used + 1, newest ?? -Infinity);
         shift = Math.round((zero + (target - this.firstNumber) * seg - seconds) * 1000) / 1000;
       }
