@@ -1,5 +1,5 @@
 import { DEFAULT_CATALOGUE, encodeRungCells, rungStripHeight } from '@livelab/media-testsignal';
-import { bitrateLabel, rungLabel, rungStripFilters, testSignalJob, testSignalLadderJob, timecodeStripFilters } from './test-signal-args';
+import { AAC_PRIMING_SAMPLES, bitrateLabel, rungLabel, rungStripFilters, testSignalJob, testSignalLadderJob, timecodeStripFilters } from './test-signal-args';
 
 const bars = DEFAULT_CATALOGUE[0];
 
@@ -73,7 +73,8 @@ describe('testSignalLadderJob', () => {
 
   it('renders the source once at the top rung size and splits it into one chain per rung', () => {
     expect(job.inputs[0].source).toBe('testsrc2=size=1920x1080:rate=30');
-    expect(chains).toHaveLength(5);
+    expect(chains).toHaveLength(6); // the source, four rungs, the audio (AAC_PRIMING_SAMPLES cut off)
+    expect(chains[5]).toBe(`[1:a]atrim=start_sample=${AAC_PRIMING_SAMPLES}[a]`);
     expect(chains[0].startsWith('[0:v]settb=1/1000,setpts=RTCTIME/1000-1764000000250,')).toBe(true);
     // Frame-index pts restored before the split: every rung gets the very same timestamps.
     expect(chains[0].endsWith(',settb=1/30,setpts=N,format=yuv420p,split=4[s0][s1][s2][s3]')).toBe(true);
@@ -91,7 +92,7 @@ describe('testSignalLadderJob', () => {
   });
 
   it('maps four video rungs and the audio, with one x264 GOP for all and a bitrate per rung', () => {
-    expect(all('-map')).toEqual(['[v0]', '[v1]', '[v2]', '[v3]', '1:a']);
+    expect(all('-map')).toEqual(['[v0]', '[v1]', '[v2]', '[v3]', '[a]']);
     expect(opt('-c:v')).toBe('libx264');
     expect(opt('-tune')).toBe('zerolatency'); // no B-frames: pts = dts in every rung
     expect([opt('-g'), opt('-keyint_min'), opt('-sc_threshold')]).toEqual(['30', '30', '0']);

@@ -149,6 +149,16 @@ function x264Options(fps: number): string[] {
 
 const aacOptions = (spec: StreamSpec) => ['-c:a', 'aac', '-b:a', `${spec.audioBitrateKbps}k`, '-ar', '48000', '-ac', '2'];
 
+/**
+ * FFmpeg's AAC encoder's priming (initial padding): its first packet is stamped this many samples before its input.
+ * FLV cannot say so, and each FLV muxer moves a negative first timestamp to 0 — in a single stream's one FLV both
+ * tracks move together, but a ladder's audio is its own tee slave: only it moved, and its sound came 21 ms after the
+ * video's flash. Cutting these samples off the input (atrim keeps the timestamps) makes the first packet 0 in every
+ * muxer, so nothing moves. The beep is computed from t, so it stays where it was.
+ */
+export const AAC_PRIMING_SAMPLES = 1024;
+const audioFilter = `atrim=start_sample=${AAC_PRIMING_SAMPLES}`;
+
 /** The full ffmpeg job for one test stream. */
 export function testSignalJob(spec: StreamSpec, opts: TestSignalOptions): FfmpegJobSpec {
   const v = spec.videoBitrateKbps;
@@ -161,6 +171,7 @@ export function testSignalJob(spec: StreamSpec, opts: TestSignalOptions): Ffmpeg
       '-vf', testSignalVideoFilters(spec, opts),
       ...x264Options(spec.fps),
       '-b:v', `${v}k`, '-maxrate', `${v}k`, '-bufsize', `${v * 2}k`,
+      '-af', audioFilter,
       ...aacOptions(spec),
       ...(opts.format ?? 'flv') === 'flv' ? ['-flvflags', 'no_duration_filesize'] : [],
       '-f', opts.format ?? 'flv',
@@ -229,10 +240,11 @@ export function testSignalLadderJob(spec: StreamSpec, opts: LadderOptions): Ffmp
       const scale = r.width === spec.width && r.height === spec.height ? [] : [`scale=${r.width}:${r.height}:flags=lanczos`];
       return `[s${i}]${[...scale, label, ...rungStripFilters(r.width, r.height, i), 'format=yuv420p'].join(',')}[v${i}]`;
     }),
+    `[1:a]${audioFilter}[a]`,
   ].join(';');
   const renditions: Array<{ rung: Rung; map: string }> = [
     ...rungs.map((_, i) => ({ rung: { kind: 'video', index: i } as Rung, map: `[v${i}]` })),
-    { rung: { kind: 'audio' }, map: '1:a' },
+    { rung: { kind: 'audio' }, map: '[a]' },
   ];
   const slaves = renditions.map(({ rung }, stream) => {
     const target = opts.target(rung);

@@ -149,11 +149,16 @@ export function mediaPlaylist(track: Track, tl: LiveTimeline, mode: Mode, view: 
   if (skipped) lines.push(`#EXT-X-SKIP:SKIPPED-SEGMENTS=${skipped}`);
   const firstShown = skipped ? listed[skipped] : first;
   if (firstShown.startTime !== undefined && view.pdt !== false) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(wallClockMs(tl, track, firstShown.startTime)).toISOString()}`);
+  // And in at most that many segments, the one in progress (its parts or only its preload hint) counted: hls-parser's
+  // strict check counts segments, and audio segments of 47, 47 and 46 AAC frames (2.987 s) put a fourth one's start
+  // within 3 s of the end.
+  const partSegments = PART_LISTING_TARGET_DURATIONS - 1;
   let start = 0;
   for (const [i, s] of listed.entries()) {
     const gap = view.gap?.(s.number) ?? false;
     const shown = i >= skipped;
-    if (shown && ll && !gap && end - start < PART_LISTING_TARGET_DURATIONS * tl.targetDuration - 1e-6) pushParts(lines, track, s, view.group);
+    if (shown && ll && !gap && end - start < PART_LISTING_TARGET_DURATIONS * tl.targetDuration - 1e-6 && listed.length - i <= partSegments)
+      pushParts(lines, track, s, view.group);
     start += s.durationS;
     if (!shown) continue;
     if (gap) lines.push('#EXT-X-GAP');
