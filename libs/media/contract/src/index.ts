@@ -12,7 +12,7 @@ export {
   type Rung,
 } from './ladder-names';
 export type { Mode, Format } from './modes';
-export { DVR_WINDOW_S, MAX_WINDOW_SEGMENTS, dvrWindowSegments, shapedWindow } from './live-window';
+export { CHUNK_SECONDS, DVR_WINDOW_S, MAX_WINDOW_SEGMENTS, dvrWindowSegments, shapedWindow } from './live-window';
 export {
   SEGMENT_NUMBER_DIGITS,
   multivariantUri,

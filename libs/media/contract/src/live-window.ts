@@ -26,3 +26,10 @@ export const MAX_WINDOW_SEGMENTS = dvrWindowSegments(DVR_WINDOW_S.max);
 export function shapedWindow(offered: number, shapeWindow?: number): number {
   return shapeWindow === undefined ? offered : Math.min(offered, shapeWindow);
 }
+
+/**
+ * The CMAF chunk the packager's remux cuts (`-frag_duration`): an LL-HLS part, an LL-DASH chunk. The generator needs
+ * it too: when it drops a late frame it never drops one at a chunk's start or right before it (generator
+ * test-signal-args.ts realTimeFrames).
+ */
+export const CHUNK_SECONDS = 0.2;
