@@ -2,7 +2,7 @@
 // 1 s segments of ~200 ms fragments (CMAF chunks) over HTTP PUT to the packager's in-memory store as they are
 // made (chunked transfer, one persistent connection per track); the packager writes every manifest itself
 // (ffmpeg's own MPD uploads are ignored). Measured behaviour: ../shared/FACTS.md, docs/low-latency.md.
-import { dashManifestUri, DASH_INIT_TEMPLATE, DASH_MEDIA_TEMPLATE } from '@livelab/media-contract';
+import { CHUNK_SECONDS, dashManifestUri, DASH_INIT_TEMPLATE, DASH_MEDIA_TEMPLATE } from '@livelab/media-contract';
 import type { FfmpegJobSpec } from './ffmpeg-job';
 
 export interface CmafPackagingOptions {
@@ -59,7 +59,7 @@ export function cmafPackagingJob(opts: CmafPackagingOptions): FfmpegJobSpec {
       '-ignore_io_errors', '1',
       '-streaming', '1',
       '-frag_type', 'duration',
-      '-frag_duration', String(opts.chunkSeconds ?? 0.2),
+      '-frag_duration', String(opts.chunkSeconds ?? CHUNK_SECONDS),
       '-seg_duration', String(seg),
       '-use_template', '1',
       '-use_timeline', '0',

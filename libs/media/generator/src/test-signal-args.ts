@@ -155,7 +155,7 @@ function realTimeFrames(fps: number, startEpochMs: number, phase: string): { sta
       // and then moves the next fragment's first sample back to where that implies (FFmpeg movenc: "adjust the dts
       // of this packet to be what the previous packets duration implies"), so after a gap there a keyframe came out
       // early (measured: 3.0 s stored as a segment starting at 2.366 s) and a part's first frame showed early by the
-      // gap (the ladder's A/V read −330 ms under load). Nor a second's last frame, nor a flash frame (the beep's
+      // gap. Nor a second's last frame, nor a flash frame (the beep's
       // window, as drawn below): the A/V meter reads the flash's first frame.
       // (Frame 0 passes before the encoders have started — x264 takes ~0.3 s to set up three rungs — so a few frames
       // after it are dropped at every start. Keeping the first second whole instead was tried: on a starved box it

@@ -6,7 +6,7 @@
 // ends; a rung whose keyframes are off the grid is refused (its remux stopped, logged, counted).
 import { EventEmitter } from 'node:events';
 import type { Logger } from '@livelab/service-kit';
-import { rungTrack, type Rung } from '@livelab/media-contract';
+import { CHUNK_SECONDS, rungTrack, type Rung } from '@livelab/media-contract';
 import { CmafStore, type CmafStoreOptions, type LiveTimeline, type Track } from '../cmaf/cmaf-store';
 import type { LiveStream } from '../http/live-stream';
 import type { StreamPackager, StreamState } from '../remux/stream-packager';
@@ -61,7 +61,7 @@ export class Ladder extends EventEmitter implements LiveStream {
   }
 
   get chunkSeconds(): number {
-    return this.opts.chunkSeconds ?? 0.2;
+    return this.opts.chunkSeconds ?? CHUNK_SECONDS;
   }
 
   /** live: playable with at least one video rung in it; ended: every rung publish has gone. */

@@ -2,7 +2,7 @@
 // SegmentTemplate. The low-latency variant follows the DASH-IF low-latency guideline (CMAF chunks over chunked
 // transfer): availabilityTimeOffset = segment − chunk duration, availabilityTimeComplete="false" (a segment may be
 // fetched while it is still being written), a ServiceDescription latency target and UTCTiming.
-import { DASH_INIT_TEMPLATE, dashMediaTemplate, shapedWindow, type MediaGrouping, type Mode, type UtcTimingChoice } from '@livelab/media-contract';
+import { CHUNK_SECONDS, DASH_INIT_TEMPLATE, dashMediaTemplate, shapedWindow, type MediaGrouping, type Mode, type UtcTimingChoice } from '@livelab/media-contract';
 import { peakBitrate, zeroTime, type LiveTimeline, type Segment, type Track } from '../cmaf/cmaf-store';
 import type { TrackInfo } from '../cmaf/fmp4';
 import { frameRate } from './hls-playlists';
@@ -115,7 +115,7 @@ export const DEFAULT_DASH_TARGET_LATENCY_MS = 500;
 
 export function dashManifest(tracks: Track[], tl: LiveTimeline, opts: MpdOptions): string {
   const ll = opts.mode === 'll';
-  const chunk = opts.chunkSeconds ?? 0.2;
+  const chunk = opts.chunkSeconds ?? CHUNK_SECONDS;
   const seg = tl.segmentSeconds;
   const ato = opts.availabilityTimeOffsetS ?? Math.max(0, seg - chunk);
   const target = opts.targetLatencyMs ?? DEFAULT_DASH_TARGET_LATENCY_MS;

@@ -2,7 +2,7 @@
 // a multivariant playlist (video + an audio rendition group) and one media playlist per track. Standard playlists
 // list the complete segments of the DVR window (Track.window: DVR_WINDOW_S, 30 by default); low-latency ones add EXT-X-PART for the newest segments (one per ~200 ms fragment),
 // EXT-X-PART-INF, PART-HOLD-BACK and an EXT-X-PRELOAD-HINT for the part being made.
-import { initUri, mediaPlaylistUri, partUri, segmentUri, shapedWindow, type MediaGrouping, type Mode } from '@livelab/media-contract';
+import { CHUNK_SECONDS, initUri, mediaPlaylistUri, partUri, segmentUri, shapedWindow, type MediaGrouping, type Mode } from '@livelab/media-contract';
 import { averageBitrate, peakBitrate, wallClockMs, type LiveTimeline, type Part, type Segment, type Track } from '../cmaf/cmaf-store';
 
 /** Parts are listed for segments that start within this many target durations of the playlist's end (rfc8216bis). */
@@ -122,7 +122,7 @@ export function mediaPlaylist(track: Track, tl: LiveTimeline, mode: Mode, view: 
   const { complete, current } = visibleSegments(track, view.asOfMs);
   // The DVR window (Track.window: the store's, shorter while its byte budget holds it so), capped by a stream shape.
   const listed = complete.slice(-shapedWindow(track.window, view.window));
-  const partTarget = tl.partTarget.get(track.id) ?? 0.2;
+  const partTarget = tl.partTarget.get(track.id) ?? CHUNK_SECONDS;
   const skipUntil = SKIP_BOUNDARY_TARGET_DURATIONS * tl.targetDuration;
   // Parts are listed for the segments whose every part is within PART_LISTING_TARGET_DURATIONS of the end of the
   // playlist (rfc8216bis §4.4.4.9: parts further back SHOULD be removed; hls-parser's strict mode enforces it).

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '@livelab/service-kit';
 import { cmafPackagingJob, SupervisedFfmpeg, type FfmpegExit } from '@livelab/media-ffmpeg';
+import { CHUNK_SECONDS } from '@livelab/media-contract';
 import { CmafStore, type LiveTimeline } from '../cmaf/cmaf-store';
 import { playableTimeline } from '../cmaf/timeline';
 
@@ -66,7 +67,7 @@ export class StreamPackager extends EventEmitter {
   }
 
   get chunkSeconds(): number {
-    return this.opts.chunkSeconds ?? 0.2;
+    return this.opts.chunkSeconds ?? CHUNK_SECONDS;
   }
 
   start(): void {
