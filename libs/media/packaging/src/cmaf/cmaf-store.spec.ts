@@ -28,7 +28,7 @@ import {
   type Segment,
   type Track,
 } from './cmaf-store';
-import { parseInitSegment, parseMoof, type TrackInfo } from './fmp4';
+import { parseInitSegment, parseMoof, withoutEmptyEdit, type TrackInfo } from './fmp4';
 
 // Real CMAF from ffmpeg (6 s: six 1 s segments per track, of five ~200 ms fragments each), fed as the remux uploads it.
 let files: CmafFiles;
@@ -566,5 +566,23 @@ describe('CmafStore: a track whose init has a leading empty edit (a ladder rung 
     expect(parseInitSegment(t.init as Buffer).editShiftTicks).toBe(0);
     expect(storedTfdt(t, t.ordered()[0].parts[0])).toBe(LATE_S * 48000);
     expect(t.firstTime).toBe(LATE_S * 48000);
+  });
+
+  it("takes the next edit's media_time (a first sample's composition offset) out of the shift and sets it to 0", () => {
+    const init = Buffer.from(late.init.get(0) as Buffer);
+    const elst = init.indexOf('elst', 0, 'latin1') - 4;
+    expect(init[elst + 8]).toBe(0); // version 0: 12-byte entries, FFmpeg's [empty 200 ms, (0, media_time 0)]
+    expect(init.readUInt32BE(elst + 12)).toBe(2);
+    init.writeInt32BE(480, elst + 16 + 12 + 4); // the second entry starts 10 ms into the media
+    expect(parseInitSegment(init).editShiftTicks).toBe(LATE_S * 48000 - 480);
+    const out = withoutEmptyEdit(init);
+    expect(out.length).toBe(init.length);
+    expect(out.readUInt32BE(elst)).toBe(init.readUInt32BE(elst) - 12); // one entry fewer…
+    expect(out.readUInt32BE(elst + 12)).toBe(1);
+    expect(out.readInt32BE(elst + 16 + 4)).toBe(0); // …which starts at media time 0
+    const free = elst + out.readUInt32BE(elst);
+    expect([out.readUInt32BE(free), out.toString('latin1', free + 4, free + 8)]).toEqual([12, 'free']); // in its bytes
+    expect(parseInitSegment(out)).toEqual({ ...parseInitSegment(init), editShiftTicks: 0 });
+    expect(withoutEmptyEdit(out)).toBe(out); // none left: the same buffer
   });
 });
