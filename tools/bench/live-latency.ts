@@ -119,7 +119,11 @@ async function runFormat(browser: import('playwright-core').Browser, packagerPid
 
 async function main() {
   const packager = start('packager', { HTTP_PORT: String(HTTP_PORT), RTMP_PORT: String(RTMP_PORT), PUBLISH_KEY: KEY });
-  await sleep(1500);
+  // Until it answers (a fixed 1.5 s was too short for a first start after a build: the page got ERR_CONNECTION_REFUSED).
+  for (const deadline = Date.now() + 30_000; ; await sleep(100)) {
+    if (await fetch(`http://127.0.0.1:${HTTP_PORT}${STREAMS_API_PATH}`).then((r) => r.ok, () => false)) break;
+    if (Date.now() > deadline) throw new Error(`the packager did not answer on :${HTTP_PORT} within 30 s`);
+  }
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',

@@ -28,8 +28,7 @@ export function shapedWindow(offered: number, shapeWindow?: number): number {
 }
 
 /**
- * The CMAF chunk the packager's remux cuts (`-frag_duration`): an LL-HLS part, an LL-DASH chunk. The generator needs
- * it too: when it drops a late frame it never drops one at a chunk's start or right before it (generator
- * test-signal-args.ts realTimeFrames).
+ * The CMAF chunk the packager's remux cuts (`-frag_duration`): an LL-HLS part, an LL-DASH chunk. The generator's
+ * drop-late-frames rule (docs/wip/generator-drop-late-frames.patch, not landed) keeps each chunk's first frame whole.
  */
 export const CHUNK_SECONDS = 0.2;

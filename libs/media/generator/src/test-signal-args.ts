@@ -6,7 +6,7 @@ import {
   AV_MARK_SECONDS, BEEP_AMPLITUDE, BEEP_HZ, encodeRungCells, flashBox, RUNG_STRIP, rungStripHeight, TIMECODE_STRIP,
   type LadderRung, type StreamSpec,
 } from '@livelab/media-testsignal';
-import { CHUNK_SECONDS, type Rung } from '@livelab/media-contract';
+import type { Rung } from '@livelab/media-contract';
 import type { FfmpegJobSpec } from '@livelab/media-ffmpeg';
 
 export const FONT_FILE = '/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf';
@@ -95,14 +95,13 @@ function sourceFilters(spec: StreamSpec, opts: SignalOptions, info: string): str
   const text = (t: string, size: number, y: string) =>
     `drawtext=fontfile=${font}:fontsize=${size}:fontcolor=white:box=1:boxcolor=black@0.65:boxborderw=${Math.round(size / 5)}:x=(w-text_w)/2:y=${y}:text='${t}'`;
   const flash = flashBox(W, H);
-  // In real time, stamp each frame with the wall clock when ffmpeg makes it (setpts RTCTIME): `t` below is then
+  // In real time, stamp each frame with the wall clock when ffmpeg makes it (setpts RTCTIME, µs): `t` below is then
   // wall-clock seconds since startEpochMs, so the clock and the timecode strip show the true capture time even though
   // ffmpeg takes 0.1–1 s (more on a loaded machine) to start after startEpochMs was taken. The pts is restored to the
-  // frame index before encoding (realTimeFrames). Not in faster-than-real-time runs (tests): capture time is nominal.
+  // frame index before encoding. Not in faster-than-real-time runs (tests): there capture time is nominal.
   const wallClock = opts.realtime ?? true;
-  const live = wallClock ? realTimeFrames(spec.fps, opts.startEpochMs, phase) : undefined;
   return [
-    ...(live ? live.stamp : []),
+    ...(wallClock ? [`settb=1/1000`, `setpts=RTCTIME/1000-${Math.round(opts.startEpochMs)}`] : []),
     ...timecodeStripFilters(W, H, opts.startEpochMs),
     text(clock, big, `h*0.16`),
     text(`${date} ${drawtextLiteral(zone)}`, small, `h*0.16+${big * 1.35}`),
@@ -111,70 +110,9 @@ function sourceFilters(spec: StreamSpec, opts: SignalOptions, info: string): str
     // The flash: white on exactly the frames inside the beep window of each wall-clock second.
     // n/fps, not t: the beep (aevalsrc) runs on the nominal timeline, and flash and beep must fall together.
     `drawbox=x=${flash.x}:y=${flash.y}:w=${flash.size}:h=${flash.size}:color=white:t=fill:enable='lt(mod(n/${spec.fps}+${phase},1),${AV_MARK_SECONDS})'`,
-    ...(live ? live.keepUp : []),
+    ...(wallClock ? [`settb=1/${spec.fps}`, 'setpts=N'] : []),
     'format=yuv420p',
   ];
-}
-
-/**
- * How far (s) a frame may fall behind the wall clock before it is dropped instead of encoded. A live encoder that
- * cannot keep up drops frames and stays on time; ours used to fall behind instead (measured: 13 s behind after 60 s
- * of a ladder on a 2-core box under load), and since a DASH player computes segment numbers from the wall clock,
- * every dash.js viewer then asked for segments not made yet (404) and never started. Well under a segment.
- */
-export const MAX_FRAME_LAG_S = 0.25;
-
-/**
- * The frame index rides in the wall-clock pts's sub-millisecond digits (tb 0.1 µs; below 2500, a quarter of a ms:
- * rounding the capture time to ms never sees it). Recovering it takes the multiple of 2500 nearest the frame's wall
- * time since the first frame: right while a kept frame is < 1250 frames late (20 s at 60 fps) — each second's first
- * frame is kept however late it is.
- */
-const INDEX_TAG = 2500;
-
-/**
- * Real-time frames: `stamp` gives each frame the wall clock as pts (0.1 µs, ms-exact) with its frame index in the
- * sub-millisecond digits; `keepUp` drops frames made more than MAX_FRAME_LAG_S late (except each second's first) (ffmpeg's `select` has no wall
- * clock, but the stamped pts is one) and restores the frame-index pts (tb 1/fps) — with gaps where frames were
- * dropped, so audio, flash and beep stay on one timeline and segments keep coming on time (the output is VFR:
- * `-fps_mode vfr`). After a drop `setpts=N` would count only the kept frames, hence the index in the pts: the index
- * is the tag plus the multiple of INDEX_TAG nearest the frame's index by wall time since the first frame. Hand-written ffmpeg expressions: no filter does "drop when late" by itself (`fps`
- * duplicates frames to fill a gap, which only adds to the encoder's backlog — tried).
- */
-function realTimeFrames(fps: number, startEpochMs: number, phase: string): { stamp: string[]; keepUp: string[] } {
-  const tag = `mod(PTS,${INDEX_TAG})`;
-  // Frames per CMAF chunk as the remux cuts them: the first frame at least CHUNK_SECONDS after the chunk's start.
-  const perChunk = Math.max(2, Math.ceil(fps * CHUNK_SECONDS - 1e-9));
-  return {
-    stamp: ['settb=1/10000000', `setpts='floor(RTCTIME/1000-${Math.round(startEpochMs)})*10000+mod(N,${INDEX_TAG})'`],
-    keepUp: [
-      // …but never a second's first frame (the keyframe: a ladder's keyframes must stay on the 1 s grid, the packager
-      // refuses an off-grid rung), nor a CMAF chunk's first frame or the frame right before it (chunks are cut
-      // every `perChunk` frames from each keyframe; with those kept every cut falls on the same frame as without
-      // drops): the remux's fragmented-MP4 muxer writes a fragment's last sample with the previous sample's duration
-      // and then moves the next fragment's first sample back to where that implies (FFmpeg movenc: "adjust the dts
-      // of this packet to be what the previous packets duration implies"), so after a gap there a keyframe came out
-      // early (measured: 3.0 s stored as a segment starting at 2.366 s) and a part's first frame showed early by the
-      // gap. Nor a second's last frame, nor a flash frame (the beep's
-      // window, as drawn below): the A/V meter reads the flash's first frame.
-      // (Frame 0 passes before the encoders have started — x264 takes ~0.3 s to set up three rungs — so a few frames
-      // after it are dropped at every start. Keeping the first second whole instead was tried: on a starved box it
-      // then came out seconds late, the packager anchored the stream's clock there and DASH stayed 2–3 s behind.)
-      `select='lt(t-start_t-n/${fps},${MAX_FRAME_LAG_S})+not(mod(mod(n,${fps}),${perChunk}))+eq(mod(mod(n,${fps}),${perChunk}),${perChunk - 1})+eq(mod(n,${fps}),${fps - 1})+lt(mod(n/${fps}+${phase},1),${AV_MARK_SECONDS})'`,
-      `setpts='(${tag}+${INDEX_TAG}*round(((T-STARTT)*${fps}-${tag})/${INDEX_TAG}))/(${fps}*TB)'`,
-      `settb=1/${fps}`,
-    ],
-  };
-}
-
-/**
- * Output options for real-time runs: keep the dropped frames' gaps (the tee muxer would make ffmpeg fill them with
- * copies) and key on time, not frame count, so a keyframe still starts each second after a drop.
- */
-function realTimeOutputOptions(spec: StreamSpec, opts: SignalOptions): string[] {
-  // Each second's first frame is never dropped and has pts = a whole second: key exactly those (a count of forced
-  // frames would, after a long drop, key every frame until it caught up).
-  return (opts.realtime ?? true) ? ['-fps_mode', 'vfr', '-force_key_frames', `expr:eq(mod(round(t*${spec.fps}),${spec.fps}),0)`] : [];
 }
 
 /** The video filter chain of a single-rendition stream: overlays on the lavfi pattern. */
@@ -232,7 +170,6 @@ export function testSignalJob(spec: StreamSpec, opts: TestSignalOptions): Ffmpeg
       '-map', '0:v', '-map', '1:a',
       '-vf', testSignalVideoFilters(spec, opts),
       ...x264Options(spec.fps),
-      ...realTimeOutputOptions(spec, opts),
       '-b:v', `${v}k`, '-maxrate', `${v}k`, '-bufsize', `${v * 2}k`,
       '-af', audioFilter,
       ...aacOptions(spec),
@@ -322,7 +259,6 @@ export function testSignalLadderJob(spec: StreamSpec, opts: LadderOptions): Ffmp
       '-filter_complex', graph,
       ...renditions.flatMap(({ map }) => ['-map', map]),
       ...x264Options(spec.fps),
-      ...realTimeOutputOptions(spec, opts),
       ...rungs.flatMap((r, i) => [`-b:v:${i}`, `${r.videoBitrateKbps}k`, `-maxrate:v:${i}`, `${r.videoBitrateKbps}k`, `-bufsize:v:${i}`, `${r.videoBitrateKbps * 2}k`]),
       ...aacOptions(spec),
       // FLV needs the codecs' headers up front: the tee muxer cannot ask the encoders for them as flv would.

@@ -74,11 +74,7 @@ it('publishes <stream>~0, <stream>~1 and <stream>~audio over RTMP with the same 
   const [p0, p1] = [packetsOf(rx0.path), packetsOf(rx1.path)];
   expect(p0.streams.map((s) => s.codec_type)).toEqual(['video']);
   expect(p1.streams.map((s) => s.codec_type)).toEqual(['video']);
-  // 3 s at 30 fps: 90 frames, fewer when frames came too late to encode (the real-time generator drops a frame more
-  // than 0.25 s late — a few right after frame 0 while x264 starts — never a second's first or last frame).
-  expect(p0.packets.length).toBeLessThanOrEqual(90);
-  expect(p0.packets.length).toBeGreaterThanOrEqual(62);
-  expect(p0.packets.at(-1)?.pts).toBe(2967);
+  expect(p0.packets).toHaveLength(90);
   // The RTMP timestamps as received: the same frame, the same timestamp, keyframes on the same ones, pts = dts.
   expect(p1.packets.map((p) => p.pts)).toEqual(p0.packets.map((p) => p.pts));
   expect(p1.packets.map((p) => p.dts)).toEqual(p0.packets.map((p) => p.pts));
