@@ -307,7 +307,7 @@ export class CmafStore extends EventEmitter {
               seg = open(n);
               this.setBytes(seg, bytes);
             }
-            this.continueTime(t, box.bytes, pendingTiming, t.editShift); // a ladder's rung: by the offset its placement set
+            this.continueTime(t, box.bytes, pendingTiming); // a ladder's rung: by the offset its placement set
           }
           prefix.push(box.bytes);
           bytes += box.bytes.length;
@@ -379,13 +379,13 @@ export class CmafStore extends EventEmitter {
   }
 
   /**
-   * Rewrite the fragment's tfdt by the track's offset (set on the first fragment after a restart); `added` is what
-   * `timing` already holds beyond the box's own tfdt (the empty edit).
+   * Rewrite the fragment's tfdt by the track's offset (set on the first fragment after a restart); `timing` already
+   * holds the run's empty edit (Track.editShift) beyond the box's own tfdt.
    */
-  private continueTime(t: Track, moof: Buffer, timing: { baseDecodeTime: number; tfdtAt?: number; tfdtVersion?: number }, added: number): void {
+  private continueTime(t: Track, moof: Buffer, timing: { baseDecodeTime: number; tfdtAt?: number; tfdtVersion?: number }): void {
     if (Number.isNaN(t.timeOffset)) t.timeOffset = (t.mediaEnd ?? timing.baseDecodeTime) - timing.baseDecodeTime;
     timing.baseDecodeTime += t.timeOffset;
-    if (t.timeOffset + added === 0 || timing.tfdtAt === undefined) return;
+    if (t.timeOffset + t.editShift === 0 || timing.tfdtAt === undefined) return;
     if (timing.tfdtVersion === 1) moof.writeBigUInt64BE(BigInt(timing.baseDecodeTime), timing.tfdtAt);
     else moof.writeUInt32BE(timing.baseDecodeTime >>> 0, timing.tfdtAt);
   }
